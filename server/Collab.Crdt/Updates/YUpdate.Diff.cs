@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Updates;
 
@@ -54,10 +55,8 @@ public static partial class YUpdate
         writer.Finish(output);
 
         // yjs reads the delete set and writes it back: clients sorted, ranges as they were (not merged).
-        var ds = new Dictionary<uint, List<ClockRange>>();
         var r = new Lib0Reader(update.AsSpan(reader.Position), reader.Position);
-        DeleteSetCodec.Read(ref r, ds);
-        DeleteSetCodec.Write(output, ds);
+        DeleteSet.Read(ref r).Write(output);
         return output.ToArray();
     }
 }

@@ -119,7 +119,7 @@ public sealed class YUpdateHostileInputTests
     [InlineData("01010100" + "05" + "010174" + "027b7d" + "00", null)]
     [InlineData("01010100" + "05" + "010174" + "027b2c" + "00", "JSON")]
     [InlineData("01010100" + "08" + "010174" + "0101" + "00", "any tag")]
-    [InlineData("0001", "end of input")]
+    [InlineData("0001", "remaining bytes")]
     [InlineData("000000", "unexpected bytes")]
     public void malformed_contents_are_named_in_the_message(string hex, string? expected)
     {
