@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Collab.Crdt.Encoding;
+using Collab.Crdt.Document;
 using Collab.Crdt.Updates;
 
 namespace Collab.Crdt.Protocol;
@@ -41,6 +41,12 @@ public sealed class Awareness : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         SetLocalState(JsonDocument.Parse("{}").RootElement);
         _timer = _time.CreateTimer(static s => ((Awareness)s!).CheckTimeouts(), this, OutdatedTimeout / 10, OutdatedTimeout / 10);
+    }
+
+    /// <summary>Creates the table for <paramref name="doc"/>'s client id (see <see cref="Awareness(uint, TimeProvider?)"/>).</summary>
+    public Awareness(YDoc doc, TimeProvider? timeProvider = null)
+        : this((doc ?? throw new ArgumentNullException(nameof(doc))).ClientId, timeProvider)
+    {
     }
 
     /// <summary>Raised when states were added, removed, or changed in content.</summary>
