@@ -15,8 +15,8 @@ internal static partial class ServerLog
     [LoggerMessage(4, LogLevel.Error, "Hub method {Method} failed unexpectedly")]
     public static partial void HubFailure(ILogger logger, string method, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Information, "Collab server listening; data folder {DataFolder}, store {Store}")]
-    public static partial void Started(ILogger logger, string dataFolder, string store);
+    [LoggerMessage(5, LogLevel.Information, "Collab server started: data folder {DataFolder}, store {Store}, development sign-in {DevTokens}; hub at /hubs/documents, API reference at /scalar")]
+    public static partial void Started(ILogger logger, string dataFolder, string store, bool devTokens);
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: closing {Count} hub connections")]
     public static partial void ClosingConnections(ILogger logger, int count);

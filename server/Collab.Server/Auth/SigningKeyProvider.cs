@@ -23,7 +23,7 @@ internal sealed class SigningKeyProvider(IOptions<CollabServerOptions> options, 
         if (options.Auth.SigningKey is { } configured) return new SymmetricSecurityKey(Encoding.UTF8.GetBytes(configured));
         if (!environment.IsDevelopment()) return null;
 
-        var path = Path.Combine(Path.GetFullPath(options.DataFolder), DevKeyFile);
+        var path = Path.Combine(options.DataFolder, DevKeyFile);
         if (File.Exists(path))
         {
             var text = File.ReadAllText(path).Trim();
