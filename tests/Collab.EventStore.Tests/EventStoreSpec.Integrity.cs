@@ -7,12 +7,12 @@ public abstract partial class EventStoreSpec
     [Fact]
     public async Task verify_names_the_event_whose_payload_was_changed_behind_the_store()
     {
-        await AppendManyAsync(Main, 8);
+        await AppendManyAsync(Main, 8, "payload-number-");
         var fork = await Store.ForkAsync(Main, new EventSeq(6), new BranchName("audit"), "bob");
         await AppendManyAsync(fork.Ref, 2, "f");
         Assert.True((await Store.VerifyAsync(fork.Ref)).IsValid);
 
-        await TamperPayloadAsync(Store, new EventRef(Main, new EventSeq(5)), Encoding.UTF8.GetBytes("forged"));
+        _store = await TamperPayloadAsync(Store, new EventRef(Main, new EventSeq(5)), Encoding.UTF8.GetBytes("forged-number-44"));
 
         var onMain = await Store.VerifyAsync(Main);
         Assert.False(onMain.IsValid);

@@ -22,8 +22,11 @@ public abstract partial class EventStoreSpec : IAsyncLifetime
     /// <summary>The options type the backend takes (tests adjust limits on it).</summary>
     protected abstract EventStoreOptions NewOptions();
 
-    /// <summary>Overwrites the stored payload of <paramref name="target"/> without going through the store's API.</summary>
-    protected abstract Task TamperPayloadAsync(IEventStore store, EventRef target, byte[] payload);
+    /// <summary>
+    /// Overwrites the stored payload of <paramref name="target"/> (same length) without going through the store's API;
+    /// returns the store to use afterwards (a backend may have to close and reopen it).
+    /// </summary>
+    protected abstract Task<IEventStore> TamperPayloadAsync(IEventStore store, EventRef target, byte[] payload);
 
     public async Task InitializeAsync()
     {
@@ -41,6 +44,9 @@ public abstract partial class EventStoreSpec : IAsyncLifetime
 
     protected static NewEvent Ev(string payload, string? updateId = null, string author = "alice") =>
         new(EventKind.Update, Encoding.UTF8.GetBytes(payload), author) { ClientUpdateId = updateId, ClientIds = [7u, 42u] };
+
+    /// <summary>What makes two reads of an event the same (records compare payload arrays by reference).</summary>
+    protected static (EventRef, EventHash, EventHash, string) Identity(StoredEvent e) => (e.Ref, e.PreviousHash, e.Hash, Convert.ToHexString(e.Payload.Span));
 
     protected static string Text(StoredEvent e) => Encoding.UTF8.GetString(e.Payload.Span);
 

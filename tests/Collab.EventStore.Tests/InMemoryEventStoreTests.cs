@@ -8,9 +8,9 @@ public sealed class InMemoryEventStoreTests : EventStoreSpec
 
     protected override Task<IEventStore> CreateStoreAsync(EventStoreOptions options) => Task.FromResult<IEventStore>(new InMemoryEventStore(options));
 
-    protected override Task TamperPayloadAsync(IEventStore store, EventRef target, byte[] payload)
+    protected override Task<IEventStore> TamperPayloadAsync(IEventStore store, EventRef target, byte[] payload)
     {
         ((InMemoryEventStore)store).TamperForTests(target, payload);
-        return Task.CompletedTask;
+        return Task.FromResult(store);
     }
 }
