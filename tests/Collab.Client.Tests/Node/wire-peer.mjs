@@ -12,6 +12,7 @@
 //   text       { peer }               → { text, pending }
 //   awareness  { peer, state }        sets the local awareness state
 //   peers      { peer }               → { states: [[clientId, state], ...] } remote awareness states
+//   applyUpdates { updates: [base64] } → { text, stateVector, pendingStructs } from a fresh Y.Doc
 //   close      {}                     destroys every peer; the process then exits
 import readline from 'node:readline'
 import { Y, awarenessProtocol, CollabProvider } from '../../../client-sample/web/src/collab-provider.js'
@@ -92,6 +93,14 @@ const commands = {
     const states = []
     p.awareness.getStates().forEach((s, id) => { if (id !== p.ydoc.clientID) states.push([id, s]) })
     return { states }
+  },
+  // Applies base64 updates to a fresh Y.Doc with the stock yjs → { text, stateVector } (checks bytes written in C#).
+  applyUpdates ({ updates }) {
+    const ydoc = new Y.Doc()
+    for (const u of updates) Y.applyUpdate(ydoc, new Uint8Array(Buffer.from(u, 'base64')))
+    const sv = {}
+    Y.decodeStateVector(Y.encodeStateVector(ydoc)).forEach((clock, client) => { sv[client] = clock })
+    return { text: ydoc.getText('content').toString(), stateVector: sv, pendingStructs: ydoc.store.pendingStructs !== null }
   },
   errors () { return { errors: errors.splice(0) } },
   async close () {
