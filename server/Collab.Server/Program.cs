@@ -1,6 +1,10 @@
-// Placeholder host until the realtime server issue lands: it serves health only.
+using Collab.Server;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddCollabServer();
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+app.MapCollab();
 app.Run();
+
+/// <summary>The host's entry point (public for WebApplicationFactory).</summary>
 public partial class Program;

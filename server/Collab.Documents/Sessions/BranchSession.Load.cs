@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Collab.Crdt;
+using Collab.EventStore;
+using Microsoft.Extensions.Logging;
+
+namespace Collab.Documents.Sessions;
+
+internal sealed partial class BranchSession
+{
+    /// <summary>Snapshot payloads are whole-document Yjs v1 updates.</summary>
+    public const int SnapshotFormat = 1;
+
+    /// <summary>
+    /// Loads a branch: the nearest snapshot at or before the head (on the branch or its ancestry), then the events after
+    /// it. Throws <see cref="CollabException"/> (not found) when the branch does not exist.
+    /// </summary>
+    public static async Task<BranchSession> LoadAsync(
+        BranchRef branch,
+        IEventStore store,
+        ICrdtDocumentFactory documents,
+        IBranchBroadcaster broadcaster,
+        LiveSessionOptions options,
+        TimeProvider time,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var info = await store.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false)
+            ?? throw CollabException.NotFound($"Branch '{branch.Branch}' of document '{branch.Document}' does not exist.");
+        var head = info.Head;
+        var doc = documents.Create();
+        var session = new BranchSession(branch, doc, store, broadcaster, options, time, logger);
+        try
+        {
+            var from = EventSeq.Zero;
+            var snapshot = await store.GetNearestSnapshotAsync(branch, head, cancellationToken).ConfigureAwait(false);
+            if (snapshot is not null && snapshot.FormatVersion == SnapshotFormat)
+            {
+                doc.Apply(snapshot.State.ToArray());
+                from = snapshot.Seq;
+            }
+            var replayed = 0;
+            if (from < head)
+            {
+                await foreach (var stored in store.ReadAsync(branch, from.Next, head, cancellationToken).ConfigureAwait(false))
+                {
+                    doc.Apply(stored.Payload.ToArray());
+                    if (stored.ClientUpdateId is { } id) session._updateIds.Remember(id, stored.Seq.Value, update: null);
+                    replayed++;
+                }
+            }
+            session._head = head.Value;
+            // Snapshots are found across the ancestry, so one on a parent at the fork point serves this branch too.
+            session._snapshotSeq = from.Value;
+            DocumentsLog.SessionLoaded(logger, branch, head.Value, from.Value, replayed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (YjsFormatException ex)
+        {
+            doc.Dispose();
+            throw new InvalidOperationException($"The log of {branch} holds an update the engine cannot read: {ex.Message}", ex);
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+        session.Start();
+        return session;
+    }
+}

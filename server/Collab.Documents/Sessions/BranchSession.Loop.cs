@@ -1,0 +1,238 @@
+using Collab.Crdt;
+using Collab.EventStore;
+
+namespace Collab.Documents.Sessions;
+
+internal sealed partial class BranchSession
+{
+    // Store appends are capped (EventStoreOptions.MaxEventsPerAppend defaults to 1000): stay well below.
+    private const int MaxEventsPerAppend = 500;
+
+    private readonly List<Staged> _staged = [];
+    private readonly Dictionary<string, Staged> _stagedIds = new(StringComparer.Ordinal);
+    private int _stagedEvents;
+
+    private void Start() => _loop = Task.Run(RunAsync);
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                // Drain what is queued: consecutive updates share one append (one fsync) — group commit per branch.
+                while (_stagedEvents < _options.MaxBatch && reader.TryRead(out var work))
+                {
+                    if (work is ApplyWork apply)
+                    {
+                        Stage(apply);
+                        continue;
+                    }
+                    // Reads see durable state only: commit what is staged before answering.
+                    await CommitAsync().ConfigureAwait(false);
+                    Answer(work);
+                }
+                await CommitAsync().ConfigureAwait(false);
+                if (_head - _snapshotSeq >= _options.SnapshotEvery) await SnapshotAsync().ConfigureAwait(false);
+            }
+            if (_head > _snapshotSeq) await SnapshotAsync().ConfigureAwait(false);
+            DocumentsLog.SessionUnloaded(_logger, Branch, _head);
+        }
+        catch (Exception ex)
+        {
+            Fault(ex);
+        }
+        finally
+        {
+            _doc.Dispose();
+        }
+    }
+
+    private void Stage(ApplyWork work)
+    {
+        if (work.UpdateId is { } id)
+        {
+            if (_updateIds.TryGet(id, work.Update, out var seq, out var same))
+            {
+                if (same) work.Done.TrySetResult(seq);
+                else work.Done.TrySetException(ReusedId(id));
+                return;
+            }
+            if (_stagedIds.TryGetValue(id, out var pending))
+            {
+                if (pending.Work.Update.AsSpan().SequenceEqual(work.Update)) (pending.Followers ??= []).Add(work);
+                else work.Done.TrySetException(ReusedId(id));
+                return;
+            }
+        }
+
+        IReadOnlyList<AppliedUpdate> emitted;
+        try
+        {
+            emitted = _doc.Apply(work.Update);
+        }
+        catch (YjsFormatException ex)
+        {
+            // The engine leaves the document unchanged on malformed input, so the session stays valid.
+            work.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The update is malformed: {ex.Message}"));
+            return;
+        }
+
+        if (emitted.Count == 0)
+        {
+            work.Done.TrySetResult(null); // nothing new: nothing to store or broadcast
+            return;
+        }
+        var staged = new Staged(work, emitted);
+        _staged.Add(staged);
+        _stagedEvents += emitted.Count;
+        if (work.UpdateId is { } newId) _stagedIds[newId] = staged;
+    }
+
+    private async Task CommitAsync()
+    {
+        if (_staged.Count == 0) return;
+        try
+        {
+            await AppendStagedAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The document already holds these updates but the log may not: the live doc must not stay ahead of
+            // the log, so the whole session is discarded and reloaded from the log by the manager.
+            DocumentsLog.AppendFailed(_logger, Branch, ex);
+            var error = ex is EventStoreException { Error: EventStoreError.IdempotencyConflict }
+                ? new CollabException(CollabErrorCode.Conflict, "An update id was reused for different bytes.", ex)
+                : new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", ex);
+            foreach (var staged in _staged) FailStaged(staged, error);
+            ClearStaged();
+            throw new SessionClosedException("Append failed.", ex);
+        }
+
+        foreach (var staged in _staged)
+        {
+            foreach (var emitted in staged.Emitted)
+            {
+                try
+                {
+                    await _broadcaster.BroadcastSyncAsync(Branch, SyncFrame.Encode(SyncMessageType.Update, emitted.Update), staged.Work.ConnectionId, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    DocumentsLog.BroadcastFailed(_logger, Branch, ex);
+                }
+            }
+            if (staged.Work.UpdateId is { } id) _updateIds.Remember(id, staged.Seq, staged.Work.Update);
+            staged.Work.Done.TrySetResult(staged.Seq);
+            if (staged.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetResult(staged.Seq);
+        }
+        ClearStaged();
+    }
+
+    private async Task AppendStagedAsync()
+    {
+        var events = new List<NewEvent>(_stagedEvents);
+        var owners = new List<Staged>(_stagedEvents);
+        foreach (var staged in _staged)
+        {
+            for (var i = 0; i < staged.Emitted.Count; i++)
+            {
+                var emitted = staged.Emitted[i];
+                events.Add(new NewEvent(EventKind.Update, emitted.Update, staged.Work.Author)
+                {
+                    ClientIds = emitted.ClientIds,
+                    // The id marks the event that completes the client's update.
+                    ClientUpdateId = i == staged.Emitted.Count - 1 ? staged.Work.UpdateId : null,
+                });
+                owners.Add(staged);
+            }
+        }
+        for (var start = 0; start < events.Count; start += MaxEventsPerAppend)
+        {
+            var count = Math.Min(MaxEventsPerAppend, events.Count - start);
+            var chunk = events.GetRange(start, count);
+            // Expected head: if anything else wrote to this branch, our document is stale and must reload.
+            var result = await _store.AppendAsync(Branch, chunk, new EventSeq(_head), CancellationToken.None).ConfigureAwait(false);
+            if (result.Events.Count != count) throw new InvalidOperationException($"The store returned {result.Events.Count} events for {count} appended.");
+            for (var i = 0; i < count; i++) owners[start + i].Seq = result.Events[i].Seq.Value;
+            Volatile.Write(ref _head, result.Head.Seq.Value);
+        }
+    }
+
+    private void Answer(Work work)
+    {
+        switch (work)
+        {
+            case DiffWork diff:
+                try
+                {
+                    diff.Done.TrySetResult(_doc.EncodeStateAsUpdate(diff.StateVector));
+                }
+                catch (YjsFormatException ex)
+                {
+                    diff.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The state vector is malformed: {ex.Message}"));
+                }
+                break;
+            case StateWork state:
+                state.Done.TrySetResult((_head, _doc.EncodeStateVector()));
+                break;
+            case ContentWork content:
+                content.Done.TrySetResult((_head, _doc.EncodeStateAsUpdate(null)));
+                break;
+        }
+    }
+
+    private async Task SnapshotAsync()
+    {
+        try
+        {
+            var state = _doc.EncodeStateAsUpdate(null);
+            await _store.PutSnapshotAsync(Branch, new EventSeq(_head), state, SnapshotFormat, CancellationToken.None).ConfigureAwait(false);
+            _snapshotSeq = _head;
+            DocumentsLog.SnapshotWritten(_logger, Branch, _head, state.Length);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DocumentsLog.SnapshotFailed(_logger, Branch, ex);
+        }
+    }
+
+    private void Fault(Exception ex)
+    {
+        lock (_gate) _state = SessionState.Faulted;
+        _queue.Writer.TryComplete();
+        if (ex is not SessionClosedException) DocumentsLog.SessionFaulted(_logger, Branch, ex);
+        var error = new CollabException(CollabErrorCode.Unavailable, "The branch is reloading after a failure. Retry.");
+        foreach (var staged in _staged) FailStaged(staged, error);
+        ClearStaged();
+        while (_queue.Reader.TryRead(out var work)) FailWork(work, error);
+    }
+
+    private static void FailStaged(Staged staged, Exception error)
+    {
+        staged.Work.Done.TrySetException(error);
+        if (staged.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetException(error);
+    }
+
+    private static void FailWork(Work work, Exception error)
+    {
+        switch (work)
+        {
+            case ApplyWork apply: apply.Done.TrySetException(error); break;
+            case DiffWork diff: diff.Done.TrySetException(error); break;
+            case StateWork state: state.Done.TrySetException(error); break;
+            case ContentWork content: content.Done.TrySetException(error); break;
+        }
+    }
+
+    private void ClearStaged()
+    {
+        _staged.Clear();
+        _stagedIds.Clear();
+        _stagedEvents = 0;
+    }
+
+    private static CollabException ReusedId(string id) =>
+        new(CollabErrorCode.Conflict, $"Update id '{id}' was already used for different bytes.");
+}

@@ -1,0 +1,49 @@
+namespace Collab.Documents.Sessions;
+
+internal sealed partial class BranchSession
+{
+    private abstract class Work;
+
+    private sealed class ApplyWork(byte[] update, string? updateId, string author, string? connectionId) : Work
+    {
+        public byte[] Update { get; } = update;
+
+        public string? UpdateId { get; } = updateId;
+
+        public string Author { get; } = author;
+
+        public string? ConnectionId { get; } = connectionId;
+
+        public TaskCompletionSource<long?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class DiffWork(byte[] stateVector) : Work
+    {
+        public byte[] StateVector { get; } = stateVector;
+
+        public TaskCompletionSource<byte[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class StateWork : Work
+    {
+        public TaskCompletionSource<(long, byte[])> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class ContentWork : Work
+    {
+        public TaskCompletionSource<(long, byte[])> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>An applied update waiting for its append: the client's work and what the document emitted for it.</summary>
+    private sealed class Staged(ApplyWork work, IReadOnlyList<AppliedUpdate> emitted)
+    {
+        public ApplyWork Work { get; } = work;
+
+        public IReadOnlyList<AppliedUpdate> Emitted { get; } = emitted;
+
+        /// <summary>Retries of the same update id that arrived while this one was still being appended.</summary>
+        public List<ApplyWork>? Followers { get; set; }
+
+        public long Seq { get; set; }
+    }
+}

@@ -1,0 +1,306 @@
+using System.Collections.Concurrent;
+using Collab.EventStore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Collab.Documents.Sessions;
+
+/// <summary>What a connection gets when it joins a branch.</summary>
+/// <param name="HeadSeq">The seq of the last durable event.</param>
+/// <param name="SyncStep1">The server's SyncStep1 message (its state vector), to send to the joiner.</param>
+/// <param name="Awareness">Every current awareness state as one update, or null when nobody published presence.</param>
+public sealed record JoinState(long HeadSeq, byte[] SyncStep1, byte[]? Awareness);
+
+/// <summary>The outcome of one sync message.</summary>
+/// <param name="Seq">The seq at which an update was stored; null when nothing was stored.</param>
+/// <param name="Reply">A sync message to send back to the caller only (SyncStep2 for a SyncStep1), or null.</param>
+public sealed record SyncOutcome(long? Seq, byte[]? Reply);
+
+/// <summary>
+/// Opens, finds and unloads live branch sessions. A session is created on first use and shared; one that faulted is
+/// replaced by a fresh load whose connections are asked to resync.
+/// </summary>
+public sealed partial class SessionManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<BranchRef, Lazy<Task<BranchSession>>> _sessions = new();
+    private readonly IEventStore _store;
+    private readonly ICrdtDocumentFactory _documents;
+    private readonly IBranchBroadcaster _broadcaster;
+    private readonly LiveSessionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionManager> _logger;
+    private volatile bool _stopping;
+
+    public SessionManager(
+        IEventStore store,
+        ICrdtDocumentFactory documents,
+        IBranchBroadcaster broadcaster,
+        IOptions<LiveSessionOptions> options,
+        TimeProvider time,
+        ILogger<SessionManager> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _documents = documents;
+        _broadcaster = broadcaster;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>How many branch sessions are loaded.</summary>
+    public int OpenCount => _sessions.Count;
+
+    /// <summary>Whether the branch has a loaded session.</summary>
+    public bool IsLoaded(BranchRef branch) => _sessions.ContainsKey(branch);
+
+    /// <summary>Adds a connection to a branch and returns what it needs to start syncing.</summary>
+    public async Task<JoinState> JoinAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
+            if (!session.TryAddMember(connectionId))
+            {
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                var (head, stateVector) = await session.StateAsync(cancellationToken).ConfigureAwait(false);
+                return new JoinState(head, SyncFrame.Encode(SyncMessageType.SyncStep1, stateVector), session.Awareness.EncodeAll());
+            }
+            catch (SessionClosedException)
+            {
+                session.RemoveMember(connectionId);
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Removes a connection from a branch and tells the others its awareness states are gone.</summary>
+    public async Task LeaveAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    {
+        if (!_sessions.TryGetValue(branch, out var lazy) || !lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) return;
+        var session = lazy.Value.Result;
+        var removal = session.RemoveMember(connectionId);
+        if (removal is not null) await _broadcaster.BroadcastAwarenessAsync(branch, removal, connectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Handles one y-protocols sync message from a joined connection. SyncStep1 is answered with SyncStep2; SyncStep2 and
+    /// Update are applied, stored durably and broadcast when <paramref name="canWrite"/>, refused otherwise.
+    /// </summary>
+    public async Task<SyncOutcome> SyncAsync(
+        BranchRef branch,
+        string connectionId,
+        string author,
+        byte[] message,
+        string? updateId,
+        bool canWrite,
+        int maxUpdateBytes,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (updateId is { Length: > NewEvent.MaxClientUpdateIdLength })
+        {
+            throw new CollabException(CollabErrorCode.Invalid, $"An update id must be at most {NewEvent.MaxClientUpdateIdLength} characters.");
+        }
+        SyncFrame frame;
+        try
+        {
+            frame = SyncFrame.Decode(message);
+        }
+        catch (Crdt.YjsFormatException ex)
+        {
+            throw new CollabException(CollabErrorCode.Malformed, $"The sync message is malformed: {ex.Message}");
+        }
+
+        if (frame.Type != SyncMessageType.SyncStep1)
+        {
+            if (!canWrite) throw CollabException.Forbidden("Your role on this document is read-only: updates are refused.");
+            if (frame.Payload.Length > maxUpdateBytes)
+            {
+                throw new CollabException(CollabErrorCode.TooLarge, $"The update is {frame.Payload.Length} bytes; the limit is {maxUpdateBytes}.");
+            }
+        }
+
+        while (true)
+        {
+            var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (frame.Type == SyncMessageType.SyncStep1)
+                {
+                    var diff = await session.DiffAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                    return new SyncOutcome(null, SyncFrame.Encode(SyncMessageType.SyncStep2, diff));
+                }
+                var seq = await session.SubmitUpdateAsync(frame.Payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
+                return new SyncOutcome(seq, null);
+            }
+            catch (SessionClosedException)
+            {
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Validates and relays an awareness update from a joined connection; never stored.</summary>
+    public async Task AwarenessAsync(BranchRef branch, string connectionId, byte[] update, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
+        bool changed;
+        try
+        {
+            changed = session.Awareness.Apply(update, connectionId);
+        }
+        catch (Crdt.YjsFormatException ex)
+        {
+            throw new CollabException(CollabErrorCode.Malformed, $"The awareness update is malformed: {ex.Message}");
+        }
+        if (changed) await _broadcaster.BroadcastAwarenessAsync(branch, update, connectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole document at the durable head (opens the session if needed).</summary>
+    public async Task<(long Head, byte[] Update)> ReadContentAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await session.ContentAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionClosedException)
+            {
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Unloads sessions nobody has used for <see cref="LiveSessionOptions.IdleUnloadAfter"/>, each leaving a snapshot.</summary>
+    public async Task SweepIdleAsync()
+    {
+        var closing = new List<(BranchRef, Lazy<Task<BranchSession>>, BranchSession)>();
+        foreach (var (branch, lazy) in _sessions)
+        {
+            if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
+            var session = lazy.Value.Result;
+            if (session.TryCloseIfIdle(_options.IdleUnloadAfter)) closing.Add((branch, lazy, session));
+        }
+        foreach (var (branch, lazy, session) in closing)
+        {
+            await session.Completion.ConfigureAwait(false);
+            _sessions.TryRemove(new KeyValuePair<BranchRef, Lazy<Task<BranchSession>>>(branch, lazy));
+        }
+    }
+
+    /// <summary>
+    /// Stops taking work, lets every session finish its queued appends, and writes a final snapshot of each.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        _stopping = true;
+        var sessions = new List<BranchSession>();
+        foreach (var lazy in _sessions.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) sessions.Add(lazy.Value.Result);
+        }
+        foreach (var session in sessions) session.Close();
+        foreach (var session in sessions) await session.Completion.ConfigureAwait(false);
+        _sessions.Clear();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task<BranchSession> GetJoinedAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    {
+        var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
+        if (!session.HasMember(connectionId))
+        {
+            throw new CollabException(CollabErrorCode.NotJoined, $"Join {branch.Document}/{branch.Branch} before sending to it.");
+        }
+        return session;
+    }
+
+    private async Task<BranchSession> GetOrOpenAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_stopping) throw new CollabException(CollabErrorCode.Unavailable, "The server is shutting down. Reconnect shortly.");
+            var lazy = _sessions.GetOrAdd(branch, b => new Lazy<Task<BranchSession>>(() => OpenAsync(b, carriedMembers: null)));
+            BranchSession session;
+            try
+            {
+                session = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A failed load is not cached: the next caller tries again.
+                _sessions.TryRemove(new KeyValuePair<BranchRef, Lazy<Task<BranchSession>>>(branch, lazy));
+                throw;
+            }
+            if (!session.IsFaulted) return session;
+            await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+        }
+    }
+
+    private Task<BranchSession> OpenAsync(BranchRef branch, IReadOnlyCollection<string>? carriedMembers) =>
+        BranchSession.LoadAsync(branch, _store, _documents, _broadcaster, _options, _time, _logger, CancellationToken.None)
+            .ContinueWith(
+                task =>
+                {
+                    var session = task.Result;
+                    if (carriedMembers is { Count: > 0 })
+                    {
+                        foreach (var member in carriedMembers) session.TryAddMember(member);
+                    }
+                    return session;
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+
+    /// <summary>
+    /// Waits for a closing or faulted session to finish, then removes it. A faulted session with connections is replaced
+    /// at once by a fresh load, and its connections are asked to resync (SyncStep1), because they may hold updates the
+    /// log does not.
+    /// </summary>
+    private async Task WaitRetiredAsync(BranchRef branch, BranchSession session)
+    {
+        try
+        {
+            await session.Completion.ConfigureAwait(false);
+        }
+        catch (Exception) when (session.IsFaulted)
+        {
+            // The loop reports its own failure; waiting is all that matters here.
+        }
+        if (!_sessions.TryGetValue(branch, out var lazy) || !IsSame(lazy, session)) return;
+        var members = session.IsFaulted ? session.Members : null;
+        if (members is { Count: > 0 } && !_stopping)
+        {
+            var replacement = new Lazy<Task<BranchSession>>(() => OpenAsync(branch, members));
+            if (!_sessions.TryUpdate(branch, replacement, lazy)) return;
+            try
+            {
+                var fresh = await replacement.Value.ConfigureAwait(false);
+                var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
+                await _broadcaster.BroadcastSyncAsync(branch, SyncFrame.Encode(SyncMessageType.SyncStep1, stateVector), null, CancellationToken.None).ConfigureAwait(false);
+                DocumentsLog.SessionReloaded(_logger, branch, members.Count);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The next caller retries the load (GetOrOpenAsync drops a failed one).
+                DocumentsLog.SessionFaulted(_logger, branch, ex);
+            }
+            return;
+        }
+        _sessions.TryRemove(new KeyValuePair<BranchRef, Lazy<Task<BranchSession>>>(branch, lazy));
+    }
+
+    private static bool IsSame(Lazy<Task<BranchSession>> lazy, BranchSession session) =>
+        lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && ReferenceEquals(lazy.Value.Result, session);
+}

@@ -1,0 +1,95 @@
+using Collab.EventStore.Internal;
+
+namespace Collab.EventStore.InMemory;
+
+/// <summary>Snapshots and merge/resolution records.</summary>
+public sealed partial class InMemoryEventStore
+{
+    /// <inheritdoc />
+    public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(branch);
+        Validation.State(state, _options);
+        if (seq.Value < 1) throw Validation.Invalid($"a snapshot position must be at least 1 (got {seq})");
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var info = Branch(branch).Info;
+            if (seq > info.Head) throw Validation.BeyondHead(branch, seq, info.Head);
+            var owner = Ancestry.Segments(info, seq.Value, seq.Value, Info)[0].Owner;
+            var snapshot = new Snapshot(owner, seq, OwnHash(owner, seq), state.ToArray(), formatVersion, AppendPlanner.Now(_options.TimeProvider));
+            _branches[owner].Snapshots[seq.Value] = snapshot;
+            return Task.FromResult(snapshot);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Snapshot?> GetNearestSnapshotAsync(BranchRef branch, EventSeq atOrBefore, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(branch);
+        lock (_gate)
+        {
+            var segments = Ancestry.Segments(Branch(branch).Info, 1, atOrBefore.Value, Info);
+            for (var i = segments.Count - 1; i >= 0; i--)
+            {
+                var snapshots = _branches[segments[i].Owner].Snapshots;
+                for (var j = snapshots.Count - 1; j >= 0; j--)
+                {
+                    if (snapshots.Keys[j] <= segments[i].To) return Task.FromResult<Snapshot?>(snapshots.Values[j]);
+                }
+            }
+
+            return Task.FromResult<Snapshot?>(null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<MergeRecord?> GetMergeRecordAsync(EventRef mergeEvent, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(mergeEvent.Branch);
+        lock (_gate)
+        {
+            return Task.FromResult(((IAppendLookup)this).FindMerge(mergeEvent));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MergeRecord>> ListMergeRecordsAsync(BranchRef branch, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(branch);
+        lock (_gate)
+        {
+            var list = new List<MergeRecord>();
+            foreach (var segment in Ancestry.Segments(Branch(branch).Info, 1, long.MaxValue, Info))
+            {
+                foreach (var (seq, merge) in _branches[segment.Owner].Merges)
+                {
+                    if (seq >= segment.From && seq <= segment.To) list.Add(merge);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<MergeRecord>>(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ResolutionRecord>> ListResolutionsAsync(EventRef mergeEvent, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(mergeEvent.Branch);
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<ResolutionRecord>>(_resolutions.TryGetValue(mergeEvent, out var list) ? [.. list] : []);
+        }
+    }
+
+    /// <summary>Replaces a stored payload behind the store's back, so that tests can show verification finds it.</summary>
+    internal void TamperForTests(EventRef target, byte[] payload)
+    {
+        lock (_gate)
+        {
+            var data = _branches[target.Branch];
+            var index = (int)(target.Seq.Value - data.Info.ForkSeq.Value - 1);
+            data.Events[index] = data.Events[index] with { Payload = payload };
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Collab.EventStore.Internal;
+using LiteDB;
+
+namespace Collab.EventStore.LiteDb;
+
+/// <summary>The state a group of writes sees while it is planned: committed state overlaid with the group's own pending changes.</summary>
+public sealed partial class LiteDbEventStore
+{
+    private sealed class Group(LiteDbEventStore store) : IAppendLookup
+    {
+        private readonly HashSet<DocumentId> _newDocuments = [];
+        private readonly Dictionary<(int Number, string Id), StoredEvent> _updates = [];
+        private readonly Dictionary<(int Number, long Seq), EventHash> _hashes = [];
+        private readonly Dictionary<EventRef, MergeRecord> _merges = [];
+
+        public List<WriteOp> Ops { get; } = [];
+
+        public List<WriteOp> Planned { get; } = [];
+
+        /// <summary>Branches created or changed by the group, as they will be once it commits.</summary>
+        public Dictionary<BranchRef, BranchEntry> Branches { get; } = [];
+
+        /// <summary>Branches whose head moves.</summary>
+        public HashSet<BranchRef> Moved { get; } = [];
+
+        public bool HasWrites { get; set; }
+
+        public BranchEntry? Find(BranchRef branch) => Branches.TryGetValue(branch, out var entry) ? entry : store.FindEntry(branch);
+
+        public BranchEntry Require(BranchRef branch)
+        {
+            var entry = Find(branch);
+            if (entry is not null) return entry;
+            if (!DocumentExists(branch.Document)) throw Validation.DocumentNotFound(branch.Document);
+            throw Validation.BranchNotFound(branch);
+        }
+
+        public BranchInfo Info(BranchRef branch) => Require(branch).Info;
+
+        public bool DocumentExists(DocumentId id) => _newDocuments.Contains(id) || store._documents.FindById(Bson.DocumentKey(id)) is not null;
+
+        public void AddDocument(DocumentId id) => _newDocuments.Add(id);
+
+        public int NewBranchNumber() => store._nextBranchNumber++;
+
+        public EventHash HashAt(BranchInfo branch, EventSeq seq) => Ancestry.HashAt(branch, seq, Info, OwnHash);
+
+        public void Stage(AppendPlan plan, BranchEntry entry)
+        {
+            Branches[entry.Info.Ref] = entry with { Info = entry.Info with { Head = plan.Head.Seq, HeadHash = plan.Head.Hash } };
+            if (plan.Fresh.Count > 0) Moved.Add(entry.Info.Ref);
+            foreach (var e in plan.Fresh)
+            {
+                _hashes[(entry.Number, e.Seq.Value)] = e.Hash;
+                if (e.ClientUpdateId is { } id) _updates[(entry.Number, id)] = e;
+            }
+
+            foreach (var merge in plan.Merges) _merges[merge.Event] = merge;
+        }
+
+        public StoredEvent? FindByUpdateId(BranchRef branch, string clientUpdateId)
+        {
+            var entry = Require(branch);
+            if (_updates.TryGetValue((entry.Number, clientUpdateId), out var pending)) return pending;
+            var update = store._updates.FindById(Bson.UpdateKey(entry.Number, clientUpdateId));
+            if (update is null) return null;
+            var doc = store._events.FindById(Bson.EventKey(entry.Number, update["s"].AsInt64));
+            return Bson.Event(branch, doc);
+        }
+
+        public MergeRecord? FindMerge(EventRef mergeEvent)
+        {
+            if (_merges.TryGetValue(mergeEvent, out var pending)) return pending;
+            return store.LoadMerge(mergeEvent);
+        }
+
+        public void Clear()
+        {
+            Ops.Clear();
+            Planned.Clear();
+            Branches.Clear();
+            Moved.Clear();
+            _newDocuments.Clear();
+            _updates.Clear();
+            _hashes.Clear();
+            _merges.Clear();
+            HasWrites = false;
+        }
+
+        private EventHash OwnHash(BranchRef owner, EventSeq seq)
+        {
+            var entry = Require(owner);
+            return _hashes.TryGetValue((entry.Number, seq.Value), out var pending) ? pending : store.StoredHash(owner, seq);
+        }
+    }
+
+    private MergeRecord? LoadMerge(EventRef mergeEvent)
+    {
+        var entry = FindEntry(mergeEvent.Branch);
+        if (entry is null) return null;
+        var doc = _merges.FindById(Bson.EventKey(entry.Number, mergeEvent.Seq.Value));
+        return doc is null ? null : Bson.Merge(mergeEvent.Branch, doc);
+    }
+
+    private static BsonDocument UpdateDoc(int number, StoredEvent e) => new()
+    {
+        [Bson.Id] = Bson.UpdateKey(number, e.ClientUpdateId!),
+        ["s"] = e.Seq.Value,
+    };
+}

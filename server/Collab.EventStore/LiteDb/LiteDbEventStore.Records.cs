@@ -1,0 +1,65 @@
+using Collab.EventStore.Internal;
+using LiteDB;
+
+namespace Collab.EventStore.LiteDb;
+
+/// <summary>Reads of snapshots and merge/resolution records.</summary>
+public sealed partial class LiteDbEventStore
+{
+    /// <inheritdoc />
+    public Task<Snapshot?> GetNearestSnapshotAsync(BranchRef branch, EventSeq atOrBefore, CancellationToken cancellationToken = default)
+    {
+        var segments = Ancestry.Segments(Entry(branch).Info, 1, atOrBefore.Value, Info);
+        for (var i = segments.Count - 1; i >= 0; i--)
+        {
+            var number = Entry(segments[i].Owner).Number;
+            var doc = _snapshots.Query()
+                .Where(Query.Between(Bson.Id, Bson.EventKey(number, segments[i].From), Bson.EventKey(number, segments[i].To)))
+                .OrderByDescending(Bson.Id)
+                .Limit(1)
+                .FirstOrDefault();
+            if (doc is not null) return Task.FromResult<Snapshot?>(Bson.Snapshot(segments[i].Owner, doc));
+        }
+
+        return Task.FromResult<Snapshot?>(null);
+    }
+
+    /// <inheritdoc />
+    public Task<MergeRecord?> GetMergeRecordAsync(EventRef mergeEvent, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(mergeEvent.Branch);
+        return Task.FromResult(LoadMerge(mergeEvent));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MergeRecord>> ListMergeRecordsAsync(BranchRef branch, CancellationToken cancellationToken = default)
+    {
+        var list = new List<MergeRecord>();
+        foreach (var segment in Ancestry.Segments(Entry(branch).Info, 1, long.MaxValue, Info))
+        {
+            var number = Entry(segment.Owner).Number;
+            foreach (var doc in _merges.Find(Query.Between(Bson.Id, Bson.EventKey(number, segment.From), Bson.EventKey(number, segment.To))))
+            {
+                list.Add(Bson.Merge(segment.Owner, doc));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<MergeRecord>>(list);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ResolutionRecord>> ListResolutionsAsync(EventRef mergeEvent, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(mergeEvent.Branch);
+        var entry = FindEntry(mergeEvent.Branch);
+        if (entry is null) return Task.FromResult<IReadOnlyList<ResolutionRecord>>([]);
+        var list = new List<ResolutionRecord>();
+        foreach (var doc in _resolutions.Find(Query.EQ("m", Bson.EventKey(entry.Number, mergeEvent.Seq.Value))))
+        {
+            list.Add(Bson.Resolution(mergeEvent.Branch.Document, doc));
+        }
+
+        list.Sort(static (x, y) => x.RecordedAt != y.RecordedAt ? x.RecordedAt.CompareTo(y.RecordedAt) : x.Event.Seq.CompareTo(y.Event.Seq));
+        return Task.FromResult<IReadOnlyList<ResolutionRecord>>(list);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Threading.Channels;
+using Collab.EventStore.Internal;
+
+namespace Collab.EventStore.LiteDb;
+
+/// <summary>The writer thread: group commit, fsync, then acknowledge.</summary>
+public sealed partial class LiteDbEventStore
+{
+    private readonly Channel<WriteOp> _queue;
+    private readonly Thread _writer;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _nextBranchNumber;
+    private volatile Exception? _fault;
+
+    private Task<T> Enqueue<T>(WriteOp<T> op, CancellationToken cancellationToken)
+    {
+        // Cancellation is honoured up to the queue; once queued, a write happens or fails as a whole.
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfUnavailable();
+        if (!_queue.Writer.TryWrite(op)) throw new EventStoreException(EventStoreError.StoreUnavailable, "The event store is disposed.");
+        return op.Task;
+    }
+
+    private void WriterLoop()
+    {
+        var group = new Group(this);
+        try
+        {
+            // A dedicated thread that blocks between groups: LiteDB transactions belong to the thread that opened them.
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                var events = 0;
+                while (events < _options.MaxEventsPerCommit && _queue.Reader.TryRead(out var op))
+                {
+                    group.Ops.Add(op);
+                    events += op.EventCount;
+                }
+
+                Run(group);
+                group.Clear();
+            }
+
+            if (_fault is null)
+            {
+                _db.Checkpoint();
+                Sync(_log);
+            }
+        }
+        catch (Exception ex)
+        {
+            _fault ??= ex;
+        }
+        finally
+        {
+            while (_queue.Reader.TryRead(out var left)) left.Fail(Unavailable());
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    private void Run(Group group)
+    {
+        if (_fault is not null)
+        {
+            foreach (var op in group.Ops) op.Fail(Unavailable());
+            return;
+        }
+
+        // Plan everything first: a refused request fails alone here, before the transaction, because an exception
+        // inside a LiteDB transaction would roll back every request in the group.
+        var now = AppendPlanner.Now(_options.TimeProvider);
+        foreach (var op in group.Ops)
+        {
+            try
+            {
+                op.Plan(group, now);
+                group.Planned.Add(op);
+            }
+            catch (Exception ex)
+            {
+                // Plans stage nothing until they cannot fail any more, so the group state is untouched.
+                op.Fail(ex);
+            }
+        }
+
+        if (group.Planned.Count == 0) return;
+        if (group.HasWrites)
+        {
+            try
+            {
+                _db.BeginTrans();
+                foreach (var op in group.Planned) op.Write(this);
+                _db.Commit();
+                if (_options.Durability == Durability.Fsync) Sync(_log);
+            }
+            catch (Exception ex)
+            {
+                // Whether the log holds the group is unknown now: stop writing rather than guess.
+                _fault = ex;
+                try
+                {
+                    _db.Rollback();
+                }
+                catch (LiteDB.LiteException)
+                {
+                    // The original failure is the one to report.
+                }
+
+                foreach (var op in group.Planned) op.Fail(Unavailable());
+                return;
+            }
+        }
+
+        foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
+        foreach (var op in group.Planned) op.Complete();
+        foreach (var branch in group.Moved) _signals.Notify(branch);
+        if (_log.Length > _options.CheckpointBytes)
+        {
+            _db.Checkpoint();
+            Sync(_log);
+        }
+    }
+
+    private EventStoreException Unavailable() =>
+        _fault is { } fault
+            ? new EventStoreException(EventStoreError.StoreUnavailable, "The event store failed to write and accepts no more writes; reopen it.", fault)
+            : new EventStoreException(EventStoreError.StoreUnavailable, "The event store is disposed.");
+}

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Collab.EventStore.Internal;
+using LiteDB;
+
+namespace Collab.EventStore.LiteDb;
+
+/// <summary>
+/// The event store on LiteDB 5: one writer thread owns every write and commits the requests it finds queued in one
+/// transaction (group commit), fsyncs the log, and only then completes the callers' tasks; readers run concurrently.
+/// See docs/event-store.md for the layout and the durability promises.
+/// </summary>
+public sealed partial class LiteDbEventStore : IEventStore
+{
+    private readonly LiteDbEventStoreOptions _options;
+    private readonly Stream _data;
+    private readonly Stream _log;
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _documents;
+    private readonly ILiteCollection<BsonDocument> _branchDocs;
+    private readonly ILiteCollection<BsonDocument> _events;
+    private readonly ILiteCollection<BsonDocument> _updates;
+    private readonly ILiteCollection<BsonDocument> _snapshots;
+    private readonly ILiteCollection<BsonDocument> _merges;
+    private readonly ILiteCollection<BsonDocument> _resolutions;
+
+    // Committed branch state, never evicted. Only the writer replaces entries, and only after a durable commit; a reader
+    // that loads a missing entry adds it with GetOrAdd, which cannot overwrite the writer's newer one.
+    private readonly ConcurrentDictionary<BranchRef, BranchEntry> _branches = new();
+    private readonly HeadSignals _signals = new();
+    private readonly Upcasting _upcasting;
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>Opens (or creates) the store at <see cref="LiteDbEventStoreOptions.Path"/>; recovers committed transactions from the log.</summary>
+    public LiteDbEventStore(LiteDbEventStoreOptions options)
+        : this(Validated(options), OpenFile(options, options.Path), OpenFile(options, options.LogPath))
+    {
+    }
+
+    /// <summary>Opens the store on given streams (tests inject faulty ones). The store owns and disposes them.</summary>
+    internal LiteDbEventStore(LiteDbEventStoreOptions options, Stream data, Stream log)
+    {
+        options.Validate();
+        _options = options;
+        _upcasting = new Upcasting(options);
+        _data = data;
+        _log = log;
+        try
+        {
+            _db = new LiteDatabase(data, BsonMapper.Global, log);
+
+            // Checkpoints are ours (after the fsync, on the writer thread), never LiteDB's automatic ones inside a commit.
+            _db.CheckpointSize = 0;
+            _documents = _db.GetCollection(Bson.Documents);
+            _branchDocs = _db.GetCollection(Bson.Branches);
+            _events = _db.GetCollection(Bson.Events);
+            _updates = _db.GetCollection(Bson.Updates);
+            _snapshots = _db.GetCollection(Bson.Snapshots);
+            _merges = _db.GetCollection(Bson.Merges);
+            _resolutions = _db.GetCollection(Bson.Resolutions);
+            _branchDocs.EnsureIndex("n", "$.n", unique: true);
+            _resolutions.EnsureIndex("m", "$.m");
+            Sync(_log);
+            _nextBranchNumber = _branchDocs.Count() == 0 ? 1 : _branchDocs.Max("$.n").AsInt32 + 1;
+        }
+        catch
+        {
+            _db?.Dispose();
+            data.Dispose();
+            log.Dispose();
+            throw;
+        }
+
+        _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "collab-eventstore-writer" };
+        _writer.Start();
+    }
+
+    /// <summary>The options the store runs with.</summary>
+    public LiteDbEventStoreOptions Options => _options;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested) return;
+        _queue.Writer.TryComplete();
+        await _writerStopped.Task.ConfigureAwait(false);
+        _disposed.Cancel();
+        _signals.NotifyAll();
+        _db.Dispose();
+        await _data.DisposeAsync().ConfigureAwait(false);
+        await _log.DisposeAsync().ConfigureAwait(false);
+        _disposed.Dispose();
+    }
+
+    /// <summary>fsync for files, Flush for other streams (what LiteDB itself does).</summary>
+    internal static void Sync(Stream stream)
+    {
+        lock (stream)
+        {
+            if (stream is FileStream file) file.Flush(flushToDisk: true);
+            else stream.Flush();
+        }
+    }
+
+    private static LiteDbEventStoreOptions Validated(LiteDbEventStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options;
+    }
+
+    private static FileStream OpenFile(LiteDbEventStoreOptions options, string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        return options.Durability == Durability.Fsync
+            ? new DurableFileStream(path)
+            : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+    }
+
+    /// <summary>A branch's number (its key prefix) and its committed state.</summary>
+    private sealed record BranchEntry(int Number, BranchInfo Info);
+
+    private BranchEntry? FindEntry(BranchRef branch)
+    {
+        if (_branches.TryGetValue(branch, out var entry)) return entry;
+        var doc = _branchDocs.FindById(Bson.BranchKey(branch));
+        if (doc is null) return null;
+        var (number, info) = Bson.Branch(branch, doc);
+        var last = _events.Query()
+            .Where(Query.Between(Bson.Id, Bson.EventKey(number, 0), Bson.EventKey(number, long.MaxValue)))
+            .OrderByDescending(Bson.Id)
+            .Limit(1)
+            .FirstOrDefault();
+        if (last is not null) info = info with { Head = new EventSeq(Bson.SeqOf(last[Bson.Id].AsBinary)), HeadHash = Bson.Hash(last["h"]) };
+        return _branches.GetOrAdd(branch, new BranchEntry(number, info));
+    }
+
+    private BranchEntry Entry(BranchRef branch)
+    {
+        Validation.Branch(branch);
+        var entry = FindEntry(branch);
+        if (entry is not null) return entry;
+        if (_documents.FindById(Bson.DocumentKey(branch.Document)) is null) throw Validation.DocumentNotFound(branch.Document);
+        throw Validation.BranchNotFound(branch);
+    }
+
+    private BranchInfo Info(BranchRef branch) => (FindEntry(branch) ?? throw Validation.BranchNotFound(branch)).Info;
+
+    private EventHash StoredHash(BranchRef owner, EventSeq seq)
+    {
+        var doc = _events.FindById(Bson.EventKey(Entry(owner).Number, seq.Value))
+            ?? throw new InvalidOperationException($"Event {owner}@{seq} is missing from the store.");
+        return Bson.Hash(doc["h"]);
+    }
+
+    private void ThrowIfUnavailable()
+    {
+        if (_fault is { } fault) throw new EventStoreException(EventStoreError.StoreUnavailable, "The event store failed to write and accepts no more writes; reopen it.", fault);
+        if (_disposed.IsCancellationRequested) throw new EventStoreException(EventStoreError.StoreUnavailable, "The event store is disposed.");
+    }
+}

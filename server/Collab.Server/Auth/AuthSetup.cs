@@ -1,0 +1,61 @@
+using Collab.Server.Options;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Collab.Server.Auth;
+
+/// <summary>JWT bearer for REST and the hub.</summary>
+internal static class AuthSetup
+{
+    /// <summary>The hub path, whose WebSocket and SSE requests carry the token in the query string.</summary>
+    public const string HubPath = "/hubs/documents";
+
+    public static IServiceCollection AddCollabAuth(this IServiceCollection services)
+    {
+        services.AddSingleton<SigningKeyProvider>();
+        services.AddSingleton<DevTokenIssuer>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<CollabServerOptions>, SigningKeyProvider>((jwt, options, keys) => Configure(jwt, options.Value.Auth, keys));
+        services.AddAuthorization();
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, AuthOptions auth, SigningKeyProvider keys)
+    {
+        // Keep claim names as written ("sub"), not the legacy SOAP URIs.
+        jwt.MapInboundClaims = false;
+        if (auth.Authority is { } authority)
+        {
+            jwt.Authority = authority;
+            jwt.Audience = auth.Audience;
+        }
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = auth.Authority is null,
+            ValidIssuer = auth.Issuer,
+            ValidateAudience = true,
+            ValidAudience = auth.Audience,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            NameClaimType = JwtRegisteredClaimNames.Sub,
+            IssuerSigningKey = keys.Key,
+            ValidateIssuerSigningKey = keys.Key is not null,
+        };
+        jwt.Events = new JwtBearerEvents
+        {
+            // Browsers cannot set headers on WebSocket and EventSource requests, so SignalR sends the token as access_token.
+            OnMessageReceived = context =>
+            {
+                var token = context.Request.Query["access_token"];
+                if (!string.IsNullOrEmpty(token) && context.HttpContext.Request.Path.StartsWithSegments(HubPath))
+                {
+                    context.Token = token;
+                }
+                return Task.CompletedTask;
+            },
+        };
+    }
+}

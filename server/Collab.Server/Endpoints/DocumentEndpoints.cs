@@ -1,0 +1,87 @@
+using Collab.Documents;
+using Collab.Documents.Access;
+using Collab.Documents.Sessions;
+using Collab.Server.Hubs;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Collab.Server.Endpoints;
+
+/// <summary>Body of <c>POST /api/documents</c>.</summary>
+public sealed record CreateDocumentRequest(string? Id, string? Title);
+
+/// <summary>Body of <c>PUT /api/documents/{id}/permissions/{user}</c>.</summary>
+public sealed record GrantRequest(string? Role);
+
+/// <summary>A branch's content at its durable head, as one Yjs v1 update (base64 in JSON).</summary>
+public sealed record ContentResponse(string Branch, long HeadSeq, byte[] Update);
+
+/// <summary>The REST surface for documents, branches, history and permissions.</summary>
+internal static class DocumentEndpoints
+{
+    public const string RateLimitPolicy = "per-user";
+
+    public static RouteGroupBuilder MapDocumentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/documents").RequireAuthorization().RequireRateLimiting(RateLimitPolicy).WithTags("Documents");
+
+        api.MapPost("/", async (CreateDocumentRequest request, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await catalog.CreateAsync(request.Id, request.Title, HubUser.NameOf(http.User), ct);
+                return Results.Created($"/api/documents/{created.Id}", created);
+            })
+            .WithSummary("Create a document with its main branch; the caller becomes owner.")
+            .Produces<DocumentView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/", (DocumentCatalog catalog, HttpContext http) => catalog.List(HubUser.NameOf(http.User)))
+            .WithSummary("Documents on which the caller has a role.");
+
+        api.MapGet("/{id}", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Get(id, HubUser.NameOf(http.User)))
+            .WithSummary("One document (any role).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/branches", (string id, DocumentCatalog catalog, HttpContext http, CancellationToken ct) => catalog.BranchesAsync(id, HubUser.NameOf(http.User), ct))
+            .WithSummary("The document's branches (any role).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/content", async (string id, string? branch, DocumentCatalog catalog, SessionManager sessions, HttpContext http, CancellationToken ct) =>
+            {
+                branch ??= "main";
+                catalog.Authorize(id, HubUser.NameOf(http.User), DocumentRoles.CanRead, "read");
+                var (head, update) = await sessions.ReadContentAsync(DocumentCatalog.ParseBranch(id, branch), ct);
+                return new ContentResponse(branch, head, update);
+            })
+            .WithSummary("A branch's whole content as one Yjs update (any role).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/events", (string id, string? branch, long? from, int? max, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
+                catalog.EventsAsync(id, branch ?? "main", from ?? 1, max ?? 100, HubUser.NameOf(http.User), ct))
+            .WithSummary("A page of a branch's event log (owner, auditor).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)))
+            .WithSummary("Every role granted on the document (owner).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPut("/{id}/permissions/{user}", (string id, string user, GrantRequest request, DocumentCatalog catalog, HttpContext http) =>
+                catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role))
+            .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, ConnectionRegistry registry, SessionManager sessions, IHubContext<DocumentHub, IDocumentClient> hub, HttpContext http) =>
+            {
+                if (!catalog.Revoke(id, HubUser.NameOf(http.User), user)) return Results.NotFound();
+                // A revoked user stops receiving the document's messages at once, not at its next reconnect.
+                foreach (var (connectionId, branch) in registry.JoinedBy(user, new Collab.EventStore.DocumentId(id)))
+                {
+                    registry.Leave(connectionId, branch);
+                    await hub.Groups.RemoveFromGroupAsync(connectionId, HubBroadcaster.GroupOf(branch));
+                    await sessions.LeaveAsync(branch, connectionId, CancellationToken.None);
+                }
+                return Results.NoContent();
+            })
+            .WithSummary("Remove a user's role (owner). The last owner cannot be removed.")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        return api;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Collab.EventStore;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Collab.Server.Hubs;
+
+/// <summary>
+/// Which branches each hub connection joined, and the connection contexts themselves so that shutdown and revocation
+/// can reach them. Thread-safe; per-connection state is guarded by its own small lock.
+/// </summary>
+internal sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+
+    public int Count => _connections.Count;
+
+    public void Connected(HubCallerContext context, string user) => _connections[context.ConnectionId] = new Connection(context, user);
+
+    /// <summary>Forgets a connection and returns the branches it had joined.</summary>
+    public IReadOnlyList<BranchRef> Disconnected(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection)) return [];
+        lock (connection.Joined) return [.. connection.Joined];
+    }
+
+    /// <summary>Records a join; false when the connection is at its limit (re-joining a joined branch always succeeds).</summary>
+    public bool TryJoin(string connectionId, BranchRef branch, int maxBranches)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+        lock (connection.Joined)
+        {
+            if (connection.Joined.Contains(branch)) return true;
+            if (connection.Joined.Count >= maxBranches) return false;
+            connection.Joined.Add(branch);
+            return true;
+        }
+    }
+
+    public bool IsJoined(string connectionId, BranchRef branch)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+        lock (connection.Joined) return connection.Joined.Contains(branch);
+    }
+
+    public bool Leave(string connectionId, BranchRef branch)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+        lock (connection.Joined) return connection.Joined.Remove(branch);
+    }
+
+    /// <summary>The connections of <paramref name="user"/> that joined some branch of <paramref name="document"/>.</summary>
+    public IReadOnlyList<(string ConnectionId, BranchRef Branch)> JoinedBy(string user, DocumentId document)
+    {
+        var result = new List<(string, BranchRef)>();
+        foreach (var (id, connection) in _connections)
+        {
+            if (connection.User != user) continue;
+            lock (connection.Joined)
+            {
+                foreach (var branch in connection.Joined) if (branch.Document == document) result.Add((id, branch));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Closes every connection (server shutdown).</summary>
+    public int AbortAll()
+    {
+        var count = 0;
+        foreach (var connection in _connections.Values)
+        {
+            connection.Context.Abort();
+            count++;
+        }
+        return count;
+    }
+
+    private sealed record Connection(HubCallerContext Context, string User)
+    {
+        public HashSet<BranchRef> Joined { get; } = [];
+    }
+}

@@ -1,0 +1,13 @@
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Collab.Server.Hubs;
+
+/// <summary>The user name the permission checks use: the token's <c>sub</c> claim.</summary>
+internal static class HubUser
+{
+    public static string NameOf(ClaimsPrincipal? principal) =>
+        principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value
+        ?? principal?.Identity?.Name
+        ?? throw new InvalidOperationException("An authenticated user without a 'sub' claim.");
+}

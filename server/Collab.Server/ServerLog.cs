@@ -1,0 +1,23 @@
+namespace Collab.Server;
+
+/// <summary>Source-generated log messages of the host.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Generated a development token signing key at {Path}; do not use it outside Development")]
+    public static partial void DevSigningKeyCreated(ILogger logger, string path);
+
+    [LoggerMessage(2, LogLevel.Information, "Connection {ConnectionId} of {User} joined {Document}/{Branch} as {Role}")]
+    public static partial void Joined(ILogger logger, string connectionId, string user, string document, string branch, string role);
+
+    [LoggerMessage(3, LogLevel.Information, "Refused {Method} from {User} on {Document}/{Branch}: {Code} {Reason}")]
+    public static partial void Refused(ILogger logger, string method, string user, string? document, string? branch, string code, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Hub method {Method} failed unexpectedly")]
+    public static partial void HubFailure(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Information, "Collab server started: data folder {DataFolder}, store {Store}, development sign-in {DevTokens}; hub at /hubs/documents, API reference at /scalar")]
+    public static partial void Started(ILogger logger, string dataFolder, string store, bool devTokens);
+
+    [LoggerMessage(6, LogLevel.Information, "Shutting down: closing {Count} hub connections")]
+    public static partial void ClosingConnections(ILogger logger, int count);
+}

@@ -1,0 +1,60 @@
+using Collab.Documents.Sessions;
+using Collab.Server.Hubs;
+using Microsoft.Extensions.Options;
+
+namespace Collab.Server;
+
+/// <summary>
+/// Runs the idle-session sweep, and on shutdown — before Kestrel stops, so that in-flight invocations can still be
+/// answered — stops new work, lets every branch finish its appends, writes snapshots, then closes the hub connections.
+/// </summary>
+internal sealed class SessionHost(
+    SessionManager sessions,
+    ConnectionRegistry connections,
+    IOptions<LiveSessionOptions> options,
+    ILogger<SessionHost> logger) : IHostedLifecycleService, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _sweeper = Task.CompletedTask;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _sweeper = SweepAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await _sweeper;
+        await sessions.StopAsync().WaitAsync(cancellationToken);
+        ServerLog.ClosingConnections(logger, connections.Count);
+        connections.AbortAll();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _stop.Dispose();
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await sessions.SweepIdleAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Collab.EventStore.InMemory;
+
+namespace Collab.EventStore.Tests;
+
+public sealed class InMemoryEventStoreTests : EventStoreSpec
+{
+    protected override EventStoreOptions NewOptions() => new() { MaxPayloadBytes = 4096, MaxEventsPerAppend = 64 };
+
+    protected override Task<IEventStore> CreateStoreAsync(EventStoreOptions options) => Task.FromResult<IEventStore>(new InMemoryEventStore(options));
+
+    protected override Task<IEventStore> TamperPayloadAsync(IEventStore store, EventRef target, byte[] payload)
+    {
+        ((InMemoryEventStore)store).TamperForTests(target, payload);
+        return Task.FromResult(store);
+    }
+}
