@@ -110,12 +110,14 @@ public sealed partial class CollabClient : IAsyncDisposable
 
     /// <summary>
     /// Joins <paramref name="documentId"/>@<paramref name="branch"/> and starts syncing <paramref name="replica"/> with
-    /// it. The returned connection's <see cref="DocumentConnection.Synced"/> completes after the first handshake.
+    /// it, and <paramref name="awareness"/> (if given) with the branch's presence. The returned connection's
+    /// <see cref="DocumentConnection.Synced"/> completes after the first handshake.
     /// </summary>
     public async Task<DocumentConnection> OpenAsync(
-        string documentId, string branch, IDocumentReplica replica, CancellationToken cancellationToken = default)
+        string documentId, string branch, IDocumentReplica replica, Collab.Crdt.Protocol.Awareness? awareness = null,
+        CancellationToken cancellationToken = default)
     {
-        var document = new DocumentConnection(this, documentId, branch, replica);
+        var document = new DocumentConnection(this, documentId, branch, replica, awareness);
         if (!_documents.TryAdd((documentId, branch), document))
         {
             document.Detach();

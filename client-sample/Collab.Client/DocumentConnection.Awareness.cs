@@ -1,65 +1,88 @@
-using Collab.Client.Protocol;
+using Collab.Crdt.Protocol;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Collab.Client;
 
 public sealed partial class DocumentConnection
 {
-    private string? _awarenessJson;
-    private ulong _awarenessClock;
-    private bool _awarenessPublished;
+    private bool _bumpingAwareness;
 
     /// <summary>
-    /// Publishes this client's presence (a JSON object such as <c>{"user":{"name":"alice"}}</c>) to the branch's
-    /// other clients, or withdraws it with null. The state is sent again after every reconnect.
+    /// The presence table (cursors, names) shared with the branch's other clients, if one was given to
+    /// <see cref="CollabClient.OpenAsync"/>. Local changes (<c>SetLocalState</c>) are sent; remote ones are applied.
     /// </summary>
-    public async Task SetLocalAwarenessStateAsync(string? stateJson, CancellationToken cancellationToken = default)
-    {
-        byte[]? update;
-        lock (_gate)
-        {
-            if (stateJson is null && !_awarenessPublished)
-            {
-                return;
-            }
+    public Awareness? Awareness { get; }
 
-            _awarenessJson = stateJson;
-            _awarenessClock++;
-            _awarenessPublished = stateJson is not null;
-            update = _joined ? EncodeLocalAwareness() : null;
+    private void OnAwarenessUpdate(object? sender, AwarenessChange change)
+    {
+        if (_bumpingAwareness || !Equals(change.Origin, Awareness.LocalOrigin))
+        {
+            return;
         }
 
-        if (update is not null && _client.Hub.State == HubConnectionState.Connected)
-        {
-            await _client.Hub.InvokeAsync("Awareness", DocumentId, Branch, update, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task ResendAwarenessAsync()
-    {
         byte[] update;
         lock (_gate)
         {
-            if (_awarenessJson is null)
+            if (!_joined)
             {
-                return;
+                return; // sent on the next join
             }
 
-            // While we were away the server told the others we left, with our clock + 1; only a higher clock wins.
-            _awarenessClock += 2;
-            update = EncodeLocalAwareness();
+            update = Awareness!.EncodeUpdate(change.All);
         }
 
+        _ = SendAwarenessAsync(update);
+    }
+
+    private void ResendAwareness()
+    {
+        if (Awareness?.LocalState is not { } state)
+        {
+            return;
+        }
+
+        // While we were away the server told the others we left, with our clock + 1. A state with an equal clock
+        // would be ignored, so skip one clock silently before publishing again.
+        _bumpingAwareness = true;
         try
         {
-            await _client.Hub.InvokeAsync("Awareness", DocumentId, Branch, update).ConfigureAwait(false);
+            Awareness.SetLocalState(state);
+        }
+        finally
+        {
+            _bumpingAwareness = false;
+        }
+
+        Awareness.SetLocalState(state);
+    }
+
+    private void ForgetRemoteAwareness()
+    {
+        // Nobody tells us who left while we are away: drop the others now; the server sends everyone again on join.
+        if (Awareness is null)
+        {
+            return;
+        }
+
+        var others = Awareness.States.Keys.Where(c => c != Awareness.ClientId).ToArray();
+        if (others.Length > 0)
+        {
+            Awareness.RemoveStates(others, this);
+        }
+    }
+
+    private async Task SendAwarenessAsync(byte[] update)
+    {
+        try
+        {
+            if (_client.Hub.State == HubConnectionState.Connected)
+            {
+                await _client.Hub.InvokeAsync("Awareness", DocumentId, Branch, update).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _client.ReportError(e);
         }
     }
-
-    private byte[] EncodeLocalAwareness() =>
-        AwarenessCodec.Encode([new AwarenessEntry(_replica.ClientId, _awarenessClock, _awarenessJson)]);
 }

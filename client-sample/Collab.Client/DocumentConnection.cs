@@ -1,4 +1,5 @@
 using Collab.Client.Protocol;
+using Collab.Crdt.Protocol;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -24,13 +25,18 @@ public sealed partial class DocumentConnection : IAsyncDisposable
     private TaskCompletionSource _synced = NewSignal();
     private long _lastAckSeq;
 
-    internal DocumentConnection(CollabClient client, string documentId, string branch, IDocumentReplica replica)
+    internal DocumentConnection(CollabClient client, string documentId, string branch, IDocumentReplica replica, Awareness? awareness)
     {
         _client = client;
         _replica = replica;
         DocumentId = documentId;
         Branch = branch;
+        Awareness = awareness;
         _replica.LocalUpdate += OnLocalUpdate;
+        if (awareness is not null)
+        {
+            awareness.Update += OnAwarenessUpdate;
+        }
     }
 
     /// <summary>The document's id.</summary>
@@ -84,7 +90,7 @@ public sealed partial class DocumentConnection : IAsyncDisposable
     /// <summary>Raised after an update from another client was applied (payload = update v1 bytes).</summary>
     public event Action<byte[]>? RemoteUpdate;
 
-    /// <summary>Raised with each awareness update relayed by the server.</summary>
+    /// <summary>Raised with each awareness update relayed by the server (after it was applied to <see cref="Awareness"/>).</summary>
     public event Action<byte[]>? AwarenessReceived;
 
     /// <summary>
@@ -125,12 +131,19 @@ public sealed partial class DocumentConnection : IAsyncDisposable
     /// <summary>Leaves the branch on the server and stops syncing the replica.</summary>
     public async ValueTask DisposeAsync()
     {
-        await SetLocalAwarenessStateAsync(null).ConfigureAwait(false);
+        // Leave removes our awareness states for the others; clear ours locally too.
         Detach();
         await _client.CloseDocumentAsync(this).ConfigureAwait(false);
     }
 
-    internal void Detach() => _replica.LocalUpdate -= OnLocalUpdate;
+    internal void Detach()
+    {
+        _replica.LocalUpdate -= OnLocalUpdate;
+        if (Awareness is not null)
+        {
+            Awareness.Update -= OnAwarenessUpdate;
+        }
+    }
 
     internal void OnConnectionLost()
     {
@@ -143,6 +156,8 @@ public sealed partial class DocumentConnection : IAsyncDisposable
                 _synced = NewSignal();
             }
         }
+
+        ForgetRemoteAwareness();
     }
 
     internal async Task JoinAsync(CancellationToken cancellationToken)
@@ -188,11 +203,11 @@ public sealed partial class DocumentConnection : IAsyncDisposable
                 Handle(isAwareness, bytes);
             }
 
-            byte[] step1 = SyncMessage.Encode(SyncMessageType.SyncStep1, _replica.EncodeStateVector());
+            byte[] step1 = SyncMessage.EncodeSyncStep1(_replica.EncodeStateVector());
             _ = InvokeSyncAsync(step1, updateId: null);
         }
 
-        await ResendAwarenessAsync().ConfigureAwait(false);
+        ResendAwareness();
     }
 
     internal void Receive(bool isAwareness, byte[] bytes)
@@ -216,15 +231,17 @@ public sealed partial class DocumentConnection : IAsyncDisposable
         {
             if (isAwareness)
             {
+                Awareness?.ApplyUpdate(bytes, this);
                 AwarenessReceived?.Invoke(bytes);
                 return;
             }
 
-            var (type, payload) = SyncMessage.Decode(bytes);
-            switch (type)
+            var message = SyncMessage.Read(bytes);
+            byte[] payload = message.Payload.ToArray();
+            switch (message.Type)
             {
                 case SyncMessageType.SyncStep1:
-                    byte[] step2 = SyncMessage.Encode(SyncMessageType.SyncStep2, _replica.EncodeStateAsUpdate(payload));
+                    byte[] step2 = SyncMessage.EncodeSyncStep2(_replica.EncodeStateAsUpdate(payload));
                     _ = InvokeSyncAsync(step2, Guid.NewGuid().ToString());
                     break;
                 case SyncMessageType.SyncStep2:
@@ -262,7 +279,7 @@ public sealed partial class DocumentConnection : IAsyncDisposable
         item.Sent = true;
         try
         {
-            var ack = await InvokeSyncCoreAsync(SyncMessage.Encode(SyncMessageType.Update, item.Update), item.Id)
+            var ack = await InvokeSyncCoreAsync(SyncMessage.EncodeUpdate(item.Update), item.Id)
                 .ConfigureAwait(false);
             lock (_gate)
             {

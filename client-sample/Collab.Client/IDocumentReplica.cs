@@ -13,9 +13,6 @@ public interface IDocumentReplica
     /// <summary>Raised with the update v1 bytes of each local change (never for <see cref="ApplyRemoteUpdate"/>).</summary>
     event Action<byte[]>? LocalUpdate;
 
-    /// <summary>The Yjs client id of this replica (also its awareness client id).</summary>
-    ulong ClientId { get; }
-
     /// <summary>The replica's state vector (lib0 encoded).</summary>
     byte[] EncodeStateVector();
 

@@ -1,41 +1,10 @@
-using Collab.Client.Protocol;
 using Collab.Client.Tests.Infrastructure;
-using Collab.Crdt;
 using Collab.LoadGenerator;
 
 namespace Collab.Client.Tests;
 
 public sealed class CodecTests
 {
-    [Fact]
-    public void sync_messages_round_trip_with_their_type_and_payload()
-    {
-        byte[] payload = [1, 2, 3, 200, 0];
-        foreach (var type in new[] { SyncMessageType.SyncStep1, SyncMessageType.SyncStep2, SyncMessageType.Update })
-        {
-            byte[] message = SyncMessage.Encode(type, payload);
-            Assert.Equal((byte)type, message[0]);
-            var (decodedType, decodedPayload) = SyncMessage.Decode(message);
-            Assert.Equal(type, decodedType);
-            Assert.Equal(payload, decodedPayload);
-        }
-    }
-
-    [Fact]
-    public void a_sync_message_with_an_unknown_type_or_a_truncated_payload_is_refused()
-    {
-        Assert.Throws<YjsFormatException>(() => SyncMessage.Decode([3, 0]));
-        Assert.Throws<YjsFormatException>(() => SyncMessage.Decode([2, 5, 1, 2]));
-    }
-
-    [Fact]
-    public void awareness_updates_round_trip_including_removals()
-    {
-        AwarenessEntry[] entries = [new(7, 3, """{"user":{"name":"ålice"}}"""), new(4_000_000_000, 9, null)];
-        var decoded = AwarenessCodec.Decode(AwarenessCodec.Encode(entries));
-        Assert.Equal(entries, decoded);
-    }
-
     [Fact]
     public void typist_updates_identify_their_first_struct_or_deleted_range()
     {

@@ -167,9 +167,9 @@ internal static class LoadGeneratorProgram
 
         async Task GrantAsync(string documentId, string user, CancellationToken ct)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/documents/{Uri.EscapeDataString(documentId)}/permissions")
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"api/documents/{Uri.EscapeDataString(documentId)}/permissions/{Uri.EscapeDataString(user)}")
             {
-                Content = JsonContent.Create(new { user, role = "editor" }),
+                Content = JsonContent.Create(new { role = "editor" }),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ownerToken);
             using var response = await http.SendAsync(request, ct);

@@ -59,7 +59,7 @@ internal sealed class SimulatedEditor(int index, Keystroke[] trace, RunStats sta
             SkipNegotiation = true,
         });
         await _client.ConnectAsync(ct);
-        _document = await _client.OpenAsync(documentId, "main", _typist, ct);
+        _document = await _client.OpenAsync(documentId, "main", _typist, awareness: null, ct);
         _document.Acknowledged += OnAck;
         _document.Refused += (_, _) =>
         {

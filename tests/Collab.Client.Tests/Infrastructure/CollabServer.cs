@@ -33,8 +33,10 @@ public sealed class CollabServer : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
-            web.UseSetting("Collab:DataDirectory", _dataDir);
-            web.UseSetting("Collab:Storage:DataDirectory", _dataDir);
+            web.UseSetting("Collab:DataFolder", _dataDir);
+            web.UseSetting("Collab:Auth:DevTokens", "true");
+            // Every test signs in and creates documents as a handful of users: keep the REST limit out of the way.
+            web.UseSetting("Collab:RateLimits:RestRequestsPerMinute", "100000");
             web.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new ServeWebSample()));
         });
         _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -83,9 +85,9 @@ public sealed class CollabServer : IAsyncLifetime
     /// <summary>Gives <paramref name="user"/> a role on a document (the owner's token grants it).</summary>
     public async Task GrantAsync(string ownerToken, string documentId, string user, string role)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/documents/{Uri.EscapeDataString(documentId)}/permissions")
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"api/documents/{Uri.EscapeDataString(documentId)}/permissions/{Uri.EscapeDataString(user)}")
         {
-            Content = JsonContent.Create(new { user, role }),
+            Content = JsonContent.Create(new { role }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ownerToken);
         using var response = await Http.SendAsync(request);

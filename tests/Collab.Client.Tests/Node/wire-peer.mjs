@@ -45,7 +45,8 @@ const commands = {
     provider.on('error', (e) => errors.push(`${name}: ${e?.message ?? e}`))
     provider.on('refused', ({ error }) => errors.push(`${name} refused: ${error?.message ?? error}`))
     peers.set(name, { ydoc, text: ydoc.getText('content'), awareness, provider })
-    await withTimeout(provider.whenSynced(), 15000, `${name} to sync`)
+    const failed = new Promise((resolve, reject) => provider.on('error', (e) => { if (!provider.synced) reject(e) }))
+    await withTimeout(Promise.race([provider.whenSynced(), failed]), 15000, `${name} to sync`)
     return { role: provider.role, clientId: ydoc.clientID }
   },
   insert ({ peer: name, index, text }) { peer(name).text.insert(index, text); return {} },
