@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Collab.Crdt.Structs;
+
+namespace Collab.Crdt.Document;
+
+/// <summary>Structs updates carried that could not be integrated yet, and the lowest missing clock per client.</summary>
+internal sealed class PendingStructs
+{
+    public PendingStructs(Dictionary<uint, uint> missing, byte[] update)
+    {
+        Missing = missing;
+        Update = update;
+    }
+
+    public Dictionary<uint, uint> Missing { get; }
+
+    /// <summary>A v1 update (no deletes) holding the pending structs.</summary>
+    public byte[] Update { get; set; }
+}
+
+/// <summary>Per client, the structs ordered by clock with no gaps (yjs StructStore).</summary>
+internal sealed class StructStore
+{
+    public Dictionary<uint, List<AbstractStruct>> Clients { get; } = new();
+
+    public PendingStructs? PendingStructs { get; set; }
+
+    /// <summary>Deletes that refer to clocks not known yet (kept unsorted, as yjs keeps them).</summary>
+    public DeleteSet? PendingDs { get; set; }
+
+    public uint GetState(uint client)
+    {
+        if (!Clients.TryGetValue(client, out var structs))
+        {
+            return 0;
+        }
+
+        var last = structs[^1];
+        return last.EndClock;
+    }
+
+    public Dictionary<uint, uint> GetStateVector()
+    {
+        var sv = new Dictionary<uint, uint>(Clients.Count);
+        foreach (var kv in Clients)
+        {
+            sv[kv.Key] = kv.Value[^1].EndClock;
+        }
+
+        return sv;
+    }
+
+    public void AddStruct(AbstractStruct s)
+    {
+        if (!Clients.TryGetValue(s.Id.Client, out var structs))
+        {
+            structs = new List<AbstractStruct>();
+            Clients[s.Id.Client] = structs;
+        }
+        else
+        {
+            var last = structs[^1];
+            if (last.EndClock != s.Id.Clock)
+            {
+                throw new InvalidOperationException("Struct store integrity: clocks must be contiguous");
+            }
+        }
+
+        structs.Add(s);
+    }
+
+    /// <summary>Index of the struct containing <paramref name="clock"/> (yjs findIndexSS, with its pivot guess).</summary>
+    public static int FindIndex(List<AbstractStruct> structs, uint clock)
+    {
+        var span = CollectionsMarshal.AsSpan(structs);
+        int left = 0;
+        int right = span.Length - 1;
+        var mid = span[right];
+        uint midClock = mid.Id.Clock;
+        if (midClock == clock)
+        {
+            return right;
+        }
+
+        long denom = (long)midClock + mid.Length - 1;
+        int midIndex = denom > 0 ? (int)Math.Floor((double)clock / denom * right) : 0;
+        if (midIndex < 0 || midIndex > right)
+        {
+            midIndex = (left + right) / 2;
+        }
+
+        while (left <= right)
+        {
+            mid = span[midIndex];
+            midClock = mid.Id.Clock;
+            if (midClock <= clock)
+            {
+                if (clock < midClock + (uint)mid.Length)
+                {
+                    return midIndex;
+                }
+
+                left = midIndex + 1;
+            }
+            else
+            {
+                right = midIndex - 1;
+            }
+
+            midIndex = (left + right) / 2;
+        }
+
+        throw new InvalidOperationException($"Struct store has no struct at clock {clock}");
+    }
+
+    public AbstractStruct Find(ItemId id)
+    {
+        var structs = Clients[id.Client];
+        return structs[FindIndex(structs, id.Clock)];
+    }
+
+    public static int FindIndexCleanStart(Transaction transaction, List<AbstractStruct> structs, uint clock)
+    {
+        int index = FindIndex(structs, clock);
+        var s = structs[index];
+        if (s.Id.Clock < clock && s is Item item)
+        {
+            structs.Insert(index + 1, item.Split(transaction, (int)(clock - s.Id.Clock)));
+            return index + 1;
+        }
+
+        return index;
+    }
+
+    public AbstractStruct GetItemCleanStart(Transaction transaction, ItemId id)
+    {
+        var structs = Clients[id.Client];
+        return structs[FindIndexCleanStart(transaction, structs, id.Clock)];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Item GetItemCleanStartItem(Transaction transaction, ItemId id) => (Item)GetItemCleanStart(transaction, id);
+
+    public AbstractStruct GetItemCleanEnd(Transaction transaction, ItemId id)
+    {
+        var structs = Clients[id.Client];
+        int index = FindIndex(structs, id.Clock);
+        var s = structs[index];
+        if (id.Clock != s.EndClock - 1 && s is Item item)
+        {
+            structs.Insert(index + 1, item.Split(transaction, (int)(id.Clock - s.Id.Clock + 1)));
+        }
+
+        return s;
+    }
+
+    public void ReplaceStruct(AbstractStruct s, AbstractStruct replacement)
+    {
+        var structs = Clients[s.Id.Client];
+        structs[FindIndex(structs, s.Id.Clock)] = replacement;
+    }
+
+    /// <summary>Calls <paramref name="f"/> for every struct in [clockStart, clockStart+len), splitting at the edges.</summary>
+    public static void IterateStructs(Transaction transaction, List<AbstractStruct> structs, uint clockStart, uint len, Action<AbstractStruct> f)
+    {
+        if (len == 0)
+        {
+            return;
+        }
+
+        uint clockEnd = clockStart + len;
+        int index = FindIndexCleanStart(transaction, structs, clockStart);
+        AbstractStruct s;
+        do
+        {
+            s = structs[index++];
+            if (clockEnd < s.EndClock)
+            {
+                FindIndexCleanStart(transaction, structs, clockEnd);
+            }
+
+            f(s);
+        }
+        while (index < structs.Count && structs[index].Id.Clock < clockEnd);
+    }
+}

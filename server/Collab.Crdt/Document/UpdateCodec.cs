@@ -1,0 +1,486 @@
+using Collab.Crdt.Encoding;
+using Collab.Crdt.Structs;
+using Collab.Crdt.Types;
+
+namespace Collab.Crdt.Document;
+
+/// <summary>Structs of one client read from an update, consumed from index <see cref="I"/>.</summary>
+internal sealed class ClientStructRefs
+{
+    public ClientStructRefs(List<AbstractStruct> refs)
+    {
+        Refs = refs;
+    }
+
+    public int I;
+    public List<AbstractStruct> Refs;
+}
+
+/// <summary>Reading, writing and integrating the struct section of v1 updates (yjs encoding.js).</summary>
+internal static class UpdateCodec
+{
+    /// <summary>Reads one struct (GC, Skip or Item). <paramref name="lazyReader"/> follows yjs's document-free reader.</summary>
+    public static AbstractStruct ReadStruct(ref Lib0Reader r, uint client, uint clock, bool lazyReader)
+    {
+        long start = r.Offset;
+        byte info = r.ReadByte();
+        int contentRef = info & 0x1F;
+        if (contentRef == 0 || (contentRef == 10 && (!lazyReader || info == 10)))
+        {
+            long lenOffset = r.Offset;
+            ulong len = r.ReadVarUInt();
+            CheckLength(len, clock, lenOffset);
+            return contentRef == 0 ? new GcStruct(new ItemId(client, clock), (int)len) : new SkipStruct(new ItemId(client, clock), (int)len);
+        }
+
+        ItemId? origin = (info & 0x80) != 0 ? ReadId(ref r) : null;
+        ItemId? rightOrigin = (info & 0x40) != 0 ? ReadId(ref r) : null;
+        bool cantCopyParentInfo = (info & 0xC0) == 0;
+        string? parentKey = null;
+        ItemId? parentId = null;
+        if (cantCopyParentInfo)
+        {
+            if (r.ReadVarUInt() == 1)
+            {
+                parentKey = r.ReadVarString();
+            }
+            else
+            {
+                parentId = ReadId(ref r);
+            }
+        }
+
+        string? parentSub = cantCopyParentInfo && (info & 0x20) != 0 ? r.ReadVarString() : null;
+        var content = ReadContent(ref r, contentRef, start);
+        CheckLength((ulong)content.Length, clock, start);
+        var item = new Item(new ItemId(client, clock), null, origin, null, rightOrigin, null, parentSub, content)
+        {
+            ParentId = parentId,
+            ParentKey = parentKey,
+        };
+        return item;
+    }
+
+    private static void CheckLength(ulong len, uint clock, long offset)
+    {
+        if (len == 0)
+        {
+            throw new YjsFormatException("Struct of length 0", offset);
+        }
+
+        if (len > int.MaxValue || clock + len > uint.MaxValue)
+        {
+            throw new YjsFormatException($"Struct length {len} exceeds the clock space", offset);
+        }
+    }
+
+    public static ItemId ReadId(ref Lib0Reader r)
+    {
+        uint client = r.ReadVarUInt32();
+        uint clock = r.ReadVarUInt32();
+        return new ItemId(client, clock);
+    }
+
+    private static AbstractContent ReadContent(ref Lib0Reader r, int contentRef, long structOffset)
+    {
+        switch (contentRef)
+        {
+            case 1:
+                {
+                    long off = r.Offset;
+                    ulong len = r.ReadVarUInt();
+                    if (len > int.MaxValue)
+                    {
+                        throw new YjsFormatException($"Deleted length {len} too large", off);
+                    }
+
+                    return new ContentDeleted((int)len);
+                }
+
+            case 2:
+                {
+                    int len = r.ReadVarUIntAsLength(1);
+                    var arr = new List<object?>(Math.Min(len, 1024));
+                    for (int i = 0; i < len; i++)
+                    {
+                        long off = r.Offset;
+                        string s = r.ReadVarString();
+                        arr.Add(s == "undefined" ? YUndefined.Value : ParseJson(s, off));
+                    }
+
+                    return new ContentJson(arr);
+                }
+
+            case 3:
+                return new ContentBinary(r.ReadVarUint8Array().ToArray());
+            case 4:
+                return new ContentString(r.ReadVarString());
+            case 5:
+                {
+                    long off = r.Offset;
+                    return new ContentEmbed(ParseJson(r.ReadVarString(), off));
+                }
+
+            case 6:
+                {
+                    string key = r.ReadVarString();
+                    long off = r.Offset;
+                    return new ContentFormat(key, ParseJson(r.ReadVarString(), off));
+                }
+
+            case 7:
+                {
+                    long off = r.Offset;
+                    ulong typeRef = r.ReadVarUInt();
+                    AbstractType type = typeRef switch
+                    {
+                        0 => new YArray(),
+                        1 => new YMap(),
+                        2 => new YText(),
+                        3 => new YXmlElement(r.ReadVarString()),
+                        4 => new YXmlFragment(),
+                        5 => new YXmlHook(r.ReadVarString()),
+                        6 => new YXmlText(),
+                        _ => throw new YjsFormatException($"Unknown type ref {typeRef}", off),
+                    };
+                    return new ContentType(type);
+                }
+
+            case 8:
+                {
+                    int len = r.ReadVarUIntAsLength(1);
+                    var arr = new List<object?>(Math.Min(len, 1024));
+                    for (int i = 0; i < len; i++)
+                    {
+                        arr.Add(r.ReadAny());
+                    }
+
+                    return new ContentAny(arr);
+                }
+
+            case 9:
+                {
+                    string guid = r.ReadVarString();
+                    var opts = r.ReadAny();
+                    return new ContentDoc(YDoc.CreateSubdoc(guid, opts));
+                }
+
+            default:
+                throw new YjsFormatException($"Unknown content ref {contentRef}", structOffset);
+        }
+    }
+
+    private static object? ParseJson(string text, long offset)
+    {
+        try
+        {
+            return JsJson.Parse(text);
+        }
+        catch (YjsFormatException e)
+        {
+            throw new YjsFormatException(e.Message, offset);
+        }
+    }
+
+    /// <summary>
+    /// Reads the struct section for applying (yjs readClientsStructRefs): a later entry for the same client replaces
+    /// an earlier one. Validates what integration would otherwise trip over: references to the item's own client
+    /// must point before the item.
+    /// </summary>
+    public static Dictionary<uint, ClientStructRefs> ReadClientsStructRefs(ref Lib0Reader r)
+    {
+        var clientRefs = new Dictionary<uint, ClientStructRefs>();
+        int numOfStateUpdates = r.ReadVarUIntAsLength(3);
+        for (int i = 0; i < numOfStateUpdates; i++)
+        {
+            int numberOfStructs = r.ReadVarUIntAsLength(2);
+            uint client = r.ReadVarUInt32();
+            uint clock = r.ReadVarUInt32();
+            var refs = new List<AbstractStruct>(numberOfStructs);
+            clientRefs[client] = new ClientStructRefs(refs);
+            for (int k = 0; k < numberOfStructs; k++)
+            {
+                long off = r.Offset;
+                var s = ReadStruct(ref r, client, clock, lazyReader: false);
+                if (s is Item item)
+                {
+                    ValidateSelfReference(item.Origin, item, off);
+                    ValidateSelfReference(item.RightOrigin, item, off);
+                    ValidateSelfReference(item.ParentId, item, off);
+                }
+
+                refs.Add(s);
+                clock += (uint)s.Length;
+            }
+        }
+
+        return clientRefs;
+    }
+
+    private static void ValidateSelfReference(ItemId? id, Item item, long offset)
+    {
+        if (id is { } v && v.Client == item.Id.Client && v.Clock >= item.Id.Clock)
+        {
+            throw new YjsFormatException($"Item {item.Id} refers to {v} of its own client that does not precede it", offset);
+        }
+    }
+
+    /// <summary>Writes the structs a peer with state <paramref name="sm"/> lacks (yjs writeClientsStructs).</summary>
+    public static void WriteClientsStructs(UpdateEncoderV1 encoder, StructStore store, Dictionary<uint, uint> sm)
+    {
+        var toWrite = new List<(uint Client, uint Clock)>();
+        foreach (var kv in sm)
+        {
+            if (store.GetState(kv.Key) > kv.Value)
+            {
+                toWrite.Add((kv.Key, kv.Value));
+            }
+        }
+
+        foreach (var kv in store.Clients)
+        {
+            if (!sm.ContainsKey(kv.Key))
+            {
+                toWrite.Add((kv.Key, 0));
+            }
+        }
+
+        encoder.Rest.WriteVarUInt((ulong)toWrite.Count);
+        toWrite.Sort(static (a, b) => b.Client.CompareTo(a.Client));
+        foreach (var (client, clock) in toWrite)
+        {
+            WriteStructs(encoder, store.Clients[client], client, clock);
+        }
+    }
+
+    private static void WriteStructs(UpdateEncoderV1 encoder, List<AbstractStruct> structs, uint client, uint clock)
+    {
+        clock = Math.Max(clock, structs[0].Id.Clock);
+        int startNewStructs = StructStore.FindIndex(structs, clock);
+        encoder.Rest.WriteVarUInt((ulong)(structs.Count - startNewStructs));
+        encoder.WriteClient(client);
+        encoder.Rest.WriteVarUInt(clock);
+        var first = structs[startNewStructs];
+        first.Write(encoder, (int)(clock - first.Id.Clock));
+        for (int i = startNewStructs + 1; i < structs.Count; i++)
+        {
+            structs[i].Write(encoder, 0);
+        }
+    }
+
+    /// <summary>
+    /// Integrates decoded structs in causal order (yjs integrateStructs). Returns what could not be integrated yet as
+    /// a v1 update plus the lowest missing clock per client, or null.
+    /// </summary>
+    public static PendingStructs? IntegrateStructs(Transaction transaction, StructStore store, Dictionary<uint, ClientStructRefs> clientsStructRefs)
+    {
+        var stack = new List<AbstractStruct>();
+        var ids = new List<uint>(clientsStructRefs.Keys);
+        ids.Sort();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        ClientStructRefs? GetNextStructTarget()
+        {
+            if (ids.Count == 0)
+            {
+                return null;
+            }
+
+            var next = clientsStructRefs[ids[^1]];
+            while (next.Refs.Count == next.I)
+            {
+                ids.RemoveAt(ids.Count - 1);
+                if (ids.Count > 0)
+                {
+                    next = clientsStructRefs[ids[^1]];
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            return next;
+        }
+
+        var curStructsTarget = GetNextStructTarget();
+        if (curStructsTarget == null)
+        {
+            return null;
+        }
+
+        var restStructs = new StructStore();
+        var missingSv = new Dictionary<uint, uint>();
+        void UpdateMissingSv(uint client, uint clock)
+        {
+            if (!missingSv.TryGetValue(client, out uint m) || m > clock)
+            {
+                missingSv[client] = clock;
+            }
+        }
+
+        var stackHead = curStructsTarget.Refs[curStructsTarget.I++];
+        var state = new Dictionary<uint, uint>();
+
+        void AddStackToRestSs()
+        {
+            foreach (var item in stack)
+            {
+                uint client = item.Id.Client;
+                if (clientsStructRefs.TryGetValue(client, out var inapplicable))
+                {
+                    inapplicable.I--;
+                    restStructs.Clients[client] = inapplicable.Refs.GetRange(inapplicable.I, inapplicable.Refs.Count - inapplicable.I);
+                    clientsStructRefs.Remove(client);
+                    inapplicable.I = 0;
+                    inapplicable.Refs = new List<AbstractStruct>();
+                }
+                else
+                {
+                    restStructs.Clients[client] = new List<AbstractStruct> { item };
+                }
+
+                ids.Remove(client);
+            }
+
+            stack.Clear();
+        }
+
+        while (true)
+        {
+            if (stackHead is not SkipStruct)
+            {
+                uint headClient = stackHead.Id.Client;
+                if (!state.TryGetValue(headClient, out uint localClock))
+                {
+                    localClock = store.GetState(headClient);
+                    state[headClient] = localClock;
+                }
+
+                long offset = (long)localClock - stackHead.Id.Clock;
+                if (offset < 0)
+                {
+                    stack.Add(stackHead);
+                    UpdateMissingSv(headClient, stackHead.Id.Clock - 1);
+                    AddStackToRestSs();
+                }
+                else
+                {
+                    uint? missing = stackHead.GetMissing(transaction, store);
+                    if (missing is { } missingClient)
+                    {
+                        stack.Add(stackHead);
+                        if (!clientsStructRefs.TryGetValue(missingClient, out var structRefs) || structRefs.Refs.Count == structRefs.I)
+                        {
+                            UpdateMissingSv(missingClient, store.GetState(missingClient));
+                            AddStackToRestSs();
+                        }
+                        else
+                        {
+                            stackHead = structRefs.Refs[structRefs.I++];
+                            continue;
+                        }
+                    }
+                    else if (offset == 0 || offset < stackHead.Length)
+                    {
+                        stackHead.Integrate(transaction, (int)offset);
+                        state[headClient] = stackHead.Id.Clock + (uint)stackHead.Length;
+                    }
+                }
+            }
+
+            if (stack.Count > 0)
+            {
+                stackHead = stack[^1];
+                stack.RemoveAt(stack.Count - 1);
+            }
+            else if (curStructsTarget != null && curStructsTarget.I < curStructsTarget.Refs.Count)
+            {
+                stackHead = curStructsTarget.Refs[curStructsTarget.I++];
+            }
+            else
+            {
+                curStructsTarget = GetNextStructTarget();
+                if (curStructsTarget == null)
+                {
+                    break;
+                }
+
+                stackHead = curStructsTarget.Refs[curStructsTarget.I++];
+            }
+        }
+
+        if (restStructs.Clients.Count > 0)
+        {
+            var encoder = new UpdateEncoderV1();
+            WriteClientsStructs(encoder, restStructs, new Dictionary<uint, uint>());
+            encoder.Rest.WriteVarUInt(0);
+            return new PendingStructs(missingSv, encoder.ToArray());
+        }
+
+        return null;
+    }
+
+    /// <summary>Applies a delete set (yjs readAndApplyDeleteSet); returns the part beyond the known state, or null.</summary>
+    public static DeleteSet? ApplyDeleteSet(DeleteSet ds, Transaction transaction, StructStore store)
+    {
+        var unapplied = new DeleteSet();
+        foreach (var kv in ds.Clients)
+        {
+            uint client = kv.Key;
+            store.Clients.TryGetValue(client, out var structs);
+            uint state = store.GetState(client);
+            foreach (var range in kv.Value)
+            {
+                uint clock = range.Clock;
+                uint clockEnd = clock + range.Length;
+                if (clock < state)
+                {
+                    if (state < clockEnd)
+                    {
+                        unapplied.Add(client, state, clockEnd - state);
+                    }
+
+                    int index = StructStore.FindIndex(structs!, clock);
+                    var s = structs![index];
+                    if (!s.Deleted && s.Id.Clock < clock)
+                    {
+                        structs.Insert(index + 1, ((Item)s).Split(transaction, (int)(clock - s.Id.Clock)));
+                        index++;
+                    }
+
+                    while (index < structs.Count)
+                    {
+                        s = structs[index++];
+                        if (s.Id.Clock < clockEnd)
+                        {
+                            if (!s.Deleted)
+                            {
+                                var item = (Item)s;
+                                if (clockEnd < s.EndClock)
+                                {
+                                    structs.Insert(index, item.Split(transaction, (int)(clockEnd - s.Id.Clock)));
+                                }
+
+                                item.Delete(transaction);
+                            }
+                        }
+                        else
+                        {
+                            break;
+                        }
+                    }
+                }
+                else
+                {
+                    unapplied.Add(client, clock, clockEnd - clock);
+                }
+            }
+        }
+
+        return unapplied.Clients.Count > 0 ? unapplied : null;
+    }
+}

@@ -1,0 +1,312 @@
+using Collab.Crdt.Encoding;
+using Collab.Crdt.Structs;
+using Collab.Crdt.Types;
+
+namespace Collab.Crdt.Document;
+
+public sealed partial class YDoc
+{
+    private Transaction? _transaction;
+    private List<Transaction> _transactionCleanups = new();
+
+    /// <summary>Raised after each transaction that changed something, with its v1 update bytes and origin.</summary>
+    public event Action<byte[], object?>? UpdateV1;
+
+    /// <summary>Raised after each transaction, after observers ran (yjs 'afterTransaction').</summary>
+    public event Action<Transaction>? AfterTransaction;
+
+    /// <summary>Raised when subdocuments are added, removed or loaded (yjs 'subdocs').</summary>
+    public event Action<SubdocsChangedEventArgs>? SubdocsChanged;
+
+    /// <summary>The transaction in progress, if any.</summary>
+    public Transaction? CurrentTransaction => _transaction;
+
+    /// <summary>Runs <paramref name="action"/> in one transaction (joins the current one if nested).</summary>
+    public void Transact(Action action) => Transact(_ => action(), null, true);
+
+    /// <summary>Runs <paramref name="action"/> in one transaction with an origin (joins the current one if nested).</summary>
+    public void Transact(Action action, object? origin) => Transact(_ => action(), origin, true);
+
+    /// <summary>Runs <paramref name="action"/> in one transaction, passing it the transaction.</summary>
+    public void Transact(Action<Transaction> action, object? origin = null) => Transact(action, origin, true);
+
+    internal void Transact(Action<Transaction> action, object? origin, bool local)
+    {
+        bool initialCall = false;
+        if (_transaction == null)
+        {
+            initialCall = true;
+            _transaction = new Transaction(this, origin, local);
+            _transactionCleanups.Add(_transaction);
+        }
+
+        try
+        {
+            action(_transaction);
+        }
+        finally
+        {
+            if (initialCall)
+            {
+                bool finishCleanup = _transaction == _transactionCleanups[0];
+                _transaction = null;
+                if (finishCleanup)
+                {
+                    CleanupTransactions(_transactionCleanups);
+                }
+            }
+        }
+    }
+
+    private void CleanupTransactions(List<Transaction> cleanups)
+    {
+        // Observers may start new transactions; those are appended and processed here in order, not nested.
+        for (int i = 0; i < cleanups.Count; i++)
+        {
+            CleanupTransaction(cleanups[i]);
+        }
+
+        _transactionCleanups = new List<Transaction>();
+    }
+
+    private void CleanupTransaction(Transaction transaction)
+    {
+        var store = Store;
+        var ds = transaction.DeleteSet;
+        var mergeStructs = transaction.MergeStructs;
+        try
+        {
+            ds.SortAndMerge();
+            transaction.AfterState = store.GetStateVector();
+            CallObservers(transaction);
+            if (transaction.NeedFormattingCleanup)
+            {
+                YText.CleanupAfterTransaction(transaction);
+            }
+        }
+        finally
+        {
+            if (Gc)
+            {
+                TryGcDeleteSet(ds, store);
+            }
+
+            TryMergeDeleteSet(ds, store);
+            foreach (var kv in transaction.AfterState)
+            {
+                uint client = kv.Key;
+                uint beforeClock = transaction.BeforeStateOf(client);
+                if (beforeClock != kv.Value)
+                {
+                    var structs = store.Clients[client];
+                    int firstChangePos = Math.Max(StructStore.FindIndex(structs, beforeClock), 1);
+                    for (int i = structs.Count - 1; i >= firstChangePos;)
+                    {
+                        i -= 1 + TryToMergeWithLefts(structs, i);
+                    }
+                }
+            }
+
+            for (int i = mergeStructs.Count - 1; i >= 0; i--)
+            {
+                var id = mergeStructs[i].Id;
+                var structs = store.Clients[id.Client];
+                int replacedStructPos = StructStore.FindIndex(structs, id.Clock);
+                if (replacedStructPos + 1 < structs.Count)
+                {
+                    if (TryToMergeWithLefts(structs, replacedStructPos + 1) > 1)
+                    {
+                        continue;
+                    }
+                }
+
+                if (replacedStructPos > 0)
+                {
+                    TryToMergeWithLefts(structs, replacedStructPos);
+                }
+            }
+
+            if (!transaction.Local
+                && transaction.AfterState.TryGetValue(ClientId, out uint after)
+                && after != transaction.BeforeStateOf(ClientId))
+            {
+                // another peer uses our client id: pick a new one, as yjs does
+                ClientId = GenerateClientId();
+            }
+
+            var updateHandler = UpdateV1;
+            if (updateHandler != null)
+            {
+                var update = EncodeTransactionUpdate(transaction);
+                if (update != null)
+                {
+                    updateHandler(update, transaction.Origin);
+                }
+            }
+
+            EmitSubdocs(transaction);
+        }
+    }
+
+    private void CallObservers(Transaction transaction)
+    {
+        foreach (var kv in transaction.Changed.ToArray())
+        {
+            var type = kv.Key;
+            if (type.ParentItem == null || !type.ParentItem.Deleted)
+            {
+                type.CallObserver(transaction, kv.Value);
+            }
+        }
+
+        foreach (var kv in transaction.ChangedParentTypes.ToArray())
+        {
+            var type = kv.Key;
+            if (type.HasDeepObservers && (type.ParentItem == null || !type.ParentItem.Deleted))
+            {
+                var events = new List<YEvent>();
+                foreach (var e in kv.Value)
+                {
+                    if (e.Target.ParentItem == null || !e.Target.ParentItem.Deleted)
+                    {
+                        e.CurrentTarget = type;
+                        e.ResetPath();
+                        events.Add(e);
+                    }
+                }
+
+                // stable sort by path length: top-level events first
+                var sorted = events.Select((e, idx) => (e, idx)).OrderBy(x => x.e.Path.Count).ThenBy(x => x.idx).Select(x => x.e).ToList();
+                type.CallDeepObservers(sorted, transaction);
+            }
+        }
+
+        AfterTransaction?.Invoke(transaction);
+    }
+
+    private void EmitSubdocs(Transaction transaction)
+    {
+        if (transaction.SubdocsAdded.Count > 0 || transaction.SubdocsRemoved.Count > 0 || transaction.SubdocsLoaded.Count > 0)
+        {
+            foreach (var subdoc in transaction.SubdocsAdded)
+            {
+                subdoc.ClientId = ClientId;
+                subdoc.CollectionId ??= CollectionId;
+                Subdocs.Add(subdoc);
+            }
+
+            foreach (var subdoc in transaction.SubdocsRemoved)
+            {
+                Subdocs.Remove(subdoc);
+            }
+
+            SubdocsChanged?.Invoke(new SubdocsChangedEventArgs(transaction.SubdocsAdded, transaction.SubdocsRemoved, transaction.SubdocsLoaded));
+        }
+    }
+
+    /// <summary>The v1 update of one transaction: structs after its before-state plus its delete set (null if nothing changed).</summary>
+    internal byte[]? EncodeTransactionUpdate(Transaction transaction)
+    {
+        bool changed = transaction.DeleteSet.Clients.Count > 0;
+        if (!changed)
+        {
+            foreach (var kv in transaction.AfterState)
+            {
+                if (transaction.BeforeStateOf(kv.Key) != kv.Value || !transaction.BeforeState.ContainsKey(kv.Key))
+                {
+                    changed = true;
+                    break;
+                }
+            }
+        }
+
+        if (!changed)
+        {
+            return null;
+        }
+
+        transaction.DeleteSet.SortAndMerge();
+        var encoder = new UpdateEncoderV1(new Lib0Writer(64));
+        UpdateCodec.WriteClientsStructs(encoder, Store, transaction.BeforeState);
+        transaction.DeleteSet.Write(encoder.Rest);
+        return encoder.ToArray();
+    }
+
+    private static int TryToMergeWithLefts(List<AbstractStruct> structs, int pos)
+    {
+        int i = pos;
+        while (i > 0)
+        {
+            var left = structs[i - 1];
+            var right = structs[i];
+            if (left.Deleted == right.Deleted && left.GetType() == right.GetType() && left.MergeWith(right))
+            {
+                if (right is Item ri && ri.ParentSub != null && ri.Parent!.Map.TryGetValue(ri.ParentSub, out var cur) && cur == ri)
+                {
+                    ri.Parent.Map[ri.ParentSub] = (Item)left;
+                }
+
+                i--;
+                continue;
+            }
+
+            break;
+        }
+
+        int merged = pos - i;
+        if (merged > 0)
+        {
+            structs.RemoveRange(pos + 1 - merged, merged);
+        }
+
+        return merged;
+    }
+
+    private void TryGcDeleteSet(DeleteSet ds, StructStore store)
+    {
+        foreach (var kv in ds.Clients)
+        {
+            var structs = store.Clients[kv.Key];
+            var deleteItems = kv.Value;
+            for (int di = deleteItems.Count - 1; di >= 0; di--)
+            {
+                var deleteItem = deleteItems[di];
+                uint endDeleteItemClock = deleteItem.Clock + deleteItem.Length;
+                for (int si = StructStore.FindIndex(structs, deleteItem.Clock); si < structs.Count; si++)
+                {
+                    var s = structs[si];
+                    if (s.Id.Clock >= endDeleteItemClock)
+                    {
+                        break;
+                    }
+
+                    if (s is Item item && item.Deleted && !item.Keep && GcFilter(item))
+                    {
+                        item.Gc(store, false);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void TryMergeDeleteSet(DeleteSet ds, StructStore store)
+    {
+        foreach (var kv in ds.Clients)
+        {
+            var structs = store.Clients[kv.Key];
+            var deleteItems = kv.Value;
+            for (int di = deleteItems.Count - 1; di >= 0; di--)
+            {
+                var deleteItem = deleteItems[di];
+                int mostRightIndexToCheck = Math.Min(structs.Count - 1, 1 + StructStore.FindIndex(structs, deleteItem.Clock + deleteItem.Length - 1));
+                for (int si = mostRightIndexToCheck; si > 0 && structs[si].Id.Clock >= deleteItem.Clock;)
+                {
+                    si -= 1 + TryToMergeWithLefts(structs, si);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Subdocuments added, removed and loaded by one transaction.</summary>
+public sealed record SubdocsChangedEventArgs(IReadOnlyCollection<YDoc> Added, IReadOnlyCollection<YDoc> Removed, IReadOnlyCollection<YDoc> Loaded);

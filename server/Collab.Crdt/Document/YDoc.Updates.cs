@@ -1,0 +1,168 @@
+using Collab.Crdt.Encoding;
+using Collab.Crdt.Structs;
+
+namespace Collab.Crdt.Document;
+
+public sealed partial class YDoc
+{
+    /// <summary>
+    /// Applies a v1 update. The whole update is decoded and validated before anything is integrated, so on
+    /// <see cref="YjsFormatException"/> the document is unchanged. Structs and deletes that depend on unknown state
+    /// are kept pending and retried when later updates fill the gap.
+    /// </summary>
+    public void ApplyUpdate(byte[] update, object? origin = null)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var reader = new Lib0Reader(update);
+        var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
+        var ds = DeleteSet.Read(ref reader);
+        Transact(
+            t =>
+            {
+                t.Local = false;
+                var retryUpdate = ApplyDecoded(t, refs, ds);
+                while (retryUpdate != null)
+                {
+                    var r = new Lib0Reader(retryUpdate);
+                    var retryRefs = UpdateCodec.ReadClientsStructRefs(ref r);
+                    var retryDs = DeleteSet.Read(ref r);
+                    retryUpdate = ApplyDecoded(t, retryRefs, retryDs);
+                }
+            },
+            origin,
+            false);
+    }
+
+    private byte[]? ApplyDecoded(Transaction transaction, Dictionary<uint, ClientStructRefs> refs, DeleteSet ds)
+    {
+        var store = Store;
+        bool retry = false;
+        var restStructs = UpdateCodec.IntegrateStructs(transaction, store, refs);
+        var pending = store.PendingStructs;
+        if (pending != null)
+        {
+            foreach (var kv in pending.Missing)
+            {
+                if (kv.Value < store.GetState(kv.Key))
+                {
+                    retry = true;
+                    break;
+                }
+            }
+
+            if (restStructs != null)
+            {
+                foreach (var kv in restStructs.Missing)
+                {
+                    if (!pending.Missing.TryGetValue(kv.Key, out uint m) || m > kv.Value)
+                    {
+                        pending.Missing[kv.Key] = kv.Value;
+                    }
+                }
+
+                pending.Update = UpdateMerge.Merge(new[] { pending.Update, restStructs.Update });
+            }
+        }
+        else
+        {
+            store.PendingStructs = restStructs;
+        }
+
+        var dsRest = UpdateCodec.ApplyDeleteSet(ds, transaction, store);
+        if (store.PendingDs != null)
+        {
+            var dsRest2 = UpdateCodec.ApplyDeleteSet(store.PendingDs, transaction, store);
+            store.PendingDs = dsRest != null && dsRest2 != null
+                ? DeleteSet.Merge(new[] { dsRest, dsRest2 })
+                : dsRest ?? dsRest2;
+        }
+        else
+        {
+            store.PendingDs = dsRest;
+        }
+
+        if (retry)
+        {
+            var update = store.PendingStructs!.Update;
+            store.PendingStructs = null;
+            return update;
+        }
+
+        return null;
+    }
+
+    /// <summary>The whole document as a v1 update (yjs encodeStateAsUpdate), pending structs and deletes included.</summary>
+    public byte[] EncodeStateAsUpdate() => EncodeStateAsUpdate(null);
+
+    /// <summary>What a peer with the given encoded state vector lacks, as a v1 update.</summary>
+    public byte[] EncodeStateAsUpdate(byte[]? stateVector)
+    {
+        var target = stateVector is null ? new Dictionary<uint, uint>() : DecodeStateVector(stateVector);
+        var encoder = new UpdateEncoderV1(new Lib0Writer(4096));
+        UpdateCodec.WriteClientsStructs(encoder, Store, target);
+        DeleteSet.FromStore(Store).Write(encoder.Rest);
+        var main = encoder.ToArray();
+        if (Store.PendingDs == null && Store.PendingStructs == null)
+        {
+            return main;
+        }
+
+        var updates = new List<byte[]> { main };
+        if (Store.PendingDs != null)
+        {
+            updates.Add(Store.PendingDs.ToUpdate());
+        }
+
+        if (Store.PendingStructs != null)
+        {
+            updates.Add(UpdateMerge.Diff(Store.PendingStructs.Update, target));
+        }
+
+        return UpdateMerge.Merge(updates);
+    }
+
+    /// <summary>The state vector (per client, the next expected clock), encoded as yjs encodeStateVector.</summary>
+    public byte[] EncodeStateVector() => EncodeStateVector(Store.GetStateVector());
+
+    /// <summary>The state vector as a dictionary.</summary>
+    public Dictionary<uint, uint> GetStateVector() => Store.GetStateVector();
+
+    /// <summary>Encodes a state vector: count, then (client, clock) pairs with clients descending.</summary>
+    public static byte[] EncodeStateVector(IReadOnlyDictionary<uint, uint> sv)
+    {
+        ArgumentNullException.ThrowIfNull(sv);
+        var w = new Lib0Writer(16 + (sv.Count * 10));
+        w.WriteVarUInt((ulong)sv.Count);
+        var keys = new uint[sv.Count];
+        int i = 0;
+        foreach (var k in sv.Keys)
+        {
+            keys[i++] = k;
+        }
+
+        Array.Sort(keys, static (a, b) => b.CompareTo(a));
+        foreach (uint k in keys)
+        {
+            w.WriteVarUInt(k);
+            w.WriteVarUInt(sv[k]);
+        }
+
+        return w.ToArray();
+    }
+
+    /// <summary>Decodes a state vector; throws <see cref="YjsFormatException"/> on malformed input.</summary>
+    public static Dictionary<uint, uint> DecodeStateVector(ReadOnlySpan<byte> stateVector)
+    {
+        var r = new Lib0Reader(stateVector);
+        int n = r.ReadVarUIntAsLength(2);
+        var sv = new Dictionary<uint, uint>(n);
+        for (int i = 0; i < n; i++)
+        {
+            uint client = r.ReadVarUInt32();
+            uint clock = r.ReadVarUInt32();
+            sv[client] = clock;
+        }
+
+        return sv;
+    }
+}

@@ -1,0 +1,396 @@
+using Collab.Crdt.Document;
+using Collab.Crdt.Encoding;
+using Collab.Crdt.Types;
+
+namespace Collab.Crdt.Structs;
+
+/// <summary>Ref 1: a deleted range whose content was dropped; not countable.</summary>
+internal sealed class ContentDeleted : AbstractContent
+{
+    public int Len;
+
+    public ContentDeleted(int len)
+    {
+        Len = len;
+    }
+
+    public override int Length => Len;
+
+    public override bool IsCountable => false;
+
+    public override byte Ref => 1;
+
+    public override AbstractContent Copy() => new ContentDeleted(Len);
+
+    public override AbstractContent Splice(int offset)
+    {
+        var right = new ContentDeleted(Len - offset);
+        Len = offset;
+        return right;
+    }
+
+    public override bool MergeWith(AbstractContent right)
+    {
+        Len += ((ContentDeleted)right).Len;
+        return true;
+    }
+
+    public override void Integrate(Transaction transaction, Item item)
+    {
+        transaction.DeleteSet.Add(item.Id.Client, item.Id.Clock, (uint)Len);
+        item.MarkDeleted();
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteLen((ulong)(Len - offset));
+
+    public override void AppendContent(List<object?> output)
+    {
+    }
+
+    public override object? GetValue(int index) => null;
+}
+
+/// <summary>Ref 2: JSON values stored as JSON text (legacy array content).</summary>
+internal sealed class ContentJson : AbstractContent
+{
+    public List<object?> Arr;
+
+    public ContentJson(List<object?> arr)
+    {
+        Arr = arr;
+    }
+
+    public override int Length => Arr.Count;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 2;
+
+    public override AbstractContent Copy() => new ContentJson(Arr);
+
+    public override AbstractContent Splice(int offset)
+    {
+        var right = new ContentJson(Arr.GetRange(offset, Arr.Count - offset));
+        Arr = Arr.GetRange(0, offset);
+        return right;
+    }
+
+    public override bool MergeWith(AbstractContent right)
+    {
+        var merged = new List<object?>(Arr.Count + ((ContentJson)right).Arr.Count);
+        merged.AddRange(Arr);
+        merged.AddRange(((ContentJson)right).Arr);
+        Arr = merged;
+        return true;
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset)
+    {
+        encoder.WriteLen((ulong)(Arr.Count - offset));
+        for (int i = offset; i < Arr.Count; i++)
+        {
+            var c = Arr[i];
+            encoder.WriteString(c is YUndefined ? "undefined" : JsJson.Stringify(c) ?? "undefined");
+        }
+    }
+
+    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
+
+    public override object? GetValue(int index) => Arr[index];
+}
+
+/// <summary>Ref 3: one binary blob (Uint8Array).</summary>
+internal sealed class ContentBinary : AbstractContent
+{
+    public ContentBinary(byte[] content)
+    {
+        Content = content;
+    }
+
+    public byte[] Content { get; }
+
+    public override int Length => 1;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 3;
+
+    public override AbstractContent Copy() => new ContentBinary(Content);
+
+    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteBuf(Content);
+
+    public override void AppendContent(List<object?> output) => output.Add(Content);
+
+    public override object? GetValue(int index) => Content;
+}
+
+/// <summary>Ref 5: one embed (a JSON value) in a text.</summary>
+internal sealed class ContentEmbed : AbstractContent
+{
+    public ContentEmbed(object? embed)
+    {
+        Embed = embed;
+    }
+
+    public object? Embed { get; }
+
+    public override int Length => 1;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 5;
+
+    public override AbstractContent Copy() => new ContentEmbed(Embed);
+
+    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteJson(Embed);
+
+    public override void AppendContent(List<object?> output) => output.Add(Embed);
+
+    public override object? GetValue(int index) => Embed;
+}
+
+/// <summary>Ref 6: a formatting attribute boundary in a text; not countable.</summary>
+internal sealed class ContentFormat : AbstractContent
+{
+    public ContentFormat(string key, object? value)
+    {
+        Key = key;
+        Value = value;
+    }
+
+    public string Key { get; }
+
+    public object? Value { get; }
+
+    public override int Length => 1;
+
+    public override bool IsCountable => false;
+
+    public override byte Ref => 6;
+
+    public override AbstractContent Copy() => new ContentFormat(Key, Value);
+
+    public override void Integrate(Transaction transaction, Item item)
+    {
+        // Search markers do not support rich text, as in yjs.
+        var p = item.Parent!;
+        p.SearchMarkers = null;
+        if (p is YText t)
+        {
+            t.HasFormatting = true;
+        }
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset)
+    {
+        encoder.WriteKey(Key);
+        encoder.WriteJson(Value);
+    }
+
+    public override void AppendContent(List<object?> output)
+    {
+    }
+
+    public override object? GetValue(int index) => null;
+}
+
+/// <summary>Ref 8: values encoded with lib0 any.</summary>
+internal sealed class ContentAny : AbstractContent
+{
+    public List<object?> Arr;
+
+    public ContentAny(List<object?> arr)
+    {
+        Arr = arr;
+    }
+
+    public override int Length => Arr.Count;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 8;
+
+    public override AbstractContent Copy() => new ContentAny(Arr);
+
+    public override AbstractContent Splice(int offset)
+    {
+        var right = new ContentAny(Arr.GetRange(offset, Arr.Count - offset));
+        Arr = Arr.GetRange(0, offset);
+        return right;
+    }
+
+    public override bool MergeWith(AbstractContent right)
+    {
+        var merged = new List<object?>(Arr.Count + ((ContentAny)right).Arr.Count);
+        merged.AddRange(Arr);
+        merged.AddRange(((ContentAny)right).Arr);
+        Arr = merged;
+        return true;
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset)
+    {
+        encoder.WriteLen((ulong)(Arr.Count - offset));
+        for (int i = offset; i < Arr.Count; i++)
+        {
+            encoder.WriteAny(Arr[i]);
+        }
+    }
+
+    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
+
+    public override object? GetValue(int index) => Arr[index];
+}
+
+/// <summary>Ref 7: a nested shared type.</summary>
+internal sealed class ContentType : AbstractContent
+{
+    public ContentType(AbstractType type)
+    {
+        Type = type;
+    }
+
+    public AbstractType Type { get; }
+
+    public override int Length => 1;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 7;
+
+    public override AbstractContent Copy() => new ContentType(Type.CopyEmpty());
+
+    public override void Integrate(Transaction transaction, Item item) => Type.IntegrateInto(transaction.Doc, item);
+
+    public override void Delete(Transaction transaction)
+    {
+        var item = Type.Start;
+        while (item != null)
+        {
+            if (!item.Deleted)
+            {
+                item.Delete(transaction);
+            }
+            else if (item.Id.Clock < transaction.BeforeStateOf(item.Id.Client))
+            {
+                // will be gc'd later; it must be merged too, yet it is not in the transaction's delete set
+                transaction.MergeStructs.Add(item);
+            }
+
+            item = item.Right;
+        }
+
+        foreach (var kv in Type.Map)
+        {
+            var mi = kv.Value;
+            if (!mi.Deleted)
+            {
+                mi.Delete(transaction);
+            }
+            else if (mi.Id.Clock < transaction.BeforeStateOf(mi.Id.Client))
+            {
+                transaction.MergeStructs.Add(mi);
+            }
+        }
+
+        transaction.Changed.Remove(Type);
+    }
+
+    public override void Gc(StructStore store)
+    {
+        var item = Type.Start;
+        while (item != null)
+        {
+            item.Gc(store, true);
+            item = item.Right;
+        }
+
+        Type.Start = null;
+        foreach (var kv in Type.Map)
+        {
+            Item? mi = kv.Value;
+            while (mi != null)
+            {
+                mi.Gc(store, true);
+                mi = mi.Left;
+            }
+        }
+
+        Type.Map = new Dictionary<string, Item>();
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset) => Type.WriteTypeRef(encoder);
+
+    public override void AppendContent(List<object?> output) => output.Add(Type);
+
+    public override object? GetValue(int index) => Type;
+}
+
+/// <summary>Ref 9: a subdocument (guid plus the options yjs keeps: gc, autoLoad, meta).</summary>
+internal sealed class ContentDoc : AbstractContent
+{
+    public ContentDoc(YDoc doc)
+    {
+        Doc = doc;
+    }
+
+    public YDoc Doc { get; set; }
+
+    public override int Length => 1;
+
+    public override bool IsCountable => true;
+
+    public override byte Ref => 9;
+
+    public override AbstractContent Copy() => new ContentDoc(YDoc.CreateSubdoc(Doc.Guid, Opts()));
+
+    /// <summary>The options object yjs writes: keys gc (when false), autoLoad (when true), meta (when set).</summary>
+    public Dictionary<string, object?> Opts()
+    {
+        var opts = new Dictionary<string, object?>();
+        if (!Doc.Gc)
+        {
+            opts["gc"] = false;
+        }
+
+        if (Doc.AutoLoad)
+        {
+            opts["autoLoad"] = true;
+        }
+
+        if (Doc.Meta is not null and not YUndefined)
+        {
+            opts["meta"] = Doc.Meta;
+        }
+
+        return opts;
+    }
+
+    public override void Integrate(Transaction transaction, Item item)
+    {
+        Doc.ParentItem = item;
+        transaction.SubdocsAdded.Add(Doc);
+        if (Doc.ShouldLoad)
+        {
+            transaction.SubdocsLoaded.Add(Doc);
+        }
+    }
+
+    public override void Delete(Transaction transaction)
+    {
+        if (!transaction.SubdocsAdded.Remove(Doc))
+        {
+            transaction.SubdocsRemoved.Add(Doc);
+        }
+    }
+
+    public override void Write(UpdateEncoderV1 encoder, int offset)
+    {
+        encoder.WriteString(Doc.Guid);
+        encoder.WriteAny(Opts());
+    }
+
+    public override void AppendContent(List<object?> output) => output.Add(Doc);
+
+    public override object? GetValue(int index) => Doc;
+}
