@@ -141,6 +141,15 @@ public sealed partial class CollabClient : IAsyncDisposable
         return document;
     }
 
+    /// <summary>
+    /// Joins <paramref name="documentId"/>@<paramref name="branch"/> and keeps <paramref name="doc"/> in sync with it.
+    /// Edit the document inside <see cref="DocumentConnection.Transact"/>.
+    /// </summary>
+    public Task<DocumentConnection> OpenAsync(
+        string documentId, string branch, Collab.Crdt.Document.YDoc doc, Collab.Crdt.Protocol.Awareness? awareness = null,
+        CancellationToken cancellationToken = default) =>
+        OpenAsync(documentId, branch, new YDocReplica(doc), awareness, cancellationToken);
+
     internal async Task CloseDocumentAsync(DocumentConnection document)
     {
         _documents.TryRemove((document.DocumentId, document.Branch), out _);

@@ -9,7 +9,7 @@ public sealed partial class DocumentConnection
 
     /// <summary>
     /// The presence table (cursors, names) shared with the branch's other clients, if one was given to
-    /// <see cref="CollabClient.OpenAsync"/>. Local changes (<c>SetLocalState</c>) are sent; remote ones are applied.
+    /// <c>CollabClient.OpenAsync</c>. Local changes (<c>SetLocalState</c>) are sent; remote ones are applied.
     /// </summary>
     public Awareness? Awareness { get; }
 

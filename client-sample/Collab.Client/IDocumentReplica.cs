@@ -2,7 +2,7 @@ namespace Collab.Client;
 
 /// <summary>
 /// The local copy of a document that a <see cref="DocumentConnection"/> keeps in sync, seen as Yjs update bytes.
-/// <c>YDocReplica</c> adapts the engine's <c>YDoc</c>; a load generator may use something lighter.
+/// <see cref="YDocReplica"/> adapts the engine's <c>YDoc</c>; a load generator may use something lighter.
 /// </summary>
 /// <remarks>
 /// A <see cref="DocumentConnection"/> calls these members under its own lock, one at a time; the implementation need
