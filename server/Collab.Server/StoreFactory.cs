@@ -1,17 +1,26 @@
 using Collab.EventStore;
 using Collab.EventStore.InMemory;
+using Collab.EventStore.LiteDb;
 using Collab.Server.Options;
 
 namespace Collab.Server;
 
-/// <summary>Builds the configured event store.</summary>
+/// <summary>Builds the configured event store: LiteDB under the data folder, or in memory.</summary>
 internal static class StoreFactory
 {
+    /// <summary>The LiteDB file name inside the data folder.</summary>
+    public const string LogFile = "collab.db";
+
     public static IEventStore Create(CollabServerOptions options)
     {
-        var storeOptions = new EventStoreOptions { MaxPayloadBytes = Math.Max(options.Limits.MaxUpdateBytes, 1024 * 1024) };
-        if (options.InMemory) return new InMemoryEventStore(storeOptions);
-        // TODO(store branch): LiteDB backend once it lands.
-        return new InMemoryEventStore(storeOptions);
+        if (options.InMemory) return new InMemoryEventStore(new EventStoreOptions { MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit });
+        Directory.CreateDirectory(options.DataFolder);
+        return new LiteDbEventStore(new LiteDbEventStoreOptions
+        {
+            Path = Path.Combine(options.DataFolder, LogFile),
+            // Snapshots share this limit; updates are capped lower (Limits.MaxUpdateBytes) so an accepted update always fits.
+            MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit,
+            Durability = options.Durability,
+        });
     }
 }

@@ -1,5 +1,4 @@
-using Collab.Crdt;
-using Collab.Crdt.Encoding;
+using Collab.Crdt.Protocol;
 
 namespace Collab.Documents.Sessions;
 
@@ -14,46 +13,43 @@ internal sealed class AwarenessRelay
     private readonly Dictionary<uint, Entry> _states = [];
 
     /// <summary>
-    /// Validates an awareness update, records its entries as owned by <paramref name="connectionId"/> (the latest publisher owns an id: a reconnecting client keeps its id), and returns
-    /// whether anything in it is news (older clocks are ignored, as the reference does).
+    /// Validates an awareness update (throws <see cref="Crdt.YjsFormatException"/>), records its entries as owned by
+    /// <paramref name="connectionId"/> (the latest publisher owns an id: a reconnecting client keeps its id), and returns
+    /// whether anything in it is news. Older clocks are ignored, as the reference does.
     /// </summary>
     public bool Apply(ReadOnlySpan<byte> update, string connectionId)
     {
-        var entries = Decode(update);
+        var entries = AwarenessUpdate.Read(update);
         var changed = false;
         lock (_gate)
         {
-            foreach (var (clientId, clock, json) in entries)
+            foreach (var entry in entries)
             {
-                var known = _states.TryGetValue(clientId, out var current);
-                var isNull = json == "null";
-                if (known && (clock < current.Clock || (clock == current.Clock && !isNull))) continue;
-                _states[clientId] = new Entry(clock, json, connectionId);
+                var removal = entry.IsRemoval;
+                if (_states.TryGetValue(entry.ClientId, out var current)
+                    && (entry.Clock < current.Clock || (entry.Clock == current.Clock && !removal)))
+                {
+                    continue;
+                }
+                _states[entry.ClientId] = new Entry(entry.Clock, removal ? null : entry.StateJson, connectionId);
                 changed = true;
             }
         }
         return changed;
     }
 
-    /// <summary>Every live (non-null) state, encoded as one awareness update; null when there is none.</summary>
+    /// <summary>Every live state, encoded as one awareness update; null when there is none.</summary>
     public byte[]? EncodeAll()
     {
+        var live = new List<AwarenessEntry>();
         lock (_gate)
         {
-            var writer = new Lib0Writer();
-            var count = 0;
-            foreach (var entry in _states.Values) if (entry.Json != "null") count++;
-            if (count == 0) return null;
-            writer.WriteVarUInt((ulong)count);
             foreach (var (clientId, entry) in _states)
             {
-                if (entry.Json == "null") continue;
-                writer.WriteVarUInt(clientId);
-                writer.WriteVarUInt(entry.Clock);
-                writer.WriteVarString(entry.Json);
+                if (entry.Json is { } json) live.Add(new AwarenessEntry(clientId, entry.Clock, json));
             }
-            return writer.ToArray();
         }
+        return live.Count == 0 ? null : AwarenessUpdate.Write(live);
     }
 
     /// <summary>
@@ -62,30 +58,19 @@ internal sealed class AwarenessRelay
     /// </summary>
     public byte[]? RemoveConnection(string connectionId)
     {
+        var removed = new List<KeyValuePair<uint, ulong>>();
         lock (_gate)
         {
-            List<(uint Id, uint Clock)>? removed = null;
+            var owned = new List<uint>();
             foreach (var (clientId, entry) in _states)
             {
                 if (entry.Connection != connectionId) continue;
-                if (entry.Json != "null") (removed ??= []).Add((clientId, entry.Clock + 1));
+                owned.Add(clientId);
+                if (entry.Json is not null) removed.Add(new(clientId, entry.Clock));
             }
-            if (removed is null)
-            {
-                RemoveOwned(connectionId);
-                return null;
-            }
-            var writer = new Lib0Writer();
-            writer.WriteVarUInt((ulong)removed.Count);
-            foreach (var (clientId, clock) in removed)
-            {
-                writer.WriteVarUInt(clientId);
-                writer.WriteVarUInt(clock);
-                writer.WriteVarString("null");
-            }
-            RemoveOwned(connectionId);
-            return writer.ToArray();
+            foreach (var id in owned) _states.Remove(id);
         }
+        return removed.Count == 0 ? null : AwarenessUpdate.EncodeRemoval(removed);
     }
 
     /// <summary>How many live states are held.</summary>
@@ -93,49 +78,14 @@ internal sealed class AwarenessRelay
     {
         get
         {
-            lock (_gate) return _states.Count;
+            lock (_gate)
+            {
+                var count = 0;
+                foreach (var entry in _states.Values) if (entry.Json is not null) count++;
+                return count;
+            }
         }
     }
 
-    private void RemoveOwned(string connectionId)
-    {
-        List<uint>? ids = null;
-        foreach (var (clientId, entry) in _states) if (entry.Connection == connectionId) (ids ??= []).Add(clientId);
-        if (ids is null) return;
-        foreach (var id in ids) _states.Remove(id);
-    }
-
-    /// <summary>Decodes and checks an awareness update: count, then (client id, clock, JSON text) per entry.</summary>
-    internal static List<(uint ClientId, uint Clock, string Json)> Decode(ReadOnlySpan<byte> update)
-    {
-        var reader = new Lib0Reader(update);
-        var count = reader.ReadVarUIntAsLength(minBytesPerItem: 3);
-        var entries = new List<(uint, uint, string)>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var clientId = reader.ReadVarUInt32();
-            var clock = reader.ReadVarUInt32();
-            var start = reader.Position;
-            var json = reader.ReadVarString();
-            if (!IsJson(json)) throw new YjsFormatException("Awareness state is not valid JSON", start);
-            entries.Add((clientId, clock, json));
-        }
-        if (reader.HasMore) throw reader.Error($"{reader.Remaining} unexpected bytes after the awareness update");
-        return entries;
-    }
-
-    private static bool IsJson(string json)
-    {
-        try
-        {
-            using var parsed = System.Text.Json.JsonDocument.Parse(json);
-            return true;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
-
-    private readonly record struct Entry(uint Clock, string Json, string Connection);
+    private readonly record struct Entry(ulong Clock, string? Json, string Connection);
 }

@@ -1,3 +1,4 @@
+using Collab.Crdt.Protocol;
 using Collab.Crdt;
 using Collab.EventStore;
 
@@ -116,7 +117,7 @@ internal sealed partial class BranchSession
             {
                 try
                 {
-                    await _broadcaster.BroadcastSyncAsync(Branch, SyncFrame.Encode(SyncMessageType.Update, emitted.Update), staged.Work.ConnectionId, CancellationToken.None).ConfigureAwait(false);
+                    await _broadcaster.BroadcastSyncAsync(Branch, SyncMessage.EncodeUpdate(emitted.Update), staged.Work.ConnectionId, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {

@@ -1,3 +1,4 @@
+using Collab.Crdt.Protocol;
 using System.Collections.Concurrent;
 using Collab.EventStore;
 using Microsoft.Extensions.Logging;
@@ -68,7 +69,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             try
             {
                 var (head, stateVector) = await session.StateAsync(cancellationToken).ConfigureAwait(false);
-                return new JoinState(head, SyncFrame.Encode(SyncMessageType.SyncStep1, stateVector), session.Awareness.EncodeAll());
+                return new JoinState(head, SyncMessage.EncodeSyncStep1(stateVector), session.Awareness.EncodeAll());
             }
             catch (SessionClosedException)
             {
@@ -106,10 +107,10 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             throw new CollabException(CollabErrorCode.Invalid, $"An update id must be at most {NewEvent.MaxClientUpdateIdLength} characters.");
         }
-        SyncFrame frame;
+        SyncMessage frame;
         try
         {
-            frame = SyncFrame.Decode(message);
+            frame = SyncMessage.Read(message);
         }
         catch (Crdt.YjsFormatException ex)
         {
@@ -125,6 +126,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             }
         }
 
+        var payload = frame.Payload.ToArray();
         while (true)
         {
             var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
@@ -132,10 +134,10 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 if (frame.Type == SyncMessageType.SyncStep1)
                 {
-                    var diff = await session.DiffAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
-                    return new SyncOutcome(null, SyncFrame.Encode(SyncMessageType.SyncStep2, diff));
+                    var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
+                    return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
                 }
-                var seq = await session.SubmitUpdateAsync(frame.Payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
+                var seq = await session.SubmitUpdateAsync(payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
                 return new SyncOutcome(seq, null);
             }
             catch (SessionClosedException)
@@ -288,7 +290,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 var fresh = await replacement.Value.ConfigureAwait(false);
                 var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
-                await _broadcaster.BroadcastSyncAsync(branch, SyncFrame.Encode(SyncMessageType.SyncStep1, stateVector), null, CancellationToken.None).ConfigureAwait(false);
+                await _broadcaster.BroadcastSyncAsync(branch, SyncMessage.EncodeSyncStep1(stateVector), null, CancellationToken.None).ConfigureAwait(false);
                 DocumentsLog.SessionReloaded(_logger, branch, members.Count);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -1,8 +1,46 @@
+using Collab.Crdt.Document;
+using Collab.Crdt;
+
 namespace Collab.Documents.Sessions;
 
-/// <summary>Placeholder until the engine branch lands: the adapter over Collab.Crdt's YDoc replaces it.</summary>
+/// <summary>Live documents on the Collab.Crdt engine, with garbage collection on (history is replayed from the log).</summary>
 public sealed class YDocFactory : ICrdtDocumentFactory
 {
     /// <inheritdoc />
-    public ICrdtDocument Create() => throw new NotSupportedException("The CRDT engine (YDoc) is not merged into this branch yet.");
+    public ICrdtDocument Create() => new YDocDocument(new YDoc(new YDocOptions { Gc = true }));
+}
+
+/// <summary>
+/// Adapts <see cref="YDoc"/> to the session seam: collects what each apply emitted through <c>UpdateV1</c> (exactly
+/// what changed, including pending structs that became integrable) with the client ids each carries.
+/// </summary>
+internal sealed class YDocDocument : ICrdtDocument
+{
+    private readonly YDoc _doc;
+    private readonly List<byte[]> _emitted = [];
+
+    public YDocDocument(YDoc doc)
+    {
+        _doc = doc;
+        _doc.UpdateV1 += OnUpdate;
+    }
+
+    public IReadOnlyList<AppliedUpdate> Apply(byte[] update)
+    {
+        _emitted.Clear();
+        _doc.ApplyUpdate(update, this);
+        if (_emitted.Count == 0) return [];
+        var result = new AppliedUpdate[_emitted.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = new AppliedUpdate(_emitted[i], YUpdate.Summarize(_emitted[i]).ClientIds);
+        _emitted.Clear();
+        return result;
+    }
+
+    public byte[] EncodeStateVector() => _doc.EncodeStateVector();
+
+    public byte[] EncodeStateAsUpdate(byte[]? stateVector) => _doc.EncodeStateAsUpdate(stateVector);
+
+    public void Dispose() => _doc.UpdateV1 -= OnUpdate;
+
+    private void OnUpdate(byte[] update, object? origin) => _emitted.Add(update);
 }

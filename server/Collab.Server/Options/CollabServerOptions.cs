@@ -13,6 +13,12 @@ public sealed class CollabServerOptions
     [Required]
     public string DataFolder { get; set; } = "data";
 
+    /// <summary>
+    /// Whether an append is fsynced before it is acknowledged (<c>Fsync</c>, the default and the only setting under which an
+    /// acknowledged update survives a power loss) or left to the OS (<c>OsBuffered</c>, for benchmarks).
+    /// </summary>
+    public Collab.EventStore.LiteDb.Durability Durability { get; set; } = Collab.EventStore.LiteDb.Durability.Fsync;
+
     /// <summary>Use an in-memory event store instead of LiteDB (tests and demos; nothing survives a restart).</summary>
     public bool InMemory { get; set; }
 
@@ -40,8 +46,9 @@ public sealed class LimitOptions
     public long MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>The largest update (inside SyncStep2 or Update) the server accepts.</summary>
-    [Range(1024, 256 * 1024 * 1024)]
-    public int MaxUpdateBytes { get; set; } = 8 * 1024 * 1024;
+    /// <remarks>Kept at half the store's payload limit (8 MiB) so that what the document emits for it always fits.</remarks>
+    [Range(1024, 4 * 1024 * 1024)]
+    public int MaxUpdateBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>The largest awareness update the server relays.</summary>
     [Range(256, 16 * 1024 * 1024)]
