@@ -1,0 +1,79 @@
+using Collab.Client.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Collab.Client.Tests;
+
+/// <summary>The browser sample in headless Chromium (the system's /usr/bin/chromium; no browser download).</summary>
+[Collection(ServerCollection.Name)]
+public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install it with `apt-get install -y chromium`.");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    private async Task<IPage> OpenEditorAsync(string user, string documentId)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 640 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch=main").ToString());
+        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true", null, new() { Timeout = 20000 });
+        return page;
+    }
+
+    [Fact]
+    public async Task two_browser_pages_type_and_see_each_others_text_and_presence()
+    {
+        string alice = await server.SignInAsync("alice");
+        await server.SignInAsync("bob");
+        string documentId = await server.CreateDocumentAsync(alice, "browser test");
+        await server.GrantAsync(alice, documentId, "bob", "editor");
+
+        var alicePage = await OpenEditorAsync("alice", documentId);
+        var bobPage = await OpenEditorAsync("bob", documentId);
+
+        await alicePage.ClickAsync(".cm-content");
+        await alicePage.Keyboard.TypeAsync("Hello from Alice.");
+        await bobPage.WaitForFunctionAsync(
+            "() => window.collab.ytext.toString().includes('Hello from Alice.')", null, new() { Timeout = 10000 });
+        Assert.Contains("Hello from Alice.", await bobPage.InnerTextAsync(".cm-content"));
+
+        await bobPage.ClickAsync(".cm-content");
+        await bobPage.Keyboard.PressAsync("End");
+        await bobPage.Keyboard.TypeAsync(" Hi Alice, Bob here.");
+        await alicePage.WaitForFunctionAsync(
+            "() => window.collab.ytext.toString() === 'Hello from Alice. Hi Alice, Bob here.'", null, new() { Timeout = 10000 });
+        Assert.Equal("Hello from Alice. Hi Alice, Bob here.", await alicePage.InnerTextAsync(".cm-content"));
+
+        // Presence: each page lists the other user, and shows a remote caret.
+        await alicePage.WaitForSelectorAsync("#peers span:text('bob')", new() { Timeout = 10000 });
+        await bobPage.WaitForSelectorAsync("#peers span:text('alice')", new() { Timeout = 10000 });
+        Assert.Equal("connected", await alicePage.GetAttributeAsync("#status", "data-status"));
+
+        string shots = Path.Combine(Path.GetTempPath(), "collab-browser-sample");
+        Directory.CreateDirectory(shots);
+        await alicePage.ScreenshotAsync(new() { Path = Path.Combine(shots, "alice.png") });
+        await bobPage.ScreenshotAsync(new() { Path = Path.Combine(shots, "bob.png") });
+    }
+}

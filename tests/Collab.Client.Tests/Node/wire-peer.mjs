@@ -1,0 +1,129 @@
+// A scriptable group of Yjs peers for the wire tests: stock yjs + y-protocols + @microsoft/signalr (MessagePack by
+// default), connected to a Collab server through the browser sample's provider module.
+//
+// Protocol: one JSON command per stdin line, one JSON reply per stdout line, `{ "seq": n, "ok": true, ... }` or
+// `{ "seq": n, "ok": false, "error": "..." }`. Peers are named by the caller.
+//   open       { peer, server, token, doc, branch?, protocol? }      → { role }
+//   insert     { peer, index, text } / delete { peer, index, length }
+//   random     { peer, ops, seed, delayMs? }   random inserts and deletes (delayMs between ops, 0 = burst)
+//   disconnect { peer } / connect { peer }
+//   flush      { peer, timeoutMs? }   waits until every local update is acknowledged → { lastAckSeq }
+//   synced     { peer, timeoutMs? }
+//   text       { peer }               → { text, pending }
+//   awareness  { peer, state }        sets the local awareness state
+//   peers      { peer }               → { states: [[clientId, state], ...] } remote awareness states
+//   applyUpdates { updates: [base64] } → { text, stateVector, pendingStructs } from a fresh Y.Doc
+//   close      {}                     destroys every peer; the process then exits
+import readline from 'node:readline'
+import { Y, awarenessProtocol, CollabProvider } from '../../../client-sample/web/src/collab-provider.js'
+
+const peers = new Map()
+const errors = []
+
+const rng = (seed) => {
+  let s = seed >>> 0 || 1
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 0x100000000 }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const withTimeout = (promise, ms, what) => Promise.race([
+  promise,
+  sleep(ms).then(() => { throw new Error(`timed out after ${ms} ms waiting for ${what}`) })
+])
+const peer = (name) => {
+  const p = peers.get(name)
+  if (!p) throw new Error(`no peer named ${name}`)
+  return p
+}
+
+const commands = {
+  async open ({ peer: name, server, token, doc, branch = 'main', protocol = 'msgpack' }) {
+    const ydoc = new Y.Doc()
+    const awareness = new awarenessProtocol.Awareness(ydoc)
+    const provider = new CollabProvider({
+      serverUrl: server, documentId: doc, branch, doc: ydoc, awareness, getToken: () => token, protocol
+    })
+    provider.on('error', (e) => errors.push(`${name}: ${e?.message ?? e}`))
+    provider.on('refused', ({ error }) => errors.push(`${name} refused: ${error?.message ?? error}`))
+    peers.set(name, { ydoc, text: ydoc.getText('content'), awareness, provider })
+    const failed = new Promise((resolve, reject) => provider.on('error', (e) => { if (!provider.synced) reject(e) }))
+    await withTimeout(Promise.race([provider.whenSynced(), failed]), 15000, `${name} to sync`)
+    return { role: provider.role, clientId: ydoc.clientID }
+  },
+  insert ({ peer: name, index, text }) { peer(name).text.insert(index, text); return {} },
+  delete ({ peer: name, index, length }) { peer(name).text.delete(index, length); return {} },
+  async random ({ peer: name, ops, seed, delayMs = 0 }) {
+    const { text } = peer(name)
+    const next = rng(seed)
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz ✓é𝄞'
+    for (let i = 0; i < ops; i++) {
+      const len = text.length
+      if (len > 0 && next() < 0.3) {
+        const at = Math.floor(next() * len)
+        text.delete(at, Math.min(len - at, 1 + Math.floor(next() * 3)))
+      } else {
+        const at = Math.floor(next() * (len + 1))
+        let s = ''
+        const n = 1 + Math.floor(next() * 4)
+        for (let k = 0; k < n; k++) s += Array.from(alphabet)[Math.floor(next() * Array.from(alphabet).length)]
+        text.insert(at, s)
+      }
+      if (delayMs > 0) await sleep(delayMs * next() * 2)
+      else if (i % 10 === 0) await sleep(0) // let broadcasts from the others interleave
+    }
+    return {}
+  },
+  async disconnect ({ peer: name }) { await peer(name).provider.disconnect(); return {} },
+  connect ({ peer: name }) { peer(name).provider.connect(); return {} },
+  async flush ({ peer: name, timeoutMs = 15000 }) {
+    const { provider } = peer(name)
+    await withTimeout(provider.whenSynced(), timeoutMs, `${name} to sync`)
+    while (provider.pendingCount > 0) await withTimeout(provider.whenFlushed(), timeoutMs, `${name} acks`)
+    return { lastAckSeq: provider.lastAckSeq }
+  },
+  async synced ({ peer: name, timeoutMs = 15000 }) {
+    await withTimeout(peer(name).provider.whenSynced(), timeoutMs, `${name} to sync`)
+    return {}
+  },
+  text ({ peer: name }) {
+    const p = peer(name)
+    return { text: p.text.toString(), pending: p.provider.pendingCount, synced: p.provider.synced }
+  },
+  awareness ({ peer: name, state }) { peer(name).awareness.setLocalState(state); return {} },
+  peers ({ peer: name }) {
+    const p = peer(name)
+    const states = []
+    p.awareness.getStates().forEach((s, id) => { if (id !== p.ydoc.clientID) states.push([id, s]) })
+    return { states }
+  },
+  // Applies base64 updates to a fresh Y.Doc with the stock yjs → { text, stateVector } (checks bytes written in C#).
+  applyUpdates ({ updates }) {
+    const ydoc = new Y.Doc()
+    for (const u of updates) Y.applyUpdate(ydoc, new Uint8Array(Buffer.from(u, 'base64')))
+    const sv = {}
+    Y.decodeStateVector(Y.encodeStateVector(ydoc)).forEach((clock, client) => { sv[client] = clock })
+    return { text: ydoc.getText('content').toString(), stateVector: sv, pendingStructs: ydoc.store.pendingStructs !== null }
+  },
+  errors () { return { errors: errors.splice(0) } },
+  async close () {
+    await Promise.all(Array.from(peers.values()).map((p) => p.provider.destroy().catch(() => {})))
+    peers.clear()
+    setTimeout(() => process.exit(0), 10)
+    return {}
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin })
+rl.on('line', async (line) => {
+  if (!line.trim()) return
+  let msg
+  try { msg = JSON.parse(line) } catch { return }
+  try {
+    const fn = commands[msg.cmd]
+    if (!fn) throw new Error(`unknown command ${msg.cmd}`)
+    const result = await fn(msg)
+    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: true, ...result }) + '\n')
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: false, error: String(e?.stack ?? e) }) + '\n')
+  }
+})
+rl.on('close', () => process.exit(0))
