@@ -50,12 +50,12 @@ internal sealed class ContentDeleted : AbstractContent
     public override object? GetValue(int index) => null;
 }
 
-/// <summary>Ref 2: JSON values stored as JSON text (legacy array content).</summary>
-internal sealed class ContentJson : AbstractContent
+/// <summary>Contents holding a list of values, one clock unit each (JSON and Any).</summary>
+internal abstract class ListContent : AbstractContent
 {
     public List<object?> Arr;
 
-    public ContentJson(List<object?> arr)
+    protected ListContent(List<object?> arr)
     {
         Arr = arr;
     }
@@ -64,25 +64,43 @@ internal sealed class ContentJson : AbstractContent
 
     public override bool IsCountable => true;
 
-    public override byte Ref => 2;
+    protected abstract ListContent Create(List<object?> arr);
 
-    public override AbstractContent Copy() => new ContentJson(Arr);
+    public override AbstractContent Copy() => Create(Arr);
 
     public override AbstractContent Splice(int offset)
     {
-        var right = new ContentJson(Arr.GetRange(offset, Arr.Count - offset));
+        var right = Create(Arr.GetRange(offset, Arr.Count - offset));
         Arr = Arr.GetRange(0, offset);
         return right;
     }
 
     public override bool MergeWith(AbstractContent right)
     {
-        var merged = new List<object?>(Arr.Count + ((ContentJson)right).Arr.Count);
+        var other = ((ListContent)right).Arr;
+        var merged = new List<object?>(Arr.Count + other.Count);
         merged.AddRange(Arr);
-        merged.AddRange(((ContentJson)right).Arr);
+        merged.AddRange(other);
         Arr = merged;
         return true;
     }
+
+    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
+
+    public override object? GetValue(int index) => Arr[index];
+}
+
+/// <summary>Ref 2: JSON values stored as JSON text (legacy array content).</summary>
+internal sealed class ContentJson : ListContent
+{
+    public ContentJson(List<object?> arr)
+        : base(arr)
+    {
+    }
+
+    public override byte Ref => 2;
+
+    protected override ListContent Create(List<object?> arr) => new ContentJson(arr);
 
     public override void Write(UpdateEncoderV1 encoder, int offset)
     {
@@ -93,10 +111,6 @@ internal sealed class ContentJson : AbstractContent
             encoder.WriteString(c is YUndefined ? "undefined" : JsJson.Stringify(c) ?? "undefined");
         }
     }
-
-    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
-
-    public override object? GetValue(int index) => Arr[index];
 }
 
 /// <summary>Ref 3: one binary blob (Uint8Array).</summary>
@@ -195,38 +209,16 @@ internal sealed class ContentFormat : AbstractContent
 }
 
 /// <summary>Ref 8: values encoded with lib0 any.</summary>
-internal sealed class ContentAny : AbstractContent
+internal sealed class ContentAny : ListContent
 {
-    public List<object?> Arr;
-
     public ContentAny(List<object?> arr)
+        : base(arr)
     {
-        Arr = arr;
     }
-
-    public override int Length => Arr.Count;
-
-    public override bool IsCountable => true;
 
     public override byte Ref => 8;
 
-    public override AbstractContent Copy() => new ContentAny(Arr);
-
-    public override AbstractContent Splice(int offset)
-    {
-        var right = new ContentAny(Arr.GetRange(offset, Arr.Count - offset));
-        Arr = Arr.GetRange(0, offset);
-        return right;
-    }
-
-    public override bool MergeWith(AbstractContent right)
-    {
-        var merged = new List<object?>(Arr.Count + ((ContentAny)right).Arr.Count);
-        merged.AddRange(Arr);
-        merged.AddRange(((ContentAny)right).Arr);
-        Arr = merged;
-        return true;
-    }
+    protected override ListContent Create(List<object?> arr) => new ContentAny(arr);
 
     public override void Write(UpdateEncoderV1 encoder, int offset)
     {
@@ -236,10 +228,6 @@ internal sealed class ContentAny : AbstractContent
             encoder.WriteAny(Arr[i]);
         }
     }
-
-    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
-
-    public override object? GetValue(int index) => Arr[index];
 }
 
 /// <summary>Ref 7: a nested shared type.</summary>
