@@ -133,8 +133,33 @@ public abstract partial class AbstractType
     internal YDoc RequireDoc() =>
         Doc ?? throw new InvalidOperationException("This type is preliminary: insert it into a document first");
 
+    /// <summary>Nesting depth beyond which ToJson/ToString refuse (instead of overflowing the call stack).</summary>
+    public const int MaxRenderDepth = 1000;
+
+    [ThreadStatic]
+    private static int t_renderDepth;
+
     /// <summary>Values converted for ToJson: nested types become their JSON.</summary>
-    internal static object? ValueToJson(object? v) => v is AbstractType t ? t.ToJson() : v;
+    internal static object? ValueToJson(object? v) => v is AbstractType t ? Render(t, static x => x.ToJson()) : v;
+
+    /// <summary>Renders a nested type with a depth guard.</summary>
+    internal static T Render<T>(AbstractType t, Func<AbstractType, T> render)
+    {
+        if (++t_renderDepth > MaxRenderDepth)
+        {
+            t_renderDepth--;
+            throw new InvalidOperationException($"Types are nested more than {MaxRenderDepth} levels deep");
+        }
+
+        try
+        {
+            return render(t);
+        }
+        finally
+        {
+            t_renderDepth--;
+        }
+    }
 
     /// <summary>The first non-deleted item of the list.</summary>
     internal Item? First
