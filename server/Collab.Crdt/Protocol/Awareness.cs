@@ -255,7 +255,7 @@ public sealed class Awareness : IDisposable
     /// Removes the states of <paramref name="clients"/> (y-protocols' <c>removeAwarenessStates</c>); removing the
     /// local state bumps the local clock. Encode the removed clients with <see cref="EncodeUpdate"/> to tell peers.
     /// </summary>
-    public void RemoveStates(IEnumerable<uint> clients, object? origin)
+    public void RemoveAwarenessStates(IEnumerable<uint> clients, object? origin)
     {
         ArgumentNullException.ThrowIfNull(clients);
         var removed = new List<uint>();
@@ -357,7 +357,7 @@ public sealed class Awareness : IDisposable
 
         if (outdated.Count > 0)
         {
-            RemoveStates(outdated, TimeoutOrigin);
+            RemoveAwarenessStates(outdated, TimeoutOrigin);
         }
     }
 

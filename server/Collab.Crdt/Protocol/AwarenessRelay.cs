@@ -71,7 +71,7 @@ public sealed class AwarenessRelay : IDisposable
 
         if (owned.Count > 0)
         {
-            _table.RemoveStates(owned, null);
+            _table.RemoveAwarenessStates(owned, null);
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class AwarenessTests
         Assert.Equal(JsonValueKind.Object, awareness.LocalState!.Value.ValueKind);
         awareness.SetLocalState(Json(StateJson));
         Assert.Equal(JsUpdate, Hex(awareness.EncodeUpdate([42])));
-        awareness.RemoveStates([42], "x");
+        awareness.RemoveAwarenessStates([42], "x");
         Assert.Equal(JsRemoved, Hex(awareness.EncodeUpdate([42])));
         Assert.Null(awareness.LocalState);
     }
