@@ -121,8 +121,15 @@ internal sealed class NodePeer : IAsyncDisposable
     public Task CreateDocAsync(string doc, uint clientId, bool gc = true) =>
         CallAsync("create", new JsonObject { ["doc"] = doc, ["clientId"] = clientId, ["gc"] = gc });
 
-    public Task ApplyAsync(string doc, IEnumerable<byte[]> updates) =>
-        CallAsync("apply", new JsonObject { ["doc"] = doc, ["updates"] = B64Array(updates) });
+    /// <summary>
+    /// Applies each update on its own, in order (origin 'remote'); returns per update the updates of the local
+    /// transactions it triggered (yjs's formatting cleanup after remote changes), which a provider would broadcast.
+    /// </summary>
+    public async Task<List<byte[]>[]> ApplyAsync(string doc, IEnumerable<byte[]> updates)
+    {
+        var result = (await CallAsync("apply", new JsonObject { ["doc"] = doc, ["updates"] = B64Array(updates) }))!.AsArray();
+        return result.Select(extra => extra!.AsArray().Select(Bytes).ToList()).ToArray();
+    }
 
     public async Task<byte[]> EncodeStateAsUpdateAsync(string doc, byte[]? stateVector = null)
     {
