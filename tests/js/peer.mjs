@@ -35,6 +35,12 @@ const collecting = (doc, fn) => {
 
 const commands = {
   ping: () => ({ yjs: 'ok' }),
+  // Several commands in one round trip, in order; results in the same order (the first error fails the batch).
+  batch: ({ calls }) => calls.map((c) => {
+    const fn = commands[c.cmd]
+    if (!fn) throw new Error('unknown command ' + c.cmd)
+    return fn(c)
+  }),
   create: ({ doc, clientId, gc = true }) => {
     const d = new Y.Doc({ gc })
     d.clientID = clientId

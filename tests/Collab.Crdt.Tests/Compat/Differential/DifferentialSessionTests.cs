@@ -72,19 +72,8 @@ public sealed class DifferentialSessionTests
 
             for (_step = 0; _step < Steps; _step++)
             {
-                foreach (var twin in _twins)
-                {
-                    if (_r.NextDouble() < 0.6)
-                    {
-                        await EditAsync(twin);
-                    }
-                }
-
-                foreach (var twin in _twins)
-                {
-                    await DeliverAsync(twin, flush: false);
-                }
-
+                await EditAsync(_twins.Where(_ => _r.NextDouble() < 0.6).ToList());
+                await DeliverAsync(flush: false);
                 if (_step % 50 == 49)
                 {
                     foreach (var twin in _twins)
@@ -94,19 +83,12 @@ public sealed class DifferentialSessionTests
                 }
             }
 
-            foreach (var twin in _twins)
-            {
-                await DeliverAsync(twin, flush: true);
-            }
-
             // Cleanup updates emitted during the flush are delivered too, until nothing is left in flight.
-            while (_twins.Any(t => t.Inbox.Count > 0))
+            do
             {
-                foreach (var twin in _twins)
-                {
-                    await DeliverAsync(twin, flush: true);
-                }
+                await DeliverAsync(flush: true);
             }
+            while (_twins.Any(t => t.Inbox.Count > 0));
 
             JsonNode? first = null;
             foreach (var twin in _twins)
@@ -128,121 +110,141 @@ public sealed class DifferentialSessionTests
             }
         }
 
-        private async Task EditAsync(Twin twin)
+        /// <summary>Random transactions on each editing twin: C# first, then all yjs twins in one round trip.</summary>
+        private async Task EditAsync(List<Twin> editing)
         {
-            var txns = new JsonArray();
-            int txnCount = _r.Next(1, 4);
-            for (int k = 0; k < txnCount; k++)
+            var plans = new List<(Twin Twin, JsonArray Txns, List<byte[]?> Cs)>();
+            foreach (var twin in editing)
             {
-                var ops = new JsonArray();
-                int opCount = _r.Next(1, 5);
-                for (int j = 0; j < opCount; j++)
+                var txns = new JsonArray();
+                int txnCount = _r.Next(1, 4);
+                for (int k = 0; k < txnCount; k++)
                 {
-                    ops.Add(SessionOps.Next(_r));
+                    var ops = new JsonArray();
+                    int opCount = _r.Next(1, 5);
+                    for (int j = 0; j < opCount; j++)
+                    {
+                        ops.Add(SessionOps.Next(_r));
+                    }
+
+                    txns.Add(ops);
                 }
 
-                txns.Add(ops);
-            }
-
-            var csUpdates = new List<byte[]?>();
-            foreach (var ops in txns)
-            {
-                twin.Captured.Clear();
-                twin.Capturing = true;
-                try
+                var csUpdates = new List<byte[]?>();
+                foreach (var ops in txns)
                 {
-                    twin.Doc.Transact(() =>
+                    var captured = Capture(twin, () => twin.Doc.Transact(() =>
                     {
                         foreach (var op in ops!.AsArray())
                         {
                             SessionOps.Apply(twin.Doc, op!.AsObject());
                         }
-                    });
-                }
-                catch (Exception e)
-                {
-                    throw new InvalidOperationException($"seed {seed} step {_step} peer {twin.Index}: C# threw on {ops!.ToJsonString()}", e);
-                }
-                finally
-                {
-                    twin.Capturing = false;
+                    }), $"C# threw on {ops!.ToJsonString()}");
+                    Assert.True(captured.Count <= 1, $"seed {seed} step {_step} peer {twin.Index}: one transaction emitted {captured.Count} updates");
+                    csUpdates.Add(captured.Count == 1 ? captured[0] : null);
+                    OpsApplied += ops.AsArray().Count;
                 }
 
-                Assert.True(twin.Captured.Count <= 1, $"seed {seed} step {_step} peer {twin.Index}: one transaction emitted {twin.Captured.Count} updates");
-                csUpdates.Add(twin.Captured.Count == 1 ? twin.Captured[0] : null);
-                OpsApplied += ops!.AsArray().Count;
+                plans.Add((twin, txns, csUpdates));
             }
 
-            var jsUpdates = await node.EditAsync(twin.JsName, txns);
-            for (int k = 0; k < txnCount; k++)
-            {
-                string at = $"seed {seed} step {_step} peer {twin.Index} txn {txns[k]!.ToJsonString()}";
-                Assert.True((csUpdates[k] is null) == (jsUpdates[k] is null), $"{at}: C# emitted {(csUpdates[k] is null ? "no" : "an")} update, yjs {(jsUpdates[k] is null ? "none" : "one")}");
-                if (csUpdates[k] is { } cs)
-                {
-                    AssertBytes(jsUpdates[k]!, cs, at + ": transaction update");
-                    Broadcast(twin, twin.CSharpIsPrimary ? cs : jsUpdates[k]!);
-                }
-            }
-        }
-
-        private async Task DeliverAsync(Twin twin, bool flush)
-        {
-            var batch = new List<byte[]>();
-            for (int i = twin.Inbox.Count - 1; i >= 0; i--)
-            {
-                if (flush || (twin.Inbox[i].ReadyAt <= _step && _r.NextDouble() < 0.7))
-                {
-                    batch.Add(twin.Inbox[i].Update);
-                    twin.Inbox.RemoveAt(i);
-                }
-            }
-
-            if (twin.Delivered.Count > 0 && _r.NextDouble() < 0.2)
-            {
-                batch.Add(twin.Delivered[_r.Next(twin.Delivered.Count)]); // a duplicate
-            }
-
-            Shuffle(batch);
-            if (batch.Count == 0)
+            if (plans.Count == 0)
             {
                 return;
             }
 
-            var csExtras = new List<List<byte[]>>();
-            foreach (byte[] u in batch)
+            var results = await node.BatchAsync(plans.Select(p => ("edit", NodePeer.EditArgs(p.Twin.JsName, p.Txns))));
+            for (int p = 0; p < plans.Count; p++)
             {
-                twin.Captured.Clear();
-                twin.Capturing = true;
-                try
+                var (twin, txns, csUpdates) = plans[p];
+                var jsUpdates = NodePeer.EditResult(results[p]);
+                for (int k = 0; k < txns.Count; k++)
                 {
-                    twin.Doc.ApplyUpdate(u, Remote);
-                }
-                catch (Exception e)
-                {
-                    throw new InvalidOperationException($"seed {seed} step {_step} peer {twin.Index}: C# ApplyUpdate threw on {Convert.ToBase64String(u)}", e);
-                }
-                finally
-                {
-                    twin.Capturing = false;
-                }
-
-                csExtras.Add([.. twin.Captured]);
-                twin.Delivered.Add(u);
-            }
-
-            var jsExtras = await node.ApplyAsync(twin.JsName, batch);
-            for (int k = 0; k < batch.Count; k++)
-            {
-                // yjs cleans up formatting after a remote change in a local transaction; both must do the same.
-                string at = $"seed {seed} step {_step} peer {twin.Index} applying {Convert.ToBase64String(batch[k])}";
-                Assert.True(csExtras[k].Count == jsExtras[k].Count, $"{at}: C# emitted {csExtras[k].Count} local updates, yjs {jsExtras[k].Count}");
-                for (int j = 0; j < csExtras[k].Count; j++)
-                {
-                    AssertBytes(jsExtras[k][j], csExtras[k][j], at + ": cleanup update");
-                    Broadcast(twin, twin.CSharpIsPrimary ? csExtras[k][j] : jsExtras[k][j]);
+                    string at = $"seed {seed} step {_step} peer {twin.Index} txn {txns[k]!.ToJsonString()}";
+                    Assert.True((csUpdates[k] is null) == (jsUpdates[k] is null), $"{at}: C# emitted {(csUpdates[k] is null ? "no" : "an")} update, yjs {(jsUpdates[k] is null ? "none" : "one")}");
+                    if (csUpdates[k] is { } cs)
+                    {
+                        AssertBytes(jsUpdates[k]!, cs, at + ": transaction update");
+                        Broadcast(twin, twin.CSharpIsPrimary ? cs : jsUpdates[k]!);
+                    }
                 }
             }
+        }
+
+        /// <summary>
+        /// Each twin takes a random subset of its ready inbox (all of it when flushing) plus sometimes a duplicate, in
+        /// random order: C# first, then all yjs twins in one round trip. Local updates the deliveries trigger are compared
+        /// and broadcast.
+        /// </summary>
+        private async Task DeliverAsync(bool flush)
+        {
+            var plans = new List<(Twin Twin, List<byte[]> Batch, List<List<byte[]>> CsExtras)>();
+            foreach (var twin in _twins)
+            {
+                var batch = new List<byte[]>();
+                for (int i = twin.Inbox.Count - 1; i >= 0; i--)
+                {
+                    if (flush || (twin.Inbox[i].ReadyAt <= _step && _r.NextDouble() < 0.7))
+                    {
+                        batch.Add(twin.Inbox[i].Update);
+                        twin.Inbox.RemoveAt(i);
+                    }
+                }
+
+                if (twin.Delivered.Count > 0 && _r.NextDouble() < 0.2)
+                {
+                    batch.Add(twin.Delivered[_r.Next(twin.Delivered.Count)]); // a duplicate
+                }
+
+                Shuffle(batch);
+                var csExtras = new List<List<byte[]>>();
+                foreach (byte[] u in batch)
+                {
+                    csExtras.Add(Capture(twin, () => twin.Doc.ApplyUpdate(u, Remote), $"C# ApplyUpdate threw on {Convert.ToBase64String(u)}"));
+                    twin.Delivered.Add(u);
+                }
+
+                plans.Add((twin, batch, csExtras));
+            }
+
+            var results = await node.BatchAsync(plans.Select(p => ("apply", NodePeer.ApplyArgs(p.Twin.JsName, p.Batch))));
+            for (int p = 0; p < plans.Count; p++)
+            {
+                var (twin, batch, csExtras) = plans[p];
+                var jsExtras = NodePeer.ApplyResult(results[p]);
+                for (int k = 0; k < batch.Count; k++)
+                {
+                    // yjs cleans up formatting after a remote change in a local transaction; both must do the same.
+                    string at = $"seed {seed} step {_step} peer {twin.Index} applying {Convert.ToBase64String(batch[k])}";
+                    Assert.True(csExtras[k].Count == jsExtras[k].Count, $"{at}: C# emitted {csExtras[k].Count} local updates, yjs {jsExtras[k].Count}");
+                    for (int j = 0; j < csExtras[k].Count; j++)
+                    {
+                        AssertBytes(jsExtras[k][j], csExtras[k][j], at + ": cleanup update");
+                        Broadcast(twin, twin.CSharpIsPrimary ? csExtras[k][j] : jsExtras[k][j]);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The updates of local transactions the action causes on the twin's C# doc.</summary>
+        private List<byte[]> Capture(Twin twin, Action action, string what)
+        {
+            twin.Captured.Clear();
+            twin.Capturing = true;
+            try
+            {
+                action();
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+            {
+                throw new InvalidOperationException($"seed {seed} step {_step} peer {twin.Index}: {what}", e);
+            }
+            finally
+            {
+                twin.Capturing = false;
+            }
+
+            return [.. twin.Captured];
         }
 
         private void Broadcast(Twin from, byte[] update)
