@@ -35,17 +35,33 @@ public sealed class Transaction
     /// <summary>What this transaction deleted.</summary>
     public DeleteSet DeleteSet { get; } = new();
 
-    internal Dictionary<AbstractType, HashSet<string?>> Changed { get; } = new();
+    // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
+    private Dictionary<AbstractType, HashSet<string?>>? _changed;
+    private Dictionary<AbstractType, List<YEvent>>? _changedParentTypes;
+    private List<AbstractStruct>? _mergeStructs;
+    private HashSet<YDoc>? _subdocsAdded;
+    private HashSet<YDoc>? _subdocsRemoved;
+    private HashSet<YDoc>? _subdocsLoaded;
 
-    internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes { get; } = new();
+    internal Dictionary<AbstractType, HashSet<string?>> Changed => _changed ??= new();
 
-    internal List<AbstractStruct> MergeStructs { get; } = new();
+    internal bool HasChanged => _changed is { Count: > 0 };
 
-    internal HashSet<YDoc> SubdocsAdded { get; } = new();
+    internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes => _changedParentTypes ??= new();
 
-    internal HashSet<YDoc> SubdocsRemoved { get; } = new();
+    internal bool HasChangedParentTypes => _changedParentTypes is { Count: > 0 };
 
-    internal HashSet<YDoc> SubdocsLoaded { get; } = new();
+    internal List<AbstractStruct> MergeStructs => _mergeStructs ??= new();
+
+    internal int MergeStructsCount => _mergeStructs?.Count ?? 0;
+
+    internal HashSet<YDoc> SubdocsAdded => _subdocsAdded ??= new();
+
+    internal HashSet<YDoc> SubdocsRemoved => _subdocsRemoved ??= new();
+
+    internal HashSet<YDoc> SubdocsLoaded => _subdocsLoaded ??= new();
+
+    internal bool HasSubdocChanges => _subdocsAdded is { Count: > 0 } || _subdocsRemoved is { Count: > 0 } || _subdocsLoaded is { Count: > 0 };
 
     internal bool NeedFormattingCleanup { get; set; }
 

@@ -22,15 +22,19 @@ public sealed partial class YDoc
     public Transaction? CurrentTransaction => _transaction;
 
     /// <summary>Runs <paramref name="action"/> in one transaction (joins the current one if nested).</summary>
-    public void Transact(Action action) => Transact(_ => action(), null, true);
+    public void Transact(Action action) => TransactCore(action, static (_, a) => a(), null, true);
 
     /// <summary>Runs <paramref name="action"/> in one transaction with an origin (joins the current one if nested).</summary>
-    public void Transact(Action action, object? origin) => Transact(_ => action(), origin, true);
+    public void Transact(Action action, object? origin) => TransactCore(action, static (_, a) => a(), origin, true);
 
     /// <summary>Runs <paramref name="action"/> in one transaction, passing it the transaction.</summary>
     public void Transact(Action<Transaction> action, object? origin = null) => Transact(action, origin, true);
 
-    internal void Transact(Action<Transaction> action, object? origin, bool local)
+    internal void Transact(Action<Transaction> action, object? origin, bool local) =>
+        TransactCore(action, static (t, a) => a(t), origin, local);
+
+    /// <summary>Runs <paramref name="f"/> with the current or a new transaction; the state argument avoids closures on hot paths.</summary>
+    internal void TransactCore<TState>(TState state, Action<Transaction, TState> f, object? origin, bool local)
     {
         bool initialCall = false;
         if (_transaction == null)
@@ -42,7 +46,7 @@ public sealed partial class YDoc
 
         try
         {
-            action(_transaction);
+            f(_transaction, state);
         }
         finally
         {
@@ -73,7 +77,6 @@ public sealed partial class YDoc
     {
         var store = Store;
         var ds = transaction.DeleteSet;
-        var mergeStructs = transaction.MergeStructs;
         try
         {
             ds.SortAndMerge();
@@ -107,8 +110,9 @@ public sealed partial class YDoc
                 }
             }
 
-            for (int i = mergeStructs.Count - 1; i >= 0; i--)
+            for (int i = transaction.MergeStructsCount - 1; i >= 0; i--)
             {
+                var mergeStructs = transaction.MergeStructs;
                 var id = mergeStructs[i].Id;
                 var structs = store.Clients[id.Client];
                 int replacedStructPos = StructStore.FindIndex(structs, id.Clock);
@@ -150,6 +154,21 @@ public sealed partial class YDoc
 
     private void CallObservers(Transaction transaction)
     {
+        if (transaction.HasChanged)
+        {
+            CallTypeObservers(transaction);
+        }
+
+        if (transaction.HasChangedParentTypes)
+        {
+            CallDeepObservers(transaction);
+        }
+
+        AfterTransaction?.Invoke(transaction);
+    }
+
+    private static void CallTypeObservers(Transaction transaction)
+    {
         foreach (var kv in transaction.Changed.ToArray())
         {
             var type = kv.Key;
@@ -159,6 +178,10 @@ public sealed partial class YDoc
             }
         }
 
+    }
+
+    private static void CallDeepObservers(Transaction transaction)
+    {
         foreach (var kv in transaction.ChangedParentTypes.ToArray())
         {
             var type = kv.Key;
@@ -180,13 +203,11 @@ public sealed partial class YDoc
                 type.CallDeepObservers(sorted, transaction);
             }
         }
-
-        AfterTransaction?.Invoke(transaction);
     }
 
     private void EmitSubdocs(Transaction transaction)
     {
-        if (transaction.SubdocsAdded.Count > 0 || transaction.SubdocsRemoved.Count > 0 || transaction.SubdocsLoaded.Count > 0)
+        if (transaction.HasSubdocChanges)
         {
             foreach (var subdoc in transaction.SubdocsAdded)
             {
