@@ -14,9 +14,17 @@ public static partial class YUpdate
     /// <exception cref="YjsFormatException">The update or the state vector is malformed.</exception>
     public static byte[] Diff(byte[] update, byte[] stateVector)
     {
+        ArgumentNullException.ThrowIfNull(stateVector);
+        return Diff(update, DecodeStateVector(stateVector));
+    }
+
+    /// <summary><see cref="Diff(byte[], byte[])"/> with a decoded state vector (client → next clock).</summary>
+    /// <exception cref="YjsFormatException">The update is malformed.</exception>
+    public static byte[] Diff(byte[] update, IReadOnlyDictionary<uint, uint> stateVector)
+    {
         ArgumentNullException.ThrowIfNull(update);
         ArgumentNullException.ThrowIfNull(stateVector);
-        var state = DecodeStateVector(stateVector);
+        var state = stateVector;
         var writer = new LazyStructWriter();
         var reader = new UpdateStructReader(update, skipSkips: false);
         while (reader.HasCurrent)

@@ -33,6 +33,11 @@ internal static class YjsVectors
     public const string MapFull = "010105002101016d016b020105010002";
     public const string MapDiff1 = "01010501a10500010105010002";
 
+    // Client 1: map.set('k', 1); map.set('k', 2). The doc writes the second item with info 0xA8 (origin and the
+    // parentSub bit, key not written); diffUpdate and mergeUpdates rewrite it as 0x88.
+    public const string MapSetTwice = "010201002101016d016b01a80100017d020101010001";
+    public const string MapSetTwiceRewritten = "010201002101016d016b01880100017d020101010001";
+
     // Clients 9 and 3, gc on: text, remote text, an XML element with text that is then deleted (GC'd).
     public const string GcFull = "02030900040101740568656c6c6f010101780100030103008409040620776f726c640109010504";
     public const string GcMerge = GcFull;
