@@ -13,9 +13,6 @@ namespace Collab.Crdt.Tests.Compat.Differential;
 /// </summary>
 public sealed class DifferentialSessionTests
 {
-    private const int Peers = 4;
-    private const int Steps = 150;
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -25,7 +22,18 @@ public sealed class DifferentialSessionTests
     public async Task csharp_and_yjs_peers_converge_in_a_random_session(int seed)
     {
         await using var node = await NodePeer.StartAsync();
-        var session = new Session(node, seed);
+        var session = new Session(node, seed, peers: 4, steps: 150, SessionOps.Next);
+        await session.RunAsync();
+        Assert.True(session.OpsApplied > 1000, $"seed {seed}: only {session.OpsApplied} ops");
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public async Task many_peers_editing_the_same_spot_converge_in_yjs_order(int seed)
+    {
+        await using var node = await NodePeer.StartAsync();
+        var session = new Session(node, seed, peers: 8, steps: 60, SessionOps.NextHotspot);
         await session.RunAsync();
         Assert.True(session.OpsApplied > 1000, $"seed {seed}: only {session.OpsApplied} ops");
     }
@@ -42,7 +50,7 @@ public sealed class DifferentialSessionTests
         public bool CSharpIsPrimary => Index % 2 == 0;
     }
 
-    private sealed class Session(NodePeer node, int seed)
+    private sealed class Session(NodePeer node, int seed, int peers, int steps, Func<Random, JsonObject> nextOp)
     {
         /// <summary>Origin of deliveries; updates with any other origin are local and get broadcast.</summary>
         public static readonly object Remote = new();
@@ -54,7 +62,7 @@ public sealed class DifferentialSessionTests
 
         public async Task RunAsync()
         {
-            for (int i = 0; i < Peers; i++)
+            for (int i = 0; i < peers; i++)
             {
                 uint clientId = (uint)_r.Next(1, int.MaxValue);
                 bool gc = i != 1; // one peer keeps deleted content
@@ -70,7 +78,7 @@ public sealed class DifferentialSessionTests
                 _twins.Add(twin);
             }
 
-            for (_step = 0; _step < Steps; _step++)
+            for (_step = 0; _step < steps; _step++)
             {
                 await EditAsync(_twins.Where(_ => _r.NextDouble() < 0.6).ToList());
                 await DeliverAsync(flush: false);
@@ -124,7 +132,7 @@ public sealed class DifferentialSessionTests
                     int opCount = _r.Next(1, 5);
                     for (int j = 0; j < opCount; j++)
                     {
-                        ops.Add(SessionOps.Next(_r));
+                        ops.Add(nextOp(_r));
                     }
 
                     txns.Add(ops);

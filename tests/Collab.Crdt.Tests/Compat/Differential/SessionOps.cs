@@ -37,7 +37,7 @@ internal static class SessionOps
     {
         int at = r.Next(0, 1 << 30);
         int n = r.Next(0, 1 << 30);
-        int kind = r.Next(100);
+        int kind = r.Next(112);
         return kind switch
         {
             < 30 => new JsonObject
@@ -84,9 +84,34 @@ internal static class SessionOps
                 ["key"] = Pick(r, ["id", "class", "data-x"]),
                 ["value"] = Pick(r, s_texts),
             },
-            _ => new JsonObject { ["op"] = "xmlDelete", ["at"] = at, ["n"] = n },
+            < 98 => new JsonObject { ["op"] = "xmlDelete", ["at"] = at, ["n"] = n },
+            < 100 => new JsonObject { ["op"] = "mapSetBytes", ["key"] = Pick(r, s_keys), ["bytes"] = Convert.ToBase64String(RandomBytes(r)) },
+            < 106 => new JsonObject
+            {
+                ["op"] = "arrayNested",
+                ["at"] = at,
+                ["text"] = Pick(r, s_texts),
+                ["attrs"] = r.Next(3) == 0 ? JsonNode.Parse(Pick(r, s_attrJson)) : null,
+                ["value"] = JsonNode.Parse(Pick(r, s_valueJson)),
+            },
+            _ => r.Next(2) == 0
+                ? new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["name"] = Pick(r, s_xmlNames) }
+                : new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["text"] = Pick(r, s_texts) },
         };
     }
+
+    /// <summary>
+    /// An op aimed at the same few places as every other peer's: concurrent inserts at one position (YATA ordering by
+    /// client id and origins), the same map key, the head of the array and of the XML fragment.
+    /// </summary>
+    public static JsonObject NextHotspot(Random r) => r.Next(8) switch
+    {
+        < 4 => new JsonObject { ["op"] = "textInsert", ["at"] = r.Next(3), ["text"] = Pick(r, s_texts), ["attrs"] = null },
+        4 => new JsonObject { ["op"] = "textDelete", ["at"] = r.Next(4), ["n"] = r.Next(3) },
+        5 => new JsonObject { ["op"] = "mapSet", ["key"] = "k1", ["value"] = r.Next(1000) },
+        6 => new JsonObject { ["op"] = "arrayInsert", ["at"] = 0, ["values"] = new JsonArray(r.Next(1000)) },
+        _ => new JsonObject { ["op"] = "xmlInsertElement", ["at"] = 0, ["name"] = Pick(r, s_xmlNames), ["attr"] = null },
+    };
 
     /// <summary>Applies one op to the C# doc, as applyOp in ops.mjs does to a yjs doc.</summary>
     public static void Apply(YDoc doc, JsonObject o)
@@ -194,6 +219,43 @@ internal static class SessionOps
                 }
 
                 break;
+            case "mapSetBytes":
+                m.Set(Str(o["key"]), Convert.FromBase64String(Str(o["bytes"])));
+                break;
+            case "arrayNested":
+                if (a.Length > 0)
+                {
+                    switch (a.Get(at % a.Length))
+                    {
+                        case YText nt:
+                            nt.Insert(Pos(at, nt.Length), Str(o["text"]), Attrs(o["attrs"]));
+                            break;
+                        case YArray na:
+                            na.Insert(Pos(at, na.Length), Value(o["value"]));
+                            break;
+                        case YMap nm:
+                            nm.Set("k" + (at % 3), Value(o["value"]));
+                            break;
+                    }
+                }
+
+                break;
+            case "xmlNest":
+                if (x.Length > 0 && x.Get(at % x.Length) is YXmlElement parent)
+                {
+                    if (o["name"] is { } name)
+                    {
+                        parent.Insert(Pos(at, parent.Length), new YXmlElement(Str(name)));
+                    }
+                    else
+                    {
+                        var xt = new YXmlText();
+                        parent.Insert(Pos(at, parent.Length), xt);
+                        xt.Insert(0, Str(o["text"]));
+                    }
+                }
+
+                break;
             case "xmlDelete":
                 if (x.Length > 0)
                 {
@@ -231,4 +293,11 @@ internal static class SessionOps
     private static Dictionary<string, object?>? Attrs(JsonNode? node) => (Dictionary<string, object?>?)Value(node);
 
     private static T Pick<T>(Random r, T[] items) => items[r.Next(items.Length)];
+
+    private static byte[] RandomBytes(Random r)
+    {
+        var bytes = new byte[r.Next(0, 20)];
+        r.NextBytes(bytes);
+        return bytes;
+    }
 }
