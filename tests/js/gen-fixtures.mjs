@@ -446,6 +446,19 @@ for (const seed of [1, 2, 3]) {
   })
 }
 
+// ---------- document-free operations on every document fixture ----------
+for (const d of docs) {
+  const updates = d.updates.map((u) => new Uint8Array(Buffer.from(u, 'base64')))
+  const state = new Uint8Array(Buffer.from(d.after[d.after.length - 1].state, 'base64'))
+  const put = (name, kind, args, result) => ops.push({ name: `${d.name}/${name}`, kind, ...args, result: b64(result) })
+  put('merge-updates', 'merge', { inputs: d.updates }, Y.mergeUpdates(updates))
+  put('sv-of-state', 'stateVector', { update: b64(state) }, Y.encodeStateVectorFromUpdate(state))
+  put('sv-of-first-update', 'stateVector', { update: d.updates[0] }, Y.encodeStateVectorFromUpdate(updates[0]))
+  const firstSv = Y.encodeStateVectorFromUpdate(updates[0])
+  put('diff-state-against-first', 'diff', { update: b64(state), stateVector: b64(firstSv) }, Y.diffUpdate(state, firstSv))
+  put('diff-state-against-empty', 'diff', { update: b64(state), stateVector: b64(new Uint8Array([0])) }, Y.diffUpdate(state, new Uint8Array([0])))
+}
+
 const pkgLock = JSON.parse(readFileSync(new URL('./package-lock.json', import.meta.url), 'utf8'))
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, 'fixtures.json'), JSON.stringify({

@@ -35,6 +35,12 @@ const collecting = (doc, fn) => {
 
 const commands = {
   ping: () => ({ yjs: 'ok' }),
+  // Several commands in one round trip, in order; results in the same order (the first error fails the batch).
+  batch: ({ calls }) => calls.map((c) => {
+    const fn = commands[c.cmd]
+    if (!fn) throw new Error('unknown command ' + c.cmd)
+    return fn(c)
+  }),
   create: ({ doc, clientId, gc = true }) => {
     const d = new Y.Doc({ gc })
     d.clientID = clientId
@@ -46,11 +52,18 @@ const commands = {
     getDoc(doc).destroy(); docs.delete(doc)
     return null
   },
-  // Each update applied on its own, in order.
+  // Each update applied on its own, in order, with origin 'remote'. Returns, per update, the updates of the local
+  // transactions it triggered (yjs cleans up formatting after remote changes in a new local transaction, which a
+  // provider broadcasts like any local edit).
   apply: ({ doc, updates }) => {
     const d = getDoc(doc)
-    for (const u of updates) Y.applyUpdate(d, unb64(u))
-    return null
+    return updates.map((u) => {
+      const extra = []
+      const h = (upd, origin) => { if (origin !== 'remote') extra.push(b64(upd)) }
+      d.on('update', h)
+      try { Y.applyUpdate(d, unb64(u), 'remote') } finally { d.off('update', h) }
+      return extra
+    })
   },
   // txns: [[op, ...], ...]; one transaction per inner list; returns the update of each (null if it emitted none).
   edit: ({ doc, txns }) => {

@@ -106,6 +106,30 @@ internal sealed class NodePeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Several commands in one round trip (peer.mjs `batch`); results in order.</summary>
+    public async Task<JsonArray> BatchAsync(IEnumerable<(string Cmd, JsonObject Args)> calls)
+    {
+        var arr = new JsonArray();
+        foreach (var (cmd, args) in calls)
+        {
+            var call = args.DeepClone().AsObject();
+            call["cmd"] = cmd;
+            arr.Add(call);
+        }
+
+        return (await CallAsync("batch", new JsonObject { ["calls"] = arr }))!.AsArray();
+    }
+
+    public static JsonObject EditArgs(string doc, JsonArray txns) => new() { ["doc"] = doc, ["txns"] = txns };
+
+    public static JsonObject ApplyArgs(string doc, IEnumerable<byte[]> updates) => new() { ["doc"] = doc, ["updates"] = B64Array(updates) };
+
+    public static byte[]?[] EditResult(JsonNode? result) =>
+        result!.AsArray().Select(n => n is null ? null : Convert.FromBase64String(n.GetValue<string>())).ToArray();
+
+    public static List<byte[]>[] ApplyResult(JsonNode? result) =>
+        result!.AsArray().Select(extra => extra!.AsArray().Select(Bytes).ToList()).ToArray();
+
     public string Stderr
     {
         get
@@ -121,8 +145,14 @@ internal sealed class NodePeer : IAsyncDisposable
     public Task CreateDocAsync(string doc, uint clientId, bool gc = true) =>
         CallAsync("create", new JsonObject { ["doc"] = doc, ["clientId"] = clientId, ["gc"] = gc });
 
-    public Task ApplyAsync(string doc, IEnumerable<byte[]> updates) =>
-        CallAsync("apply", new JsonObject { ["doc"] = doc, ["updates"] = B64Array(updates) });
+    /// <summary>
+    /// Applies each update on its own, in order (origin 'remote'); returns per update the updates of the local
+    /// transactions it triggered (yjs's formatting cleanup after remote changes), which a provider would broadcast.
+    /// </summary>
+    public async Task<List<byte[]>[]> ApplyAsync(string doc, IEnumerable<byte[]> updates)
+    {
+        return ApplyResult(await CallAsync("apply", ApplyArgs(doc, updates)));
+    }
 
     public async Task<byte[]> EncodeStateAsUpdateAsync(string doc, byte[]? stateVector = null)
     {
@@ -153,8 +183,7 @@ internal sealed class NodePeer : IAsyncDisposable
     /// <summary>Runs each inner list of ops as one transaction; returns each transaction's update (null: none emitted).</summary>
     public async Task<byte[]?[]> EditAsync(string doc, JsonArray txns)
     {
-        var result = (await CallAsync("edit", new JsonObject { ["doc"] = doc, ["txns"] = txns }))!.AsArray();
-        return result.Select(n => n is null ? null : Convert.FromBase64String(n.GetValue<string>())).ToArray();
+        return EditResult(await CallAsync("edit", EditArgs(doc, txns)));
     }
 
     public static byte[] Bytes(JsonNode? node) => Convert.FromBase64String(node!.GetValue<string>());

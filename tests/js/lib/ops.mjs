@@ -82,6 +82,26 @@ export const applyOp = (doc, o) => {
         else if (child instanceof Y.XmlText) child.insert(pos(o.at, child.length), o.value)
       }
       break
+    case 'mapSetBytes':
+      m.set(o.key, new Uint8Array(Buffer.from(o.bytes, 'base64')))
+      break
+    case 'arrayNested':
+      if (a.length > 0) {
+        const v = a.get(o.at % a.length)
+        if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
+        else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
+        else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
+      }
+      break
+    case 'xmlNest':
+      if (x.length > 0) {
+        const child = x.get(o.at % x.length)
+        if (child instanceof Y.XmlElement) {
+          if (o.name) child.insert(pos(o.at, child.length), [new Y.XmlElement(o.name)])
+          else { const xt = new Y.XmlText(); child.insert(pos(o.at, child.length), [xt]); xt.insert(0, o.text) }
+        }
+      }
+      break
     case 'xmlDelete':
       if (x.length > 0) { const [i, c] = span(o.at, o.n, x.length, 2); x.delete(i, c) }
       break
