@@ -151,16 +151,13 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
         await connection.StartAsync();
         if (method != "Join" && caller != "stranger") await connection.InvokeAsync<JoinResult>("Join", doc, "main");
 
-        var edit = new YDoc(new YDocOptions { ClientId = 99 });
-        byte[]? update = null;
-        edit.UpdateV1 += (u, _) => update = u;
-        edit.GetText("text").Insert(0, "x");
+        var update = TestUpdates.Insert(99, "x");
 
         Func<Task> call = method switch
         {
             "Join" => () => connection.InvokeAsync<JoinResult>("Join", doc, "main"),
             "SyncStep1" => () => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null),
-            "Update" => () => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeUpdate(update!), "u1"),
+            "Update" => () => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeUpdate(update), "u1"),
             "Awareness" => () => connection.InvokeAsync("Awareness", doc, "main", AwarenessUpdate.Write([new AwarenessEntry(99, 1, "{}")])),
             "Leave" => () => connection.InvokeAsync("Leave", doc, "main"),
             _ => throw new ArgumentOutOfRangeException(nameof(method)),

@@ -106,12 +106,9 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var (doc, alice, bob) = await TwoPeersAsync();
         await using var _ = alice;
         await using var __ = bob;
-        var big = new YDoc(new YDocOptions { ClientId = 9 });
-        byte[]? update = null;
-        big.UpdateV1 += (u, _) => update = u;
-        big.GetText("text").Insert(0, new string('z', 4000));
+        var update = TestUpdates.Insert(9, new string('z', 4000));
 
-        var error = await Assert.ThrowsAsync<HubException>(() => alice.SendUpdateAsync(update!, null));
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.SendUpdateAsync(update, null));
 
         Assert.Equal("too_large", CodeOf(error));
         await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
