@@ -1,15 +1,15 @@
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Collab.Server.Tests;
 
-public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthTests(CollabAppFactory factory) : IClassFixture<CollabAppFactory>
 {
     [Fact]
-    public async Task healthz_answers_ok()
+    public async Task healthz_answers_ok_without_a_token()
     {
         using var client = factory.CreateClient();
         var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
     }
 }

@@ -61,13 +61,10 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
         var doc = await factory.CreateDocumentAsync("alice");
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
-        var other = new YDoc(new YDocOptions { ClientId = 77 });
-        byte[]? update = null;
-        other.UpdateV1 += (u, _) => update = u;
-        other.GetText("text").Insert(0, "once");
+        var update = TestUpdates.Insert(77, "once");
 
-        var first = await alice.SendUpdateAsync(update!, "same-id");
-        var again = await alice.SendUpdateAsync(update!, "same-id");
+        var first = await alice.SendUpdateAsync(update, "same-id");
+        var again = await alice.SendUpdateAsync(update, "same-id");
 
         Assert.Equal(1, first.Seq);
         Assert.Equal(1, again.Seq);

@@ -258,21 +258,15 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    private Task<BranchSession> OpenAsync(BranchRef branch, IReadOnlyCollection<string>? carriedMembers) =>
-        BranchSession.LoadAsync(branch, _store, _documents, _broadcaster, _options, _time, _logger, CancellationToken.None)
-            .ContinueWith(
-                task =>
-                {
-                    var session = task.Result;
-                    if (carriedMembers is { Count: > 0 })
-                    {
-                        foreach (var member in carriedMembers) session.TryAddMember(member);
-                    }
-                    return session;
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+    private async Task<BranchSession> OpenAsync(BranchRef branch, IReadOnlyCollection<string>? carriedMembers)
+    {
+        var session = await BranchSession.LoadAsync(branch, _store, _documents, _broadcaster, _options, _time, _logger, CancellationToken.None).ConfigureAwait(false);
+        if (carriedMembers is not null)
+        {
+            foreach (var member in carriedMembers) session.TryAddMember(member);
+        }
+        return session;
+    }
 
     /// <summary>
     /// Waits for a closing or faulted session to finish, then removes it. A faulted session with connections is replaced

@@ -27,11 +27,10 @@ internal sealed class TestPeer : IAsyncDisposable
         {
             if (!ReferenceEquals(origin, Remote)) _outgoing.Add(update);
         };
-        connection.On<string, string, byte[]>("Sync", OnSync);
-        connection.On<string, string, byte[]>("Awareness", (doc, br, update) => AwarenessReceived.Enqueue(update));
+        Attach(connection);
     }
 
-    public HubConnection Connection { get; }
+    public HubConnection Connection { get; private set; }
 
     public string DocumentId { get; }
 
@@ -126,6 +125,21 @@ internal sealed class TestPeer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Connection.DisposeAsync();
+    }
+
+    /// <summary>Switches to a new connection (after a server restart) and resyncs: join, then SyncStep1 both ways.</summary>
+    public async Task<JoinResult> ReconnectAsync(HubConnection connection)
+    {
+        await Connection.DisposeAsync();
+        Connection = connection;
+        Attach(connection);
+        return await JoinAsync();
+    }
+
+    private void Attach(HubConnection connection)
+    {
+        connection.On<string, string, byte[]>("Sync", OnSync);
+        connection.On<string, string, byte[]>("Awareness", (doc, br, update) => AwarenessReceived.Enqueue(update));
     }
 
     private void OnSync(string documentId, string branch, byte[] message)
