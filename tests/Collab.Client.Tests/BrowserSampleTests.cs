@@ -106,4 +106,36 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         await alicePage.ScreenshotAsync(new() { Path = Path.Combine(shots, "alice.png") });
         await bobPage.ScreenshotAsync(new() { Path = Path.Combine(shots, "bob.png") });
     }
+
+    [Fact]
+    public async Task a_user_signs_in_creates_a_document_and_opens_it_through_the_page()
+    {
+        var context = await _browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.BaseUrl, "app/").ToString());
+        await page.FillAsync("#user", "dora");
+        await page.ClickAsync("#signin-form button");
+        await page.WaitForSelectorAsync("#picker:not([hidden])");
+
+        await page.FillAsync("#new-title", "Dora's notes");
+        await page.ClickAsync("#create-form button");
+        await page.WaitForFunctionAsync("() => Array.from(document.querySelectorAll('#documents option')).some(o => o.text.startsWith(\"Dora's notes\"))");
+        await page.WaitForSelectorAsync("#branches option", new() { State = WaitForSelectorState.Attached });
+        Assert.Equal("main", await page.InputValueAsync("#branches"));
+        await page.ClickAsync("#open");
+        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true");
+        Assert.Equal("role: owner", await page.InnerTextAsync("#role"));
+
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.TypeAsync("kept");
+        await page.WaitForFunctionAsync("() => document.querySelector('#pending').textContent === 'saved'");
+        string documentId = await page.EvaluateAsync<string>("() => window.collab.provider.documentId");
+        Assert.StartsWith("doc-", documentId, StringComparison.Ordinal);
+
+        // A reload opens the same document from the URL and shows what the server stored.
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true");
+        Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.collab.view.state.doc.toString()"));
+        await context.DisposeAsync();
+    }
 }
