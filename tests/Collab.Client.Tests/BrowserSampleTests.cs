@@ -7,6 +7,7 @@ namespace Collab.Client.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
 {
+    private readonly List<string> _console = [];
     private const string ChromiumPath = "/usr/bin/chromium";
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -37,9 +38,36 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 640 } });
         var page = await context.NewPageAsync();
+        page.Console += (_, message) => Log($"{user} console {message.Type}: {message.Text}");
+        page.PageError += (_, error) => Log($"{user} page error: {error}");
         await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch=main").ToString());
-        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true", null, new() { Timeout = 20000 });
+        try
+        {
+            await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true", null, new() { Timeout = 20000 });
+        }
+        catch (TimeoutException)
+        {
+            string error = await page.Locator("#error").CountAsync() > 0 ? await page.InnerTextAsync("#error") : "(no #error: " + (await page.ContentAsync())[..200] + ")";
+            Assert.Fail($"{user}'s page did not sync. Error line: '{error}'. Console:\n{string.Join("\n", Logged())}");
+        }
+
         return page;
+    }
+
+    private void Log(string line)
+    {
+        lock (_console)
+        {
+            _console.Add(line);
+        }
+    }
+
+    private string[] Logged()
+    {
+        lock (_console)
+        {
+            return _console.ToArray();
+        }
     }
 
     [Fact]
@@ -64,10 +92,12 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         await bobPage.Keyboard.TypeAsync(" Hi Alice, Bob here.");
         await alicePage.WaitForFunctionAsync(
             "() => window.collab.ytext.toString() === 'Hello from Alice. Hi Alice, Bob here.'", null, new() { Timeout = 10000 });
-        Assert.Equal("Hello from Alice. Hi Alice, Bob here.", await alicePage.InnerTextAsync(".cm-content"));
+        // What the editor shows, not only what the Y.Text holds.
+        Assert.Equal("Hello from Alice. Hi Alice, Bob here.", await alicePage.EvaluateAsync<string>("() => window.collab.view.state.doc.toString()"));
 
-        // Presence: each page lists the other user, and shows a remote caret.
+        // Presence: each page lists the other user, and shows the other's caret with its name.
         await alicePage.WaitForSelectorAsync("#peers span:text('bob')", new() { Timeout = 10000 });
+        await alicePage.WaitForSelectorAsync(".cm-ySelectionInfo:text('bob')", new() { Timeout = 10000, State = WaitForSelectorState.Attached });
         await bobPage.WaitForSelectorAsync("#peers span:text('alice')", new() { Timeout = 10000 });
         Assert.Equal("connected", await alicePage.GetAttributeAsync("#status", "data-status"));
 
@@ -75,5 +105,37 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         Directory.CreateDirectory(shots);
         await alicePage.ScreenshotAsync(new() { Path = Path.Combine(shots, "alice.png") });
         await bobPage.ScreenshotAsync(new() { Path = Path.Combine(shots, "bob.png") });
+    }
+
+    [Fact]
+    public async Task a_user_signs_in_creates_a_document_and_opens_it_through_the_page()
+    {
+        var context = await _browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.BaseUrl, "app/").ToString());
+        await page.FillAsync("#user", "dora");
+        await page.ClickAsync("#signin-form button");
+        await page.WaitForSelectorAsync("#picker:not([hidden])");
+
+        await page.FillAsync("#new-title", "Dora's notes");
+        await page.ClickAsync("#create-form button");
+        await page.WaitForFunctionAsync("() => Array.from(document.querySelectorAll('#documents option')).some(o => o.text.startsWith(\"Dora's notes\"))");
+        await page.WaitForSelectorAsync("#branches option", new() { State = WaitForSelectorState.Attached });
+        Assert.Equal("main", await page.InputValueAsync("#branches"));
+        await page.ClickAsync("#open");
+        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true");
+        Assert.Equal("role: owner", await page.InnerTextAsync("#role"));
+
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.TypeAsync("kept");
+        await page.WaitForFunctionAsync("() => document.querySelector('#pending').textContent === 'saved'");
+        string documentId = await page.EvaluateAsync<string>("() => window.collab.provider.documentId");
+        Assert.StartsWith("doc-", documentId, StringComparison.Ordinal);
+
+        // A reload opens the same document from the URL and shows what the server stored.
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true");
+        Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.collab.view.state.doc.toString()"));
+        await context.DisposeAsync();
     }
 }

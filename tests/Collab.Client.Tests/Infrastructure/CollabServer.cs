@@ -102,11 +102,9 @@ public sealed class CollabServer : IAsyncLifetime
             string dir = RepositoryPathsAttribute.Current.WebApp;
             if (Directory.Exists(dir))
             {
-                app.UseStaticFiles(new StaticFileOptions
-                {
-                    FileProvider = new PhysicalFileProvider(dir),
-                    RequestPath = new PathString("/app"),
-                });
+                var files = new PhysicalFileProvider(dir);
+                app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = new PathString("/app") });
+                app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = new PathString("/app") });
             }
 
             next(app);
