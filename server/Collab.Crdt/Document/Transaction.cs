@@ -49,22 +49,24 @@ public sealed class Transaction
 
     internal bool HasStateChanges => _hasRc0;
 
+    /// <summary>Number of clients whose state advanced.</summary>
+    internal int StateChangeCount => _hasRc0 ? 1 + (_rcMore?.Count ?? 0) : 0;
+
+    /// <summary>The i-th client whose state advanced, with its clock before the transaction.</summary>
+    internal (uint Client, uint Before) StateChange(int i) => i == 0 ? (_rc0Client, _rc0Before) : _rcMore![i - 1];
+
     /// <summary>Clients whose state advanced, with their clock before the transaction.</summary>
-    internal IEnumerable<(uint Client, uint Before)> StateChanges
+    internal List<(uint Client, uint Before)> StateChanges
     {
         get
         {
-            if (_hasRc0)
+            var list = new List<(uint, uint)>(StateChangeCount);
+            for (int i = 0; i < StateChangeCount; i++)
             {
-                yield return (_rc0Client, _rc0Before);
-                if (_rcMore != null)
-                {
-                    foreach (var rc in _rcMore)
-                    {
-                        yield return rc;
-                    }
-                }
+                list.Add(StateChange(i));
             }
+
+            return list;
         }
     }
 
@@ -149,15 +151,82 @@ public sealed class Transaction
 
     // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
     private Dictionary<AbstractType, HashSet<string?>>? _changed;
+
     private Dictionary<AbstractType, List<YEvent>>? _changedParentTypes;
     private List<AbstractStruct>? _mergeStructs;
     private HashSet<YDoc>? _subdocsAdded;
     private HashSet<YDoc>? _subdocsRemoved;
     private HashSet<YDoc>? _subdocsLoaded;
 
-    internal Dictionary<AbstractType, HashSet<string?>> Changed => _changed ??= new();
+    // The first changed type is kept inline (a typing transaction changes one type, usually with the null sub).
+    private AbstractType? _changed0;
+    private HashSet<string?>? _changed0Subs;
+    private bool _changed0Null;
 
-    internal bool HasChanged => _changed is { Count: > 0 };
+    internal bool HasChanged => _changed0 != null || _changed is { Count: > 0 };
+
+    /// <summary>The changed types and their changed subs (null = list content), in the order they changed.</summary>
+    internal List<KeyValuePair<AbstractType, HashSet<string?>>> ChangedEntries()
+    {
+        var list = new List<KeyValuePair<AbstractType, HashSet<string?>>>();
+        if (_changed0 != null)
+        {
+            list.Add(new(_changed0, Changed0Subs()));
+        }
+
+        if (_changed != null)
+        {
+            list.AddRange(_changed);
+        }
+
+        return list;
+    }
+
+    private HashSet<string?> Changed0Subs()
+    {
+        if (_changed0Subs == null)
+        {
+            _changed0Subs = new HashSet<string?>();
+            if (_changed0Null)
+            {
+                _changed0Subs.Add(null);
+            }
+        }
+
+        return _changed0Subs;
+    }
+
+    internal bool TryGetChanged(AbstractType type, out HashSet<string?> subs)
+    {
+        if (_changed0 == type)
+        {
+            subs = Changed0Subs();
+            return true;
+        }
+
+        if (_changed != null && _changed.TryGetValue(type, out var s))
+        {
+            subs = s;
+            return true;
+        }
+
+        subs = null!;
+        return false;
+    }
+
+    internal void RemoveChanged(AbstractType type)
+    {
+        if (_changed0 == type)
+        {
+            _changed0 = null;
+            _changed0Subs = null;
+            _changed0Null = false;
+        }
+        else
+        {
+            _changed?.Remove(type);
+        }
+    }
 
     internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes => _changedParentTypes ??= new();
 
@@ -200,10 +269,30 @@ public sealed class Transaction
         var item = type.ParentItem;
         if (item == null || (item.Id.Clock < BeforeStateOf(item.Id.Client) && !item.Deleted))
         {
-            if (!Changed.TryGetValue(type, out var set))
+            if (_changed0 == type || (_changed0 == null && _changed == null))
+            {
+                _changed0 = type;
+                if (_changed0Subs != null)
+                {
+                    _changed0Subs.Add(parentSub);
+                }
+                else if (parentSub == null)
+                {
+                    _changed0Null = true;
+                }
+                else
+                {
+                    Changed0Subs().Add(parentSub);
+                }
+
+                return;
+            }
+
+            _changed ??= new Dictionary<AbstractType, HashSet<string?>>();
+            if (!_changed.TryGetValue(type, out var set))
             {
                 set = new HashSet<string?>();
-                Changed[type] = set;
+                _changed[type] = set;
             }
 
             set.Add(parentSub);
