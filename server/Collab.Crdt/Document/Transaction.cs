@@ -14,7 +14,6 @@ public sealed class Transaction
         Doc = doc;
         Origin = origin;
         Local = local;
-        BeforeState = doc.Store.GetStateVector();
     }
 
     /// <summary>The document.</summary>
@@ -26,14 +25,127 @@ public sealed class Transaction
     /// <summary>Whether the change was made locally (not applied from an update).</summary>
     public bool Local { get; internal set; }
 
-    /// <summary>State vector before the transaction.</summary>
-    public Dictionary<uint, uint> BeforeState { get; }
+    // The before-state is kept compactly: only clients whose state this transaction advanced are recorded (with their
+    // clock before it). Full state vectors are built on demand (and frozen when the transaction ends if anything
+    // observes the document), which saves two dictionaries per transaction on the typing hot path.
+    private uint _rc0Client;
+    private uint _rc0Before;
+    private bool _hasRc0;
+    private List<(uint Client, uint Before)>? _rcMore;
+    private Dictionary<uint, uint>? _beforeState;
+    private Dictionary<uint, uint>? _afterState;
+    private DeleteSet? _deleteSet;
 
-    /// <summary>State vector after the transaction (set when it ends).</summary>
-    public Dictionary<uint, uint> AfterState { get; internal set; } = new();
+    /// <summary>State vector before the transaction (valid during the transaction and its observers).</summary>
+    public Dictionary<uint, uint> BeforeState => _beforeState ??= ComputeBeforeState();
+
+    /// <summary>State vector after the transaction (valid once it ended, during its observers).</summary>
+    public Dictionary<uint, uint> AfterState => _afterState ??= Doc.Store.GetStateVector();
 
     /// <summary>What this transaction deleted.</summary>
-    public DeleteSet DeleteSet { get; } = new();
+    public DeleteSet DeleteSet => _deleteSet ??= new DeleteSet();
+
+    internal bool HasDeletes => _deleteSet is { IsEmpty: false };
+
+    internal bool HasStateChanges => _hasRc0;
+
+    /// <summary>Clients whose state advanced, with their clock before the transaction.</summary>
+    internal IEnumerable<(uint Client, uint Before)> StateChanges
+    {
+        get
+        {
+            if (_hasRc0)
+            {
+                yield return (_rc0Client, _rc0Before);
+                if (_rcMore != null)
+                {
+                    foreach (var rc in _rcMore)
+                    {
+                        yield return rc;
+                    }
+                }
+            }
+        }
+    }
+
+    internal void RecordStateChange(uint client, uint before)
+    {
+        if (!_hasRc0)
+        {
+            _hasRc0 = true;
+            _rc0Client = client;
+            _rc0Before = before;
+            return;
+        }
+
+        if (_rc0Client == client)
+        {
+            return;
+        }
+
+        _rcMore ??= new List<(uint, uint)>();
+        foreach (var rc in _rcMore)
+        {
+            if (rc.Client == client)
+            {
+                return;
+            }
+        }
+
+        _rcMore.Add((client, before));
+    }
+
+    private bool TryGetRecorded(uint client, out uint before)
+    {
+        if (_hasRc0)
+        {
+            if (_rc0Client == client)
+            {
+                before = _rc0Before;
+                return true;
+            }
+
+            if (_rcMore != null)
+            {
+                foreach (var rc in _rcMore)
+                {
+                    if (rc.Client == client)
+                    {
+                        before = rc.Before;
+                        return true;
+                    }
+                }
+            }
+        }
+
+        before = 0;
+        return false;
+    }
+
+    private Dictionary<uint, uint> ComputeBeforeState()
+    {
+        var sv = Doc.Store.GetStateVector();
+        foreach (var (client, before) in StateChanges)
+        {
+            if (before == 0)
+            {
+                sv.Remove(client);
+            }
+            else
+            {
+                sv[client] = before;
+            }
+        }
+
+        return sv;
+    }
+
+    /// <summary>Builds the full state vectors now, before observers can advance the store further.</summary>
+    internal void Freeze()
+    {
+        _beforeState ??= ComputeBeforeState();
+        _afterState ??= Doc.Store.GetStateVector();
+    }
 
     // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
     private Dictionary<AbstractType, HashSet<string?>>? _changed;
@@ -65,7 +177,21 @@ public sealed class Transaction
 
     internal bool NeedFormattingCleanup { get; set; }
 
-    internal uint BeforeStateOf(uint client) => BeforeState.TryGetValue(client, out uint c) ? c : 0;
+    internal uint BeforeStateOf(uint client)
+    {
+        if (TryGetRecorded(client, out uint before))
+        {
+            return before;
+        }
+
+        if (_beforeState != null)
+        {
+            return _beforeState.TryGetValue(client, out uint c) ? c : 0;
+        }
+
+        // not advanced by this transaction: the current state is the before-state
+        return Doc.Store.GetState(client);
+    }
 
     internal ItemId NextId() => new(Doc.ClientId, Doc.Store.GetState(Doc.ClientId));
 

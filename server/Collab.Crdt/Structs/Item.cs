@@ -344,7 +344,7 @@ internal sealed class Item : AbstractStruct
                 parent.LengthField += Length;
             }
 
-            store.AddStruct(this);
+            store.AddStruct(this, transaction);
             Content.Integrate(transaction, this);
             transaction.AddChangedType(parent, ParentSub);
             if ((parent.ParentItem != null && parent.ParentItem.Deleted) || (ParentSub != null && Right != null))

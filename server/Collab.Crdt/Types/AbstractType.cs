@@ -33,13 +33,23 @@ public abstract partial class AbstractType
     public abstract object? ToJson();
 
     /// <summary>Registers a handler called with this type's event after each transaction that changed it.</summary>
-    public void Observe(Action<YEvent, Transaction> handler) => (_observers ??= new()).Add(handler);
+    public void Observe(Action<YEvent, Transaction> handler)
+    {
+        (_observers ??= new()).Add(handler);
+        RequireDocForObserver()?.ObserverAdded();
+    }
 
     /// <summary>Removes a handler added by <see cref="Observe"/>.</summary>
     public void Unobserve(Action<YEvent, Transaction> handler) => _observers?.Remove(handler);
 
     /// <summary>Registers a handler called with the events of this type and all nested types, top-level events first.</summary>
-    public void ObserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler) => (_deepObservers ??= new()).Add(handler);
+    public void ObserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler)
+    {
+        (_deepObservers ??= new()).Add(handler);
+        RequireDocForObserver()?.ObserverAdded();
+    }
+
+    private YDoc? RequireDocForObserver() => Doc;
 
     /// <summary>Removes a handler added by <see cref="ObserveDeep"/>.</summary>
     public void UnobserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler) => _deepObservers?.Remove(handler);
@@ -56,6 +66,10 @@ public abstract partial class AbstractType
     {
         Doc = doc;
         ParentItem = item;
+        if (_observers is { Count: > 0 } || _deepObservers is { Count: > 0 })
+        {
+            doc.ObserverAdded();
+        }
     }
 
     internal virtual void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
