@@ -49,22 +49,24 @@ public sealed class Transaction
 
     internal bool HasStateChanges => _hasRc0;
 
+    /// <summary>Number of clients whose state advanced.</summary>
+    internal int StateChangeCount => _hasRc0 ? 1 + (_rcMore?.Count ?? 0) : 0;
+
+    /// <summary>The i-th client whose state advanced, with its clock before the transaction.</summary>
+    internal (uint Client, uint Before) StateChange(int i) => i == 0 ? (_rc0Client, _rc0Before) : _rcMore![i - 1];
+
     /// <summary>Clients whose state advanced, with their clock before the transaction.</summary>
-    internal IEnumerable<(uint Client, uint Before)> StateChanges
+    internal List<(uint Client, uint Before)> StateChanges
     {
         get
         {
-            if (_hasRc0)
+            var list = new List<(uint, uint)>(StateChangeCount);
+            for (int i = 0; i < StateChangeCount; i++)
             {
-                yield return (_rc0Client, _rc0Before);
-                if (_rcMore != null)
-                {
-                    foreach (var rc in _rcMore)
-                    {
-                        yield return rc;
-                    }
-                }
+                list.Add(StateChange(i));
             }
+
+            return list;
         }
     }
 
@@ -148,16 +150,134 @@ public sealed class Transaction
     }
 
     // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
-    private Dictionary<AbstractType, HashSet<string?>>? _changed;
+
     private Dictionary<AbstractType, List<YEvent>>? _changedParentTypes;
     private List<AbstractStruct>? _mergeStructs;
     private HashSet<YDoc>? _subdocsAdded;
     private HashSet<YDoc>? _subdocsRemoved;
     private HashSet<YDoc>? _subdocsLoaded;
 
-    internal Dictionary<AbstractType, HashSet<string?>> Changed => _changed ??= new();
+    // The first changed type is kept inline (a typing transaction changes one type, usually with the null sub). With
+    // more types, an insertion-ordered list with JavaScript Map semantics (delete then set appends) keeps observer
+    // order identical to yjs; a .NET Dictionary would reuse freed slots after a removal.
+    private AbstractType? _changed0;
+    private HashSet<string?>? _changed0Subs;
+    private bool _changed0Null;
+    private List<KeyValuePair<AbstractType, HashSet<string?>>>? _changedList;
+    private Dictionary<AbstractType, int>? _changedIndex;
 
-    internal bool HasChanged => _changed is { Count: > 0 };
+    internal bool HasChanged => _changed0 != null || _changedIndex is { Count: > 0 };
+
+    /// <summary>The changed types and their changed subs (null = list content), in the order they changed.</summary>
+    internal List<KeyValuePair<AbstractType, HashSet<string?>>> ChangedEntries()
+    {
+        var list = new List<KeyValuePair<AbstractType, HashSet<string?>>>();
+        if (_changed0 != null)
+        {
+            list.Add(new(_changed0, Changed0Subs()));
+        }
+
+        if (_changedList != null)
+        {
+            foreach (var kv in _changedList)
+            {
+                if (kv.Key != null)
+                {
+                    list.Add(kv);
+                }
+            }
+        }
+
+        return list;
+    }
+
+    private HashSet<string?> Changed0Subs()
+    {
+        if (_changed0Subs == null)
+        {
+            _changed0Subs = new HashSet<string?>();
+            if (_changed0Null)
+            {
+                _changed0Subs.Add(null);
+            }
+        }
+
+        return _changed0Subs;
+    }
+
+    internal bool TryGetChanged(AbstractType type, out HashSet<string?> subs)
+    {
+        if (_changed0 == type)
+        {
+            subs = Changed0Subs();
+            return true;
+        }
+
+        if (_changedIndex != null && _changedIndex.TryGetValue(type, out int idx))
+        {
+            subs = _changedList![idx].Value;
+            return true;
+        }
+
+        subs = null!;
+        return false;
+    }
+
+    internal void RemoveChanged(AbstractType type)
+    {
+        if (_changed0 == type)
+        {
+            _changed0 = null;
+            _changed0Subs = null;
+            _changed0Null = false;
+        }
+        else if (_changedIndex != null && _changedIndex.Remove(type, out int idx))
+        {
+            _changedList![idx] = default;
+        }
+    }
+
+    private void AddChanged(AbstractType type, string? parentSub)
+    {
+        if (_changedList == null)
+        {
+            if (_changed0 == null || _changed0 == type)
+            {
+                _changed0 = type;
+                if (_changed0Subs != null)
+                {
+                    _changed0Subs.Add(parentSub);
+                }
+                else if (parentSub == null)
+                {
+                    _changed0Null = true;
+                }
+                else
+                {
+                    Changed0Subs().Add(parentSub);
+                }
+
+                return;
+            }
+
+            _changedList = new List<KeyValuePair<AbstractType, HashSet<string?>>>();
+            _changedIndex = new Dictionary<AbstractType, int>();
+            _changedIndex[_changed0] = 0;
+            _changedList.Add(new(_changed0, Changed0Subs()));
+            _changed0 = null;
+            _changed0Subs = null;
+            _changed0Null = false;
+        }
+
+        if (!_changedIndex!.TryGetValue(type, out int idx))
+        {
+            idx = _changedList.Count;
+            _changedList.Add(new(type, new HashSet<string?>()));
+            _changedIndex[type] = idx;
+        }
+
+        _changedList[idx].Value.Add(parentSub);
+    }
 
     internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes => _changedParentTypes ??= new();
 
@@ -200,13 +320,7 @@ public sealed class Transaction
         var item = type.ParentItem;
         if (item == null || (item.Id.Clock < BeforeStateOf(item.Id.Client) && !item.Deleted))
         {
-            if (!Changed.TryGetValue(type, out var set))
-            {
-                set = new HashSet<string?>();
-                Changed[type] = set;
-            }
-
-            set.Add(parentSub);
+            AddChanged(type, parentSub);
         }
     }
 }

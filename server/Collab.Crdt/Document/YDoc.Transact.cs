@@ -69,13 +69,29 @@ public sealed partial class YDoc
 
     private void CleanupTransactions(List<Transaction> cleanups)
     {
-        // Observers may start new transactions; those are appended and processed here in order, not nested.
-        for (int i = 0; i < cleanups.Count; i++)
+        // Observers may start new transactions; those are appended and processed here in order, not nested. A throwing
+        // observer does not stop the cleanup of the others (as in yjs); the first exception is rethrown at the end.
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? first = null;
+        try
         {
-            CleanupTransaction(cleanups[i]);
+            for (int i = 0; i < cleanups.Count; i++)
+            {
+                try
+                {
+                    CleanupTransaction(cleanups[i]);
+                }
+                catch (Exception e) when (first == null)
+                {
+                    first = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+        finally
+        {
+            cleanups.Clear();
         }
 
-        _transactionCleanups = new List<Transaction>();
+        first?.Throw();
     }
 
     private void CleanupTransaction(Transaction transaction)
@@ -112,8 +128,9 @@ public sealed partial class YDoc
                 TryMergeDeleteSet(ds, store);
             }
 
-            foreach (var (client, beforeClock) in transaction.StateChanges)
+            for (int sc = 0; sc < transaction.StateChangeCount; sc++)
             {
+                var (client, beforeClock) = transaction.StateChange(sc);
                 var structs = store.Clients[client];
                 if (structs[^1].EndClock != beforeClock)
                 {
@@ -182,7 +199,7 @@ public sealed partial class YDoc
 
     private static void CallTypeObservers(Transaction transaction)
     {
-        foreach (var kv in transaction.Changed.ToArray())
+        foreach (var kv in transaction.ChangedEntries())
         {
             var type = kv.Key;
             if (type.ParentItem == null || !type.ParentItem.Deleted)

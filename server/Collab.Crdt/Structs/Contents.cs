@@ -317,7 +317,7 @@ internal sealed class ContentType : AbstractContent
                 continue;
             }
 
-            transaction.Changed.Remove(f.Type);
+            transaction.RemoveChanged(f.Type);
             stack.Pop();
         }
     }

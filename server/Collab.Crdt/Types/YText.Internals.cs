@@ -384,7 +384,7 @@ public partial class YText
     {
         var needFullCleanup = new HashSet<YText>();
         var doc = transaction.Doc;
-        foreach (var (client, clock) in transaction.StateChanges.ToList())
+        foreach (var (client, clock) in transaction.StateChanges)
         {
             uint afterClock = transaction.AfterState.TryGetValue(client, out uint a) ? a : 0;
             if (afterClock == clock)
