@@ -18,6 +18,13 @@ const newType = (kind) => {
   }
 }
 
+/** An edit inside a nested type, whichever kind it is. */
+const editNested = (v, o) => {
+  if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
+  else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
+  else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
+}
+
 /** Applies one op to the doc's roots: text 't', map 'm', array 'a', xml fragment 'x'. */
 export const applyOp = (doc, o) => {
   const t = doc.getText('t')
@@ -47,13 +54,9 @@ export const applyOp = (doc, o) => {
     case 'mapSetType':
       m.set(o.key, newType(o.type))
       break
-    case 'nested': {
-      const v = m.get(o.key)
-      if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text)
-      else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
-      else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
+    case 'nested':
+      editNested(m.get(o.key), o)
       break
-    }
     case 'arrayInsert':
       a.insert(pos(o.at, a.length), o.values)
       break
@@ -86,12 +89,7 @@ export const applyOp = (doc, o) => {
       m.set(o.key, new Uint8Array(Buffer.from(o.bytes, 'base64')))
       break
     case 'arrayNested':
-      if (a.length > 0) {
-        const v = a.get(o.at % a.length)
-        if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
-        else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
-        else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
-      }
+      if (a.length > 0) editNested(a.get(o.at % a.length), o)
       break
     case 'xmlNest':
       if (x.length > 0) {

@@ -156,19 +156,7 @@ internal static class SessionOps
                 m.Set(Str(o["key"]), NewType(Str(o["type"])));
                 break;
             case "nested":
-                switch (m.Get(Str(o["key"])))
-                {
-                    case YText nt:
-                        nt.Insert(Pos(at, nt.Length), Str(o["text"]));
-                        break;
-                    case YArray na:
-                        na.Insert(Pos(at, na.Length), Value(o["value"]));
-                        break;
-                    case YMap nm:
-                        nm.Set("k" + (at % 3), Value(o["value"]));
-                        break;
-                }
-
+                EditNested(m.Get(Str(o["key"])), at, o);
                 break;
             case "arrayInsert":
                 a.Insert(Pos(at, a.Length), o["values"]!.AsArray().Select(Value).ToArray());
@@ -225,18 +213,7 @@ internal static class SessionOps
             case "arrayNested":
                 if (a.Length > 0)
                 {
-                    switch (a.Get(at % a.Length))
-                    {
-                        case YText nt:
-                            nt.Insert(Pos(at, nt.Length), Str(o["text"]), Attrs(o["attrs"]));
-                            break;
-                        case YArray na:
-                            na.Insert(Pos(at, na.Length), Value(o["value"]));
-                            break;
-                        case YMap nm:
-                            nm.Set("k" + (at % 3), Value(o["value"]));
-                            break;
-                    }
+                    EditNested(a.Get(at % a.Length), at, o);
                 }
 
                 break;
@@ -266,6 +243,23 @@ internal static class SessionOps
                 break;
             default:
                 throw new InvalidOperationException("unknown op " + o.ToJsonString());
+        }
+    }
+
+    /// <summary>An edit inside a nested type, whichever kind it is (editNested in ops.mjs).</summary>
+    private static void EditNested(object? target, int at, JsonObject o)
+    {
+        switch (target)
+        {
+            case YText nt:
+                nt.Insert(Pos(at, nt.Length), Str(o["text"]), Attrs(o["attrs"]));
+                break;
+            case YArray na:
+                na.Insert(Pos(at, na.Length), Value(o["value"]));
+                break;
+            case YMap nm:
+                nm.Set("k" + (at % 3), Value(o["value"]));
+                break;
         }
     }
 
