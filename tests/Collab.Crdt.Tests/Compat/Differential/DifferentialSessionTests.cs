@@ -33,7 +33,7 @@ public sealed class DifferentialSessionTests
     public async Task many_peers_editing_the_same_spot_converge_in_yjs_order(int seed)
     {
         await using var node = await NodePeer.StartAsync();
-        var session = new Session(node, seed, peers: 8, steps: 60, SessionOps.NextHotspot);
+        var session = new Session(node, seed, peers: 8, steps: 50, SessionOps.NextHotspot);
         await session.RunAsync();
         Assert.True(session.OpsApplied > 1000, $"seed {seed}: only {session.OpsApplied} ops");
     }
