@@ -459,10 +459,27 @@ for (const d of docs) {
   put('diff-state-against-empty', 'diff', { update: b64(state), stateVector: b64(new Uint8Array([0])) }, Y.diffUpdate(state, new Uint8Array([0])))
 }
 
+// ---------- coverage: every struct/content kind and every type ref must occur in some fixture ----------
+const coverage = { structs: {}, types: {} }
+const scan = (b64u, where) => {
+  for (const st of Y.decodeUpdate(new Uint8Array(Buffer.from(b64u, 'base64'))).structs) {
+    const k = st.constructor.name === 'Item' ? st.content.constructor.name : st.constructor.name
+    coverage.structs[k] ??= where
+    if (k === 'ContentType') coverage.types[st.content.type.constructor.name] ??= where
+  }
+}
+for (const d of docs) { d.updates.forEach((u) => scan(u, d.name)); d.after.forEach((a) => scan(a.state, d.name)) }
+for (const o of ops) if (o.kind !== 'stateVector') scan(o.result, o.name)
+const wantStructs = ['GC', 'Skip', 'ContentDeleted', 'ContentJSON', 'ContentBinary', 'ContentString', 'ContentEmbed', 'ContentFormat', 'ContentType', 'ContentAny', 'ContentDoc']
+const wantTypes = ['YArray', 'YMap', 'YText', 'YXmlElement', 'YXmlFragment', 'YXmlHook', 'YXmlText']
+const missing = [...wantStructs.filter((k) => !coverage.structs[k]), ...wantTypes.filter((k) => !coverage.types[k])]
+if (missing.length) throw new Error('fixtures no longer cover: ' + missing.join(', '))
+
 const pkgLock = JSON.parse(readFileSync(new URL('./package-lock.json', import.meta.url), 'utf8'))
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, 'fixtures.json'), JSON.stringify({
   yjs: pkgLock.packages['node_modules/yjs'].version,
+  coverage,
   docs,
   ops
 }, null, 1))
