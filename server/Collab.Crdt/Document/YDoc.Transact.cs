@@ -7,6 +7,11 @@ namespace Collab.Crdt.Document;
 public sealed partial class YDoc
 {
     private Transaction? _transaction;
+
+    // Counts observers ever registered on this document's types: without any, transactions skip freezing state vectors.
+    private int _observerCount;
+
+    internal void ObserverAdded() => _observerCount++;
     private List<Transaction> _transactionCleanups = new();
 
     /// <summary>Raised after each transaction that changed something, with its v1 update bytes and origin.</summary>
@@ -64,23 +69,46 @@ public sealed partial class YDoc
 
     private void CleanupTransactions(List<Transaction> cleanups)
     {
-        // Observers may start new transactions; those are appended and processed here in order, not nested.
-        for (int i = 0; i < cleanups.Count; i++)
+        // Observers may start new transactions; those are appended and processed here in order, not nested. A throwing
+        // observer does not stop the cleanup of the others (as in yjs); the first exception is rethrown at the end.
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? first = null;
+        try
         {
-            CleanupTransaction(cleanups[i]);
+            for (int i = 0; i < cleanups.Count; i++)
+            {
+                try
+                {
+                    CleanupTransaction(cleanups[i]);
+                }
+                catch (Exception e) when (first == null)
+                {
+                    first = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+        finally
+        {
+            cleanups.Clear();
         }
 
-        _transactionCleanups = new List<Transaction>();
+        first?.Throw();
     }
 
     private void CleanupTransaction(Transaction transaction)
     {
         var store = Store;
-        var ds = transaction.DeleteSet;
         try
         {
-            ds.SortAndMerge();
-            transaction.AfterState = store.GetStateVector();
+            if (transaction.HasDeletes)
+            {
+                transaction.DeleteSet.SortAndMerge();
+            }
+
+            if (_observerCount > 0 || AfterTransaction != null || SubdocsChanged != null || transaction.NeedFormattingCleanup)
+            {
+                transaction.Freeze();
+            }
+
             CallObservers(transaction);
             if (transaction.NeedFormattingCleanup)
             {
@@ -89,20 +117,24 @@ public sealed partial class YDoc
         }
         finally
         {
-            if (Gc)
+            if (transaction.HasDeletes)
             {
-                TryGcDeleteSet(ds, store);
+                var ds = transaction.DeleteSet;
+                if (Gc)
+                {
+                    TryGcDeleteSet(ds, store);
+                }
+
+                TryMergeDeleteSet(ds, store);
             }
 
-            TryMergeDeleteSet(ds, store);
-            foreach (var kv in transaction.AfterState)
+            for (int sc = 0; sc < transaction.StateChangeCount; sc++)
             {
-                uint client = kv.Key;
-                uint beforeClock = transaction.BeforeStateOf(client);
-                if (beforeClock != kv.Value)
+                var (client, beforeClock) = transaction.StateChange(sc);
+                var structs = store.Clients[client];
+                if (structs[^1].EndClock != beforeClock)
                 {
-                    var structs = store.Clients[client];
-                    int firstChangePos = Math.Max(StructStore.FindIndex(structs, beforeClock), 1);
+                    int firstChangePos = Math.Max(StructStore.FindIndex(structs, beforeClock == 0 ? 0 : beforeClock), 1);
                     for (int i = structs.Count - 1; i >= firstChangePos;)
                     {
                         i -= 1 + TryToMergeWithLefts(structs, i);
@@ -130,9 +162,7 @@ public sealed partial class YDoc
                 }
             }
 
-            if (!transaction.Local
-                && transaction.AfterState.TryGetValue(ClientId, out uint after)
-                && after != transaction.BeforeStateOf(ClientId))
+            if (!transaction.Local && transaction.BeforeStateOf(ClientId) != store.GetState(ClientId))
             {
                 // another peer uses our client id: pick a new one, as yjs does
                 ClientId = GenerateClientId();
@@ -169,7 +199,7 @@ public sealed partial class YDoc
 
     private static void CallTypeObservers(Transaction transaction)
     {
-        foreach (var kv in transaction.Changed.ToArray())
+        foreach (var kv in transaction.ChangedEntries())
         {
             var type = kv.Key;
             if (type.ParentItem == null || !type.ParentItem.Deleted)
@@ -228,28 +258,30 @@ public sealed partial class YDoc
     /// <summary>The v1 update of one transaction: structs after its before-state plus its delete set (null if nothing changed).</summary>
     internal byte[]? EncodeTransactionUpdate(Transaction transaction)
     {
-        bool changed = transaction.DeleteSet.Clients.Count > 0;
-        if (!changed)
-        {
-            foreach (var kv in transaction.AfterState)
-            {
-                if (transaction.BeforeStateOf(kv.Key) != kv.Value || !transaction.BeforeState.ContainsKey(kv.Key))
-                {
-                    changed = true;
-                    break;
-                }
-            }
-        }
-
-        if (!changed)
+        if (!transaction.HasDeletes && !transaction.HasStateChanges)
         {
             return null;
         }
 
-        transaction.DeleteSet.SortAndMerge();
         var encoder = new UpdateEncoderV1(new Lib0Writer(64));
-        UpdateCodec.WriteClientsStructs(encoder, Store, transaction.BeforeState);
-        transaction.DeleteSet.Write(encoder.Rest);
+        var changes = new List<(uint Client, uint Before)>(transaction.StateChanges);
+        changes.Sort(static (a, b) => b.Client.CompareTo(a.Client));
+        encoder.Rest.WriteVarUInt((ulong)changes.Count);
+        foreach (var (client, before) in changes)
+        {
+            UpdateCodec.WriteStructs(encoder, Store.Clients[client], client, before);
+        }
+
+        if (transaction.HasDeletes)
+        {
+            transaction.DeleteSet.SortAndMerge();
+            transaction.DeleteSet.Write(encoder.Rest);
+        }
+        else
+        {
+            encoder.Rest.WriteVarUInt(0);
+        }
+
         return encoder.ToArray();
     }
 

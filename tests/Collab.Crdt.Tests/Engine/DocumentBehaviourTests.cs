@@ -187,3 +187,28 @@ public sealed class DocumentBehaviourTests
         Assert.Equal(doc.EncodeStateAsUpdate(), copy.EncodeStateAsUpdate());
     }
 }
+
+public sealed class ObserverFailureTests
+{
+    [Fact]
+    public void a_throwing_observer_surfaces_its_exception_and_later_transactions_still_clean_up()
+    {
+        var doc = new YDoc(new YDocOptions { ClientId = 1 });
+        var t = doc.GetText("t");
+        bool fail = true;
+        t.Observe((_, _) =>
+        {
+            if (fail)
+            {
+                throw new InvalidOperationException("observer failed");
+            }
+        });
+        var updates = 0;
+        doc.UpdateV1 += (_, _) => updates++;
+        Assert.Throws<InvalidOperationException>(() => t.Insert(0, "a"));
+        fail = false;
+        t.Insert(1, "b");
+        Assert.Equal("ab", t.ToString());
+        Assert.Equal(2, updates);
+    }
+}
