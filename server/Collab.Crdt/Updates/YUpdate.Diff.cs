@@ -59,7 +59,7 @@ public static partial class YUpdate
             }
         }
 
-        var output = new Lib0Writer(update.Length + 16);
+        var output = new Lib0Writer((int)Math.Min(update.Length + 16L, 1 << 24));
         writer.Finish(output);
 
         // yjs reads the delete set and writes it back: clients sorted, ranges as they were (not merged).

@@ -35,7 +35,7 @@ public static partial class YUpdate
 
         var writer = new LazyStructWriter();
         MergeStructs(readers, writer);
-        var output = new Lib0Writer(inputs.Sum(static u => u.Length) + 16);
+        var output = new Lib0Writer((int)Math.Min(inputs.Sum(static u => (long)u.Length) + 16, 1 << 24));
         writer.Finish(output);
 
         var deleteSets = new DeleteSet[readers.Length];

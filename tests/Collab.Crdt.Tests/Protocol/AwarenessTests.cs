@@ -38,7 +38,7 @@ public sealed class AwarenessTests
         Assert.Equal(JsonValueKind.Object, awareness.LocalState!.Value.ValueKind);
         awareness.SetLocalState(Json(StateJson));
         Assert.Equal(JsUpdate, Hex(awareness.EncodeUpdate([42])));
-        awareness.RemoveStates([42], "x");
+        awareness.RemoveAwarenessStates([42], "x");
         Assert.Equal(JsRemoved, Hex(awareness.EncodeUpdate([42])));
         Assert.Null(awareness.LocalState);
     }
@@ -202,6 +202,22 @@ public sealed class AwarenessTests
         Assert.Equal([new AwarenessEntry(7, 2, "null")], AwarenessUpdate.Read(removal));
         peer.ApplyUpdate(removal, "relay");
         Assert.False(peer.States.ContainsKey(7));
+    }
+
+    [Fact]
+    public void states_with_lone_surrogate_escapes_which_json_parse_accepts_are_kept_and_compared()
+    {
+        using var awareness = new Awareness(1, new ManualTimeProvider());
+        int changes = 0;
+        awareness.Change += (_, _) => changes++;
+        awareness.ApplyUpdate(Entry(7, 1, "{\"a\":\"\\ud800\"}"), null);
+        awareness.ApplyUpdate(Entry(7, 2, "{\"a\":\"\\ud800\"}"), null);
+        awareness.ApplyUpdate(Entry(7, 3, "{\"a\":\"\\udc00\"}"), null);
+        Assert.Equal(2, changes);
+        Assert.Equal("{\"a\":\"\\udc00\"}", AwarenessUpdate.Read(awareness.EncodeUpdate([7]))[0].StateJson);
+
+        awareness.SetLocalState(Json("\"\\ud800\""));
+        Assert.Equal("\"\\ud800\"", AwarenessUpdate.Read(awareness.EncodeUpdate([1]))[0].StateJson);
     }
 
     [Fact]
