@@ -59,6 +59,15 @@ const commands = {
         for (const [k, c] of e.changes.keys) keys[k] = c.action === 'add' ? { action: c.action } : { action: c.action, oldValue: tag(c.oldValue) }
         log.push({ root: 'm', keys })
       })
+      // Deep events under m (nested texts, arrays, maps): path, then delta (keys for maps), sorted as yjs sorts them.
+      d.getMap('m').observeDeep((events) => {
+        log.push({
+          root: 'm*',
+          events: events.map((e) => e.target instanceof Y.Map
+            ? { path: e.path, keys: Object.fromEntries([...e.changes.keys].map(([k, c]) => [k, c.action])) }
+            : { path: e.path, delta: tag(e.delta) })
+        })
+      })
     }
     return null
   },

@@ -259,6 +259,22 @@ public sealed class DifferentialSessionTests
 
                 twin.Events.Add(("m", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "m", ["keys"] = keys })));
             });
+            twin.Doc.GetMap("m").ObserveDeep((events, _) =>
+            {
+                var list = new List<object?>();
+                foreach (var e in events)
+                {
+                    list.Add(e.Target is YMap
+                        ? new Dictionary<string, object?>
+                        {
+                            ["path"] = e.Path.ToList(),
+                            ["keys"] = e.Keys.ToDictionary(kv => kv.Key, kv => (object?)kv.Value.Action),
+                        }
+                        : new Dictionary<string, object?> { ["path"] = e.Path.ToList(), ["delta"] = e.Delta.Select(op => op.ToJson()).ToList() });
+                }
+
+                twin.Events.Add(("m*", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "m*", ["events"] = list })));
+            });
         }
 
         /// <summary>
@@ -272,7 +288,7 @@ public sealed class DifferentialSessionTests
             {
                 var twin = _twins[p];
                 var js = results[p]!.AsArray().Select(e => (Root: e!["root"]!.GetValue<string>(), Json: YjsJson.FromJs(e))).ToList();
-                foreach (var (root, _) in SessionOps.Roots)
+                foreach (string root in SessionOps.Roots.Select(r => r.Name).Append("m*"))
                 {
                     var expected = js.Where(e => e.Root == root).Select(e => e.Json).ToList();
                     var actual = twin.Events.Where(e => e.Root == root).Select(e => e.Json).ToList();
