@@ -18,6 +18,19 @@ const newType = (kind) => {
   }
 }
 
+/** retain to a position, insert, then (room permitting) format a few units and delete one. */
+const deltaFor = (o, len) => {
+  const i = pos(o.at, len)
+  const delta = [{ retain: i }, o.attrs ? { insert: o.text, attributes: o.attrs } : { insert: o.text }]
+  const rest = len - i
+  if (rest > 0) {
+    const r = 1 + (o.n % Math.min(5, rest))
+    delta.push({ retain: r, attributes: o.format })
+    if (rest - r > 0) delta.push({ delete: 1 })
+  }
+  return delta
+}
+
 /** An edit inside a nested type, whichever kind it is. */
 const editNested = (v, o) => {
   if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
@@ -84,6 +97,9 @@ export const applyOp = (doc, o) => {
         if (child instanceof Y.XmlElement) child.setAttribute(o.key, o.value)
         else if (child instanceof Y.XmlText) child.insert(pos(o.at, child.length), o.value)
       }
+      break
+    case 'textApplyDelta':
+      t.applyDelta(deltaFor(o, t.length))
       break
     case 'mapSetBytes':
       m.set(o.key, new Uint8Array(Buffer.from(o.bytes, 'base64')))

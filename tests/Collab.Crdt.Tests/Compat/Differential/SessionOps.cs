@@ -37,7 +37,7 @@ internal static class SessionOps
     {
         int at = r.Next(0, 1 << 30);
         int n = r.Next(0, 1 << 30);
-        int kind = r.Next(112);
+        int kind = r.Next(118);
         return kind switch
         {
             < 30 => new JsonObject
@@ -94,9 +94,18 @@ internal static class SessionOps
                 ["attrs"] = r.Next(3) == 0 ? JsonNode.Parse(Pick(r, s_attrJson)) : null,
                 ["value"] = JsonNode.Parse(Pick(r, s_valueJson)),
             },
-            _ => r.Next(2) == 0
+            < 112 => r.Next(2) == 0
                 ? new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["name"] = Pick(r, s_xmlNames) }
                 : new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["text"] = Pick(r, s_texts) },
+            _ => new JsonObject
+            {
+                ["op"] = "textApplyDelta",
+                ["at"] = at,
+                ["n"] = n,
+                ["text"] = Pick(r, s_texts),
+                ["attrs"] = r.Next(2) == 0 ? JsonNode.Parse(Pick(r, s_attrJson)) : null,
+                ["format"] = JsonNode.Parse(Pick(r, s_attrJson)),
+            },
         };
     }
 
@@ -207,6 +216,9 @@ internal static class SessionOps
                 }
 
                 break;
+            case "textApplyDelta":
+                t.ApplyDelta(DeltaFor(o, at, n, t.Length));
+                break;
             case "mapSetBytes":
                 m.Set(Str(o["key"]), Convert.FromBase64String(Str(o["bytes"])));
                 break;
@@ -244,6 +256,25 @@ internal static class SessionOps
             default:
                 throw new InvalidOperationException("unknown op " + o.ToJsonString());
         }
+    }
+
+    /// <summary>retain to a position, insert, then (room permitting) format a few units and delete one (deltaFor in ops.mjs).</summary>
+    private static List<YDeltaOp> DeltaFor(JsonObject o, int at, int n, int length)
+    {
+        int i = Pos(at, length);
+        var delta = new List<YDeltaOp> { new() { Retain = i }, new() { Insert = Str(o["text"]), Attributes = Attrs(o["attrs"]) } };
+        int rest = length - i;
+        if (rest > 0)
+        {
+            int r = 1 + (n % Math.Min(5, rest));
+            delta.Add(new YDeltaOp { Retain = r, Attributes = Attrs(o["format"]) });
+            if (rest - r > 0)
+            {
+                delta.Add(new YDeltaOp { Delete = 1 });
+            }
+        }
+
+        return delta;
     }
 
     /// <summary>An edit inside a nested type, whichever kind it is (editNested in ops.mjs).</summary>
