@@ -39,6 +39,7 @@ internal static class ServerSetup
         services.AddSingleton<IBranchBroadcaster, HubBroadcaster>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
         services.AddHostedService<SessionHost>();
 
         services.AddCollabAuth();
