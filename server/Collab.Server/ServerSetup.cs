@@ -74,6 +74,9 @@ internal static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The landing page, and the browser sample when it has been built into wwwroot/app (served under /app/).
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
