@@ -76,6 +76,12 @@ public sealed partial class SessionManager : IAsyncDisposable
                 session.RemoveMember(connectionId);
                 await WaitRetiredAsync(branch, session).ConfigureAwait(false);
             }
+            catch
+            {
+                // A failed join leaves no member behind (it would keep the session loaded and be carried into reloads).
+                session.RemoveMember(connectionId);
+                throw;
+            }
         }
     }
 
