@@ -61,8 +61,11 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
             foreach (var r in readers) data.Add(method, path, r, HttpStatusCode.OK);
             data.Add(method, path, "stranger", HttpStatusCode.Forbidden);
         }
-        foreach (var r in readers) data.Add("GET", "/api/documents/{id}/events", r, r is "owner" or "auditor" ? HttpStatusCode.OK : HttpStatusCode.Forbidden);
-        data.Add("GET", "/api/documents/{id}/events", "stranger", HttpStatusCode.Forbidden);
+        foreach (var history in new[] { "/api/documents/{id}/events", "/api/documents/{id}/verify" })
+        {
+            foreach (var r in readers) data.Add("GET", history, r, r is "owner" or "auditor" ? HttpStatusCode.OK : HttpStatusCode.Forbidden);
+            data.Add("GET", history, "stranger", HttpStatusCode.Forbidden);
+        }
         foreach (var (method, path, ok) in new[]
                  {
                      ("GET", "/api/documents/{id}/permissions", HttpStatusCode.OK),
@@ -76,7 +79,7 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
         foreach (var (method, path) in new[]
                  {
                      ("GET", "/api/documents"), ("POST", "/api/documents"), ("GET", "/api/documents/{id}"), ("GET", "/api/documents/{id}/branches"),
-                     ("GET", "/api/documents/{id}/content"), ("GET", "/api/documents/{id}/events"), ("GET", "/api/documents/{id}/permissions"),
+                     ("GET", "/api/documents/{id}/content"), ("GET", "/api/documents/{id}/events"), ("GET", "/api/documents/{id}/verify"), ("GET", "/api/documents/{id}/permissions"),
                      ("PUT", "/api/documents/{id}/permissions/newcomer"), ("DELETE", "/api/documents/{id}/permissions/someone"),
                  })
         {

@@ -220,6 +220,38 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         Assert.Equal("owner", result.Role);
     }
 
+    [Fact]
+    public async Task hub_messages_above_the_per_user_rate_are_refused_as_rate_limited()
+    {
+        using var limited = new CollabAppFactory();
+        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "1";
+        limited.Overrides["Collab:RateLimits:HubBurst"] = "3";
+        var doc = await limited.CreateDocumentAsync("alice");
+        await using var connection = limited.HubFor("alice");
+        connection.On<string, string, byte[]>("Sync", (_, _, _) => { });
+        await connection.StartAsync();
+
+        var codes = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            try
+            {
+                await connection.InvokeAsync<JoinResult>("Join", doc, "main");
+                codes.Add("ok");
+            }
+            catch (HubException ex)
+            {
+                codes.Add(CodeOf(ex));
+            }
+        }
+        Assert.Equal(["ok", "ok", "ok", "rate_limited", "rate_limited"], codes);
+
+        await using var bob = limited.HubFor("bob"); // another user has its own budget
+        await bob.StartAsync();
+        var other = await Assert.ThrowsAsync<HubException>(() => bob.InvokeAsync<JoinResult>("Join", doc, "main"));
+        Assert.Equal("forbidden", CodeOf(other));
+    }
+
     public static TheoryData<string, byte[]> MalformedAwareness => new()
     {
         { "truncated", [1, 5] },

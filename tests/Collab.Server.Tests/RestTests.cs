@@ -107,6 +107,11 @@ public sealed class RestTests(CollabAppFactory factory) : IClassFixture<CollabAp
         Assert.Equal("first", events[0].GetProperty("updateId").GetString());
         Assert.Equal(events[0].GetProperty("hash").GetString(), events[1].GetProperty("previousHash").GetString());
         Assert.Equal(1u, events[0].GetProperty("clientIds")[0].GetUInt32());
+
+        var verify = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/verify?branch=main");
+        Assert.True(verify.GetProperty("valid").GetBoolean());
+        Assert.Equal(2, verify.GetProperty("headSeq").GetInt64());
+        Assert.Equal(events[1].GetProperty("hash").GetString(), verify.GetProperty("headHash").GetString());
     }
 
     [Fact]

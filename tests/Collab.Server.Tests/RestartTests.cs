@@ -131,6 +131,27 @@ public sealed class RestartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_graceful_stop_closes_connections_with_a_reason_that_allows_reconnecting()
+    {
+        var doc = await CreateDocumentAsync("alice");
+        var alice = TestPeer.Create(_host.Hub(_host.Token("alice")), doc, clientId: 1);
+        await using var _ = alice;
+        await alice.JoinAsync();
+        var closed = new TaskCompletionSource<Exception?>();
+        alice.Connection.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+
+        await _host.StopAsync();
+
+        var reason = await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(reason);
+        Assert.Contains("shutting down", reason.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task roles_and_documents_survive_a_restart()
     {
         var doc = await CreateDocumentAsync("alice", ("bob", "viewer"));
