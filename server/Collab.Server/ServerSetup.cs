@@ -39,6 +39,7 @@ internal static class ServerSetup
         services.AddSingleton<IBranchBroadcaster, HubBroadcaster>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
         services.AddHostedService<SessionHost>();
 
         services.AddCollabAuth();
@@ -73,6 +74,9 @@ internal static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The landing page, and the browser sample when it has been built into wwwroot/app (served under /app/).
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

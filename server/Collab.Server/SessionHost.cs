@@ -14,6 +14,9 @@ internal sealed class SessionHost(
     IOptions<LiveSessionOptions> options,
     ILogger<SessionHost> logger) : IHostedLifecycleService, IDisposable
 {
+    /// <summary>What clients read in the close message (SignalR .NET: the Closed event's exception).</summary>
+    public const string ShutdownReason = "unavailable: The server is shutting down; every acknowledged update is stored. Reconnect and resync.";
+
     private readonly CancellationTokenSource _stop = new();
     private Task _sweeper = Task.CompletedTask;
 
@@ -33,7 +36,7 @@ internal sealed class SessionHost(
         await _sweeper;
         await sessions.StopAsync().WaitAsync(cancellationToken);
         ServerLog.ClosingConnections(logger, connections.Count);
-        connections.AbortAll();
+        await connections.CloseAllAsync(ShutdownReason, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

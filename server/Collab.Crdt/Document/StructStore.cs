@@ -51,12 +51,13 @@ internal sealed class StructStore
         return sv;
     }
 
-    public void AddStruct(AbstractStruct s)
+    public void AddStruct(AbstractStruct s, Transaction transaction)
     {
         if (!Clients.TryGetValue(s.Id.Client, out var structs))
         {
             structs = new List<AbstractStruct>();
             Clients[s.Id.Client] = structs;
+            transaction.RecordStateChange(s.Id.Client, 0);
         }
         else
         {
@@ -65,6 +66,8 @@ internal sealed class StructStore
             {
                 throw new InvalidOperationException("Struct store integrity: clocks must be contiguous");
             }
+
+            transaction.RecordStateChange(s.Id.Client, s.Id.Clock);
         }
 
         structs.Add(s);

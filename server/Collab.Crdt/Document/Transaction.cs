@@ -14,7 +14,6 @@ public sealed class Transaction
         Doc = doc;
         Origin = origin;
         Local = local;
-        BeforeState = doc.Store.GetStateVector();
     }
 
     /// <summary>The document.</summary>
@@ -26,30 +25,242 @@ public sealed class Transaction
     /// <summary>Whether the change was made locally (not applied from an update).</summary>
     public bool Local { get; internal set; }
 
-    /// <summary>State vector before the transaction.</summary>
-    public Dictionary<uint, uint> BeforeState { get; }
+    // The before-state is kept compactly: only clients whose state this transaction advanced are recorded (with their
+    // clock before it). Full state vectors are built on demand (and frozen when the transaction ends if anything
+    // observes the document), which saves two dictionaries per transaction on the typing hot path.
+    private uint _rc0Client;
+    private uint _rc0Before;
+    private bool _hasRc0;
+    private List<(uint Client, uint Before)>? _rcMore;
+    private Dictionary<uint, uint>? _beforeState;
+    private Dictionary<uint, uint>? _afterState;
+    private DeleteSet? _deleteSet;
 
-    /// <summary>State vector after the transaction (set when it ends).</summary>
-    public Dictionary<uint, uint> AfterState { get; internal set; } = new();
+    /// <summary>State vector before the transaction (valid during the transaction and its observers).</summary>
+    public Dictionary<uint, uint> BeforeState => _beforeState ??= ComputeBeforeState();
+
+    /// <summary>State vector after the transaction (valid once it ended, during its observers).</summary>
+    public Dictionary<uint, uint> AfterState => _afterState ??= Doc.Store.GetStateVector();
 
     /// <summary>What this transaction deleted.</summary>
-    public DeleteSet DeleteSet { get; } = new();
+    public DeleteSet DeleteSet => _deleteSet ??= new DeleteSet();
 
-    internal Dictionary<AbstractType, HashSet<string?>> Changed { get; } = new();
+    internal bool HasDeletes => _deleteSet is { IsEmpty: false };
 
-    internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes { get; } = new();
+    internal bool HasStateChanges => _hasRc0;
 
-    internal List<AbstractStruct> MergeStructs { get; } = new();
+    /// <summary>Number of clients whose state advanced.</summary>
+    internal int StateChangeCount => _hasRc0 ? 1 + (_rcMore?.Count ?? 0) : 0;
 
-    internal HashSet<YDoc> SubdocsAdded { get; } = new();
+    /// <summary>The i-th client whose state advanced, with its clock before the transaction.</summary>
+    internal (uint Client, uint Before) StateChange(int i) => i == 0 ? (_rc0Client, _rc0Before) : _rcMore![i - 1];
 
-    internal HashSet<YDoc> SubdocsRemoved { get; } = new();
+    /// <summary>Clients whose state advanced, with their clock before the transaction.</summary>
+    internal List<(uint Client, uint Before)> StateChanges
+    {
+        get
+        {
+            var list = new List<(uint, uint)>(StateChangeCount);
+            for (int i = 0; i < StateChangeCount; i++)
+            {
+                list.Add(StateChange(i));
+            }
 
-    internal HashSet<YDoc> SubdocsLoaded { get; } = new();
+            return list;
+        }
+    }
+
+    internal void RecordStateChange(uint client, uint before)
+    {
+        if (!_hasRc0)
+        {
+            _hasRc0 = true;
+            _rc0Client = client;
+            _rc0Before = before;
+            return;
+        }
+
+        if (_rc0Client == client)
+        {
+            return;
+        }
+
+        _rcMore ??= new List<(uint, uint)>();
+        foreach (var rc in _rcMore)
+        {
+            if (rc.Client == client)
+            {
+                return;
+            }
+        }
+
+        _rcMore.Add((client, before));
+    }
+
+    private bool TryGetRecorded(uint client, out uint before)
+    {
+        if (_hasRc0)
+        {
+            if (_rc0Client == client)
+            {
+                before = _rc0Before;
+                return true;
+            }
+
+            if (_rcMore != null)
+            {
+                foreach (var rc in _rcMore)
+                {
+                    if (rc.Client == client)
+                    {
+                        before = rc.Before;
+                        return true;
+                    }
+                }
+            }
+        }
+
+        before = 0;
+        return false;
+    }
+
+    private Dictionary<uint, uint> ComputeBeforeState()
+    {
+        var sv = Doc.Store.GetStateVector();
+        foreach (var (client, before) in StateChanges)
+        {
+            if (before == 0)
+            {
+                sv.Remove(client);
+            }
+            else
+            {
+                sv[client] = before;
+            }
+        }
+
+        return sv;
+    }
+
+    /// <summary>Builds the full state vectors now, before observers can advance the store further.</summary>
+    internal void Freeze()
+    {
+        _beforeState ??= ComputeBeforeState();
+        _afterState ??= Doc.Store.GetStateVector();
+    }
+
+    // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
+    private Dictionary<AbstractType, HashSet<string?>>? _changed;
+
+    private Dictionary<AbstractType, List<YEvent>>? _changedParentTypes;
+    private List<AbstractStruct>? _mergeStructs;
+    private HashSet<YDoc>? _subdocsAdded;
+    private HashSet<YDoc>? _subdocsRemoved;
+    private HashSet<YDoc>? _subdocsLoaded;
+
+    // The first changed type is kept inline (a typing transaction changes one type, usually with the null sub).
+    private AbstractType? _changed0;
+    private HashSet<string?>? _changed0Subs;
+    private bool _changed0Null;
+
+    internal bool HasChanged => _changed0 != null || _changed is { Count: > 0 };
+
+    /// <summary>The changed types and their changed subs (null = list content), in the order they changed.</summary>
+    internal List<KeyValuePair<AbstractType, HashSet<string?>>> ChangedEntries()
+    {
+        var list = new List<KeyValuePair<AbstractType, HashSet<string?>>>();
+        if (_changed0 != null)
+        {
+            list.Add(new(_changed0, Changed0Subs()));
+        }
+
+        if (_changed != null)
+        {
+            list.AddRange(_changed);
+        }
+
+        return list;
+    }
+
+    private HashSet<string?> Changed0Subs()
+    {
+        if (_changed0Subs == null)
+        {
+            _changed0Subs = new HashSet<string?>();
+            if (_changed0Null)
+            {
+                _changed0Subs.Add(null);
+            }
+        }
+
+        return _changed0Subs;
+    }
+
+    internal bool TryGetChanged(AbstractType type, out HashSet<string?> subs)
+    {
+        if (_changed0 == type)
+        {
+            subs = Changed0Subs();
+            return true;
+        }
+
+        if (_changed != null && _changed.TryGetValue(type, out var s))
+        {
+            subs = s;
+            return true;
+        }
+
+        subs = null!;
+        return false;
+    }
+
+    internal void RemoveChanged(AbstractType type)
+    {
+        if (_changed0 == type)
+        {
+            _changed0 = null;
+            _changed0Subs = null;
+            _changed0Null = false;
+        }
+        else
+        {
+            _changed?.Remove(type);
+        }
+    }
+
+    internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes => _changedParentTypes ??= new();
+
+    internal bool HasChangedParentTypes => _changedParentTypes is { Count: > 0 };
+
+    internal List<AbstractStruct> MergeStructs => _mergeStructs ??= new();
+
+    internal int MergeStructsCount => _mergeStructs?.Count ?? 0;
+
+    internal HashSet<YDoc> SubdocsAdded => _subdocsAdded ??= new();
+
+    internal HashSet<YDoc> SubdocsRemoved => _subdocsRemoved ??= new();
+
+    internal HashSet<YDoc> SubdocsLoaded => _subdocsLoaded ??= new();
+
+    internal bool HasSubdocChanges => _subdocsAdded is { Count: > 0 } || _subdocsRemoved is { Count: > 0 } || _subdocsLoaded is { Count: > 0 };
 
     internal bool NeedFormattingCleanup { get; set; }
 
-    internal uint BeforeStateOf(uint client) => BeforeState.TryGetValue(client, out uint c) ? c : 0;
+    internal uint BeforeStateOf(uint client)
+    {
+        if (TryGetRecorded(client, out uint before))
+        {
+            return before;
+        }
+
+        if (_beforeState != null)
+        {
+            return _beforeState.TryGetValue(client, out uint c) ? c : 0;
+        }
+
+        // not advanced by this transaction: the current state is the before-state
+        return Doc.Store.GetState(client);
+    }
 
     internal ItemId NextId() => new(Doc.ClientId, Doc.Store.GetState(Doc.ClientId));
 
@@ -58,10 +269,30 @@ public sealed class Transaction
         var item = type.ParentItem;
         if (item == null || (item.Id.Clock < BeforeStateOf(item.Id.Client) && !item.Deleted))
         {
-            if (!Changed.TryGetValue(type, out var set))
+            if (_changed0 == type || (_changed0 == null && _changed == null))
+            {
+                _changed0 = type;
+                if (_changed0Subs != null)
+                {
+                    _changed0Subs.Add(parentSub);
+                }
+                else if (parentSub == null)
+                {
+                    _changed0Null = true;
+                }
+                else
+                {
+                    Changed0Subs().Add(parentSub);
+                }
+
+                return;
+            }
+
+            _changed ??= new Dictionary<AbstractType, HashSet<string?>>();
+            if (!_changed.TryGetValue(type, out var set))
             {
                 set = new HashSet<string?>();
-                Changed[type] = set;
+                _changed[type] = set;
             }
 
             set.Add(parentSub);

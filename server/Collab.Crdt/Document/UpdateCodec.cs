@@ -253,7 +253,7 @@ internal static class UpdateCodec
         }
     }
 
-    private static void WriteStructs(UpdateEncoderV1 encoder, List<AbstractStruct> structs, uint client, uint clock)
+    public static void WriteStructs(UpdateEncoderV1 encoder, List<AbstractStruct> structs, uint client, uint clock)
     {
         clock = Math.Max(clock, structs[0].Id.Clock);
         int startNewStructs = StructStore.FindIndex(structs, clock);

@@ -7,6 +7,11 @@ namespace Collab.Crdt.Document;
 public sealed partial class YDoc
 {
     private Transaction? _transaction;
+
+    // Counts observers ever registered on this document's types: without any, transactions skip freezing state vectors.
+    private int _observerCount;
+
+    internal void ObserverAdded() => _observerCount++;
     private List<Transaction> _transactionCleanups = new();
 
     /// <summary>Raised after each transaction that changed something, with its v1 update bytes and origin.</summary>
@@ -22,15 +27,19 @@ public sealed partial class YDoc
     public Transaction? CurrentTransaction => _transaction;
 
     /// <summary>Runs <paramref name="action"/> in one transaction (joins the current one if nested).</summary>
-    public void Transact(Action action) => Transact(_ => action(), null, true);
+    public void Transact(Action action) => TransactCore(action, static (_, a) => a(), null, true);
 
     /// <summary>Runs <paramref name="action"/> in one transaction with an origin (joins the current one if nested).</summary>
-    public void Transact(Action action, object? origin) => Transact(_ => action(), origin, true);
+    public void Transact(Action action, object? origin) => TransactCore(action, static (_, a) => a(), origin, true);
 
     /// <summary>Runs <paramref name="action"/> in one transaction, passing it the transaction.</summary>
     public void Transact(Action<Transaction> action, object? origin = null) => Transact(action, origin, true);
 
-    internal void Transact(Action<Transaction> action, object? origin, bool local)
+    internal void Transact(Action<Transaction> action, object? origin, bool local) =>
+        TransactCore(action, static (t, a) => a(t), origin, local);
+
+    /// <summary>Runs <paramref name="f"/> with the current or a new transaction; the state argument avoids closures on hot paths.</summary>
+    internal void TransactCore<TState>(TState state, Action<Transaction, TState> f, object? origin, bool local)
     {
         bool initialCall = false;
         if (_transaction == null)
@@ -42,7 +51,7 @@ public sealed partial class YDoc
 
         try
         {
-            action(_transaction);
+            f(_transaction, state);
         }
         finally
         {
@@ -60,24 +69,46 @@ public sealed partial class YDoc
 
     private void CleanupTransactions(List<Transaction> cleanups)
     {
-        // Observers may start new transactions; those are appended and processed here in order, not nested.
-        for (int i = 0; i < cleanups.Count; i++)
+        // Observers may start new transactions; those are appended and processed here in order, not nested. A throwing
+        // observer does not stop the cleanup of the others (as in yjs); the first exception is rethrown at the end.
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? first = null;
+        try
         {
-            CleanupTransaction(cleanups[i]);
+            for (int i = 0; i < cleanups.Count; i++)
+            {
+                try
+                {
+                    CleanupTransaction(cleanups[i]);
+                }
+                catch (Exception e) when (first == null)
+                {
+                    first = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+        finally
+        {
+            cleanups.Clear();
         }
 
-        _transactionCleanups = new List<Transaction>();
+        first?.Throw();
     }
 
     private void CleanupTransaction(Transaction transaction)
     {
         var store = Store;
-        var ds = transaction.DeleteSet;
-        var mergeStructs = transaction.MergeStructs;
         try
         {
-            ds.SortAndMerge();
-            transaction.AfterState = store.GetStateVector();
+            if (transaction.HasDeletes)
+            {
+                transaction.DeleteSet.SortAndMerge();
+            }
+
+            if (_observerCount > 0 || AfterTransaction != null || SubdocsChanged != null || transaction.NeedFormattingCleanup)
+            {
+                transaction.Freeze();
+            }
+
             CallObservers(transaction);
             if (transaction.NeedFormattingCleanup)
             {
@@ -86,20 +117,24 @@ public sealed partial class YDoc
         }
         finally
         {
-            if (Gc)
+            if (transaction.HasDeletes)
             {
-                TryGcDeleteSet(ds, store);
+                var ds = transaction.DeleteSet;
+                if (Gc)
+                {
+                    TryGcDeleteSet(ds, store);
+                }
+
+                TryMergeDeleteSet(ds, store);
             }
 
-            TryMergeDeleteSet(ds, store);
-            foreach (var kv in transaction.AfterState)
+            for (int sc = 0; sc < transaction.StateChangeCount; sc++)
             {
-                uint client = kv.Key;
-                uint beforeClock = transaction.BeforeStateOf(client);
-                if (beforeClock != kv.Value)
+                var (client, beforeClock) = transaction.StateChange(sc);
+                var structs = store.Clients[client];
+                if (structs[^1].EndClock != beforeClock)
                 {
-                    var structs = store.Clients[client];
-                    int firstChangePos = Math.Max(StructStore.FindIndex(structs, beforeClock), 1);
+                    int firstChangePos = Math.Max(StructStore.FindIndex(structs, beforeClock == 0 ? 0 : beforeClock), 1);
                     for (int i = structs.Count - 1; i >= firstChangePos;)
                     {
                         i -= 1 + TryToMergeWithLefts(structs, i);
@@ -107,8 +142,9 @@ public sealed partial class YDoc
                 }
             }
 
-            for (int i = mergeStructs.Count - 1; i >= 0; i--)
+            for (int i = transaction.MergeStructsCount - 1; i >= 0; i--)
             {
+                var mergeStructs = transaction.MergeStructs;
                 var id = mergeStructs[i].Id;
                 var structs = store.Clients[id.Client];
                 int replacedStructPos = StructStore.FindIndex(structs, id.Clock);
@@ -126,9 +162,7 @@ public sealed partial class YDoc
                 }
             }
 
-            if (!transaction.Local
-                && transaction.AfterState.TryGetValue(ClientId, out uint after)
-                && after != transaction.BeforeStateOf(ClientId))
+            if (!transaction.Local && transaction.BeforeStateOf(ClientId) != store.GetState(ClientId))
             {
                 // another peer uses our client id: pick a new one, as yjs does
                 ClientId = GenerateClientId();
@@ -150,7 +184,22 @@ public sealed partial class YDoc
 
     private void CallObservers(Transaction transaction)
     {
-        foreach (var kv in transaction.Changed.ToArray())
+        if (transaction.HasChanged)
+        {
+            CallTypeObservers(transaction);
+        }
+
+        if (transaction.HasChangedParentTypes)
+        {
+            CallDeepObservers(transaction);
+        }
+
+        AfterTransaction?.Invoke(transaction);
+    }
+
+    private static void CallTypeObservers(Transaction transaction)
+    {
+        foreach (var kv in transaction.ChangedEntries())
         {
             var type = kv.Key;
             if (type.ParentItem == null || !type.ParentItem.Deleted)
@@ -159,6 +208,10 @@ public sealed partial class YDoc
             }
         }
 
+    }
+
+    private static void CallDeepObservers(Transaction transaction)
+    {
         foreach (var kv in transaction.ChangedParentTypes.ToArray())
         {
             var type = kv.Key;
@@ -180,13 +233,11 @@ public sealed partial class YDoc
                 type.CallDeepObservers(sorted, transaction);
             }
         }
-
-        AfterTransaction?.Invoke(transaction);
     }
 
     private void EmitSubdocs(Transaction transaction)
     {
-        if (transaction.SubdocsAdded.Count > 0 || transaction.SubdocsRemoved.Count > 0 || transaction.SubdocsLoaded.Count > 0)
+        if (transaction.HasSubdocChanges)
         {
             foreach (var subdoc in transaction.SubdocsAdded)
             {
@@ -207,28 +258,30 @@ public sealed partial class YDoc
     /// <summary>The v1 update of one transaction: structs after its before-state plus its delete set (null if nothing changed).</summary>
     internal byte[]? EncodeTransactionUpdate(Transaction transaction)
     {
-        bool changed = transaction.DeleteSet.Clients.Count > 0;
-        if (!changed)
-        {
-            foreach (var kv in transaction.AfterState)
-            {
-                if (transaction.BeforeStateOf(kv.Key) != kv.Value || !transaction.BeforeState.ContainsKey(kv.Key))
-                {
-                    changed = true;
-                    break;
-                }
-            }
-        }
-
-        if (!changed)
+        if (!transaction.HasDeletes && !transaction.HasStateChanges)
         {
             return null;
         }
 
-        transaction.DeleteSet.SortAndMerge();
         var encoder = new UpdateEncoderV1(new Lib0Writer(64));
-        UpdateCodec.WriteClientsStructs(encoder, Store, transaction.BeforeState);
-        transaction.DeleteSet.Write(encoder.Rest);
+        var changes = new List<(uint Client, uint Before)>(transaction.StateChanges);
+        changes.Sort(static (a, b) => b.Client.CompareTo(a.Client));
+        encoder.Rest.WriteVarUInt((ulong)changes.Count);
+        foreach (var (client, before) in changes)
+        {
+            UpdateCodec.WriteStructs(encoder, Store.Clients[client], client, before);
+        }
+
+        if (transaction.HasDeletes)
+        {
+            transaction.DeleteSet.SortAndMerge();
+            transaction.DeleteSet.Write(encoder.Rest);
+        }
+        else
+        {
+            encoder.Rest.WriteVarUInt(0);
+        }
+
         return encoder.ToArray();
     }
 

@@ -272,7 +272,7 @@ public ref struct Lib0Reader
             case 125:
                 {
                     long v = ReadVarInt(out bool negZero);
-                    return negZero ? -0.0 : v;
+                    return negZero ? (object)(-0.0) : v;
                 }
 
             case 124:

@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Collab.Crdt.Encoding;
+using Collab.Crdt.Document;
 using Collab.Crdt.Updates;
 
 namespace Collab.Crdt.Protocol;
@@ -41,6 +41,12 @@ public sealed class Awareness : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         SetLocalState(JsonDocument.Parse("{}").RootElement);
         _timer = _time.CreateTimer(static s => ((Awareness)s!).CheckTimeouts(), this, OutdatedTimeout / 10, OutdatedTimeout / 10);
+    }
+
+    /// <summary>Creates the table for <paramref name="doc"/>'s client id (see <see cref="Awareness(uint, TimeProvider?)"/>).</summary>
+    public Awareness(YDoc doc, TimeProvider? timeProvider = null)
+        : this((doc ?? throw new ArgumentNullException(nameof(doc))).ClientId, timeProvider)
+    {
     }
 
     /// <summary>Raised when states were added, removed, or changed in content.</summary>
@@ -122,7 +128,7 @@ public sealed class Awareness : IDisposable
             else
             {
                 update = new AwarenessChange([], me, [], LocalOrigin);
-                change = JsonElement.DeepEquals(previous.Value, state!.Value) ? null : update;
+                change = SameState(previous.Value, state!.Value) ? null : update;
             }
         }
 
@@ -145,8 +151,9 @@ public sealed class Awareness : IDisposable
         }
 
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, CompactJson))
+        try
         {
+            using var w = new Utf8JsonWriter(buffer, CompactJson);
             w.WriteStartObject();
             if (current.Value.ValueKind == JsonValueKind.Object)
             {
@@ -162,6 +169,10 @@ public sealed class Awareness : IDisposable
             w.WritePropertyName(field);
             value.WriteTo(w);
             w.WriteEndObject();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException("The state holds a lone surrogate escape and cannot be re-encoded", nameof(value), e);
         }
 
         SetLocalState(JsonDocument.Parse(buffer.ToArray()).RootElement.Clone());
@@ -218,7 +229,7 @@ public sealed class Awareness : IDisposable
                     }
                     else if (!isNull)
                     {
-                        if (!hasState || !JsonElement.DeepEquals(_states[client].Value, previous.Value))
+                        if (!hasState || !SameState(_states[client].Value, previous.Value))
                         {
                             filteredUpdated.Add(client);
                         }
@@ -244,7 +255,7 @@ public sealed class Awareness : IDisposable
     /// Removes the states of <paramref name="clients"/> (y-protocols' <c>removeAwarenessStates</c>); removing the
     /// local state bumps the local clock. Encode the removed clients with <see cref="EncodeUpdate"/> to tell peers.
     /// </summary>
-    public void RemoveStates(IEnumerable<uint> clients, object? origin)
+    public void RemoveAwarenessStates(IEnumerable<uint> clients, object? origin)
     {
         ArgumentNullException.ThrowIfNull(clients);
         var removed = new List<uint>();
@@ -346,7 +357,7 @@ public sealed class Awareness : IDisposable
 
         if (outdated.Count > 0)
         {
-            RemoveStates(outdated, TimeoutOrigin);
+            RemoveAwarenessStates(outdated, TimeoutOrigin);
         }
     }
 
@@ -369,6 +380,22 @@ public sealed class Awareness : IDisposable
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>
+    /// Deep equality like lib0's <c>equalityDeep</c>. JSON.parse accepts lone surrogate escapes, which
+    /// <see cref="JsonElement.DeepEquals"/> refuses to unescape; such states are compared by their text.
+    /// </summary>
+    private static bool SameState(JsonElement a, JsonElement b)
+    {
+        try
+        {
+            return JsonElement.DeepEquals(a, b);
+        }
+        catch (InvalidOperationException)
+        {
+            return a.GetRawText() == b.GetRawText();
+        }
+    }
+
     /// <summary>A state with the JSON text it travels as (kept verbatim for remote states).</summary>
     private readonly record struct AwarenessState(JsonElement Value, string Json)
     {
@@ -380,13 +407,23 @@ public sealed class Awareness : IDisposable
 
         public static AwarenessState FromElement(JsonElement value)
         {
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer, CompactJson))
+            string json;
+            try
             {
-                value.WriteTo(w);
+                using var buffer = new MemoryStream();
+                using (var w = new Utf8JsonWriter(buffer, CompactJson))
+                {
+                    value.WriteTo(w);
+                }
+
+                json = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            }
+            catch (InvalidOperationException)
+            {
+                // Lone surrogate escapes (legal for JSON.parse) cannot be re-written: keep the text as it is.
+                json = value.GetRawText();
             }
 
-            string json = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
             return new AwarenessState(value.Clone(), json);
         }
     }

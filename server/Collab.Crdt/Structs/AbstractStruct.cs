@@ -65,7 +65,7 @@ internal sealed class GcStruct : AbstractStruct
             Length -= offset;
         }
 
-        transaction.Doc.Store.AddStruct(this);
+        transaction.Doc.Store.AddStruct(this, transaction);
     }
 
     public override uint? GetMissing(Transaction transaction, StructStore store) => null;

@@ -50,12 +50,12 @@ internal sealed class ContentDeleted : AbstractContent
     public override object? GetValue(int index) => null;
 }
 
-/// <summary>Ref 2: JSON values stored as JSON text (legacy array content).</summary>
-internal sealed class ContentJson : AbstractContent
+/// <summary>Contents holding a list of values, one clock unit each (JSON and Any).</summary>
+internal abstract class ListContent : AbstractContent
 {
     public List<object?> Arr;
 
-    public ContentJson(List<object?> arr)
+    protected ListContent(List<object?> arr)
     {
         Arr = arr;
     }
@@ -64,25 +64,43 @@ internal sealed class ContentJson : AbstractContent
 
     public override bool IsCountable => true;
 
-    public override byte Ref => 2;
+    protected abstract ListContent Create(List<object?> arr);
 
-    public override AbstractContent Copy() => new ContentJson(Arr);
+    public override AbstractContent Copy() => Create(Arr);
 
     public override AbstractContent Splice(int offset)
     {
-        var right = new ContentJson(Arr.GetRange(offset, Arr.Count - offset));
+        var right = Create(Arr.GetRange(offset, Arr.Count - offset));
         Arr = Arr.GetRange(0, offset);
         return right;
     }
 
     public override bool MergeWith(AbstractContent right)
     {
-        var merged = new List<object?>(Arr.Count + ((ContentJson)right).Arr.Count);
+        var other = ((ListContent)right).Arr;
+        var merged = new List<object?>(Arr.Count + other.Count);
         merged.AddRange(Arr);
-        merged.AddRange(((ContentJson)right).Arr);
+        merged.AddRange(other);
         Arr = merged;
         return true;
     }
+
+    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
+
+    public override object? GetValue(int index) => Arr[index];
+}
+
+/// <summary>Ref 2: JSON values stored as JSON text (legacy array content).</summary>
+internal sealed class ContentJson : ListContent
+{
+    public ContentJson(List<object?> arr)
+        : base(arr)
+    {
+    }
+
+    public override byte Ref => 2;
+
+    protected override ListContent Create(List<object?> arr) => new ContentJson(arr);
 
     public override void Write(UpdateEncoderV1 encoder, int offset)
     {
@@ -93,10 +111,6 @@ internal sealed class ContentJson : AbstractContent
             encoder.WriteString(c is YUndefined ? "undefined" : JsJson.Stringify(c) ?? "undefined");
         }
     }
-
-    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
-
-    public override object? GetValue(int index) => Arr[index];
 }
 
 /// <summary>Ref 3: one binary blob (Uint8Array).</summary>
@@ -195,38 +209,16 @@ internal sealed class ContentFormat : AbstractContent
 }
 
 /// <summary>Ref 8: values encoded with lib0 any.</summary>
-internal sealed class ContentAny : AbstractContent
+internal sealed class ContentAny : ListContent
 {
-    public List<object?> Arr;
-
     public ContentAny(List<object?> arr)
+        : base(arr)
     {
-        Arr = arr;
     }
-
-    public override int Length => Arr.Count;
-
-    public override bool IsCountable => true;
 
     public override byte Ref => 8;
 
-    public override AbstractContent Copy() => new ContentAny(Arr);
-
-    public override AbstractContent Splice(int offset)
-    {
-        var right = new ContentAny(Arr.GetRange(offset, Arr.Count - offset));
-        Arr = Arr.GetRange(0, offset);
-        return right;
-    }
-
-    public override bool MergeWith(AbstractContent right)
-    {
-        var merged = new List<object?>(Arr.Count + ((ContentAny)right).Arr.Count);
-        merged.AddRange(Arr);
-        merged.AddRange(((ContentAny)right).Arr);
-        Arr = merged;
-        return true;
-    }
+    protected override ListContent Create(List<object?> arr) => new ContentAny(arr);
 
     public override void Write(UpdateEncoderV1 encoder, int offset)
     {
@@ -236,10 +228,6 @@ internal sealed class ContentAny : AbstractContent
             encoder.WriteAny(Arr[i]);
         }
     }
-
-    public override void AppendContent(List<object?> output) => output.AddRange(Arr);
-
-    public override object? GetValue(int index) => Arr[index];
 }
 
 /// <summary>Ref 7: a nested shared type.</summary>
@@ -262,61 +250,125 @@ internal sealed class ContentType : AbstractContent
 
     public override void Integrate(Transaction transaction, Item item) => Type.IntegrateInto(transaction.Doc, item);
 
-    public override void Delete(Transaction transaction)
+    public override void Delete(Transaction transaction) => DeleteTree(transaction, Type);
+
+    public override void Gc(StructStore store) => GcTree(store, Type);
+
+    private sealed class DeleteFrame
     {
-        var item = Type.Start;
-        while (item != null)
+        public DeleteFrame(AbstractType type)
         {
-            if (!item.Deleted)
-            {
-                item.Delete(transaction);
-            }
-            else if (item.Id.Clock < transaction.BeforeStateOf(item.Id.Client))
-            {
-                // will be gc'd later; it must be merged too, yet it is not in the transaction's delete set
-                transaction.MergeStructs.Add(item);
-            }
-
-            item = item.Right;
+            Type = type;
+            Next = type.Start;
         }
 
-        foreach (var kv in Type.Map)
-        {
-            var mi = kv.Value;
-            if (!mi.Deleted)
-            {
-                mi.Delete(transaction);
-            }
-            else if (mi.Id.Clock < transaction.BeforeStateOf(mi.Id.Client))
-            {
-                transaction.MergeStructs.Add(mi);
-            }
-        }
+        public AbstractType Type { get; }
 
-        transaction.Changed.Remove(Type);
+        public Item? Next;
+        public List<Item>? MapItems;
+        public int MapIndex;
     }
 
-    public override void Gc(StructStore store)
+    /// <summary>
+    /// Deletes everything inside <paramref name="root"/> and its nested types, depth first in the order yjs's
+    /// recursive ContentType.delete uses, with an explicit stack so deep nesting cannot overflow the call stack.
+    /// </summary>
+    private static void DeleteTree(Transaction transaction, AbstractType root)
     {
-        var item = Type.Start;
-        while (item != null)
+        var stack = new Stack<DeleteFrame>();
+        stack.Push(new DeleteFrame(root));
+        while (stack.Count > 0)
         {
-            item.Gc(store, true);
-            item = item.Right;
-        }
-
-        Type.Start = null;
-        foreach (var kv in Type.Map)
-        {
-            Item? mi = kv.Value;
-            while (mi != null)
+            var f = stack.Peek();
+            bool descended = false;
+            while (f.MapItems == null && f.Next != null)
             {
-                mi.Gc(store, true);
-                mi = mi.Left;
+                var item = f.Next;
+                f.Next = item.Right;
+                if (DeleteChild(transaction, item, stack))
+                {
+                    descended = true;
+                    break;
+                }
             }
+
+            if (descended)
+            {
+                continue;
+            }
+
+            if (f.MapItems == null)
+            {
+                f.MapItems = new List<Item>(f.Type.Map.Values);
+            }
+
+            while (f.MapIndex < f.MapItems.Count)
+            {
+                var item = f.MapItems[f.MapIndex++];
+                if (DeleteChild(transaction, item, stack))
+                {
+                    descended = true;
+                    break;
+                }
+            }
+
+            if (descended)
+            {
+                continue;
+            }
+
+            transaction.RemoveChanged(f.Type);
+            stack.Pop();
+        }
+    }
+
+    /// <summary>Deletes one child; returns true when it pushed a nested type to process first.</summary>
+    private static bool DeleteChild(Transaction transaction, Item item, Stack<DeleteFrame> stack)
+    {
+        if (!item.Deleted)
+        {
+            item.DeleteShallow(transaction);
+            if (item.Content is ContentType ct)
+            {
+                stack.Push(new DeleteFrame(ct.Type));
+                return true;
+            }
+
+            item.Content.Delete(transaction);
+        }
+        else if (item.Id.Clock < transaction.BeforeStateOf(item.Id.Client))
+        {
+            // will be gc'd later; it must be merged too, yet it is not in the transaction's delete set
+            transaction.MergeStructs.Add(item);
         }
 
-        Type.Map = new Dictionary<string, Item>();
+        return false;
+    }
+
+    /// <summary>Replaces everything inside <paramref name="root"/> (and nested types) with GC structs, iteratively.</summary>
+    private static void GcTree(StructStore store, AbstractType root)
+    {
+        var work = new Stack<AbstractType>();
+        work.Push(root);
+        while (work.Count > 0)
+        {
+            var type = work.Pop();
+            for (var item = type.Start; item != null; item = item.Right)
+            {
+                item.GcShallow(store, true, work);
+            }
+
+            type.Start = null;
+            foreach (var kv in type.Map)
+            {
+                for (Item? mi = kv.Value; mi != null; mi = mi.Left)
+                {
+                    mi.GcShallow(store, true, work);
+                }
+            }
+
+            type.Map = new Dictionary<string, Item>();
+        }
     }
 
     public override void Write(UpdateEncoderV1 encoder, int offset) => Type.WriteTypeRef(encoder);

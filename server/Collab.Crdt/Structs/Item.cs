@@ -344,7 +344,7 @@ internal sealed class Item : AbstractStruct
                 parent.LengthField += Length;
             }
 
-            store.AddStruct(this);
+            store.AddStruct(this, transaction);
             Content.Integrate(transaction, this);
             transaction.AddChangedType(parent, ParentSub);
             if ((parent.ParentItem != null && parent.ParentItem.Deleted) || (ParentSub != null && Right != null))
@@ -408,17 +408,23 @@ internal sealed class Item : AbstractStruct
     {
         if (!Deleted)
         {
-            var parent = Parent!;
-            if (Countable && ParentSub == null)
-            {
-                parent.LengthField -= Length;
-            }
-
-            MarkDeleted();
-            transaction.DeleteSet.Add(Id.Client, Id.Clock, (uint)Length);
-            transaction.AddChangedType(parent, ParentSub);
+            DeleteShallow(transaction);
             Content.Delete(transaction);
         }
+    }
+
+    /// <summary>Marks this item deleted without touching its content (nested types are handled by the caller).</summary>
+    public void DeleteShallow(Transaction transaction)
+    {
+        var parent = Parent!;
+        if (Countable && ParentSub == null)
+        {
+            parent.LengthField -= Length;
+        }
+
+        MarkDeleted();
+        transaction.DeleteSet.Add(Id.Client, Id.Clock, (uint)Length);
+        transaction.AddChangedType(parent, ParentSub);
     }
 
     public void Gc(StructStore store, bool parentGCd)
@@ -429,6 +435,31 @@ internal sealed class Item : AbstractStruct
         }
 
         Content.Gc(store);
+        ReplaceAfterGc(store, parentGCd);
+    }
+
+    /// <summary>Like <see cref="Gc"/> but defers a nested type's content to <paramref name="nestedTypes"/>.</summary>
+    public void GcShallow(StructStore store, bool parentGCd, Stack<AbstractType> nestedTypes)
+    {
+        if (!Deleted)
+        {
+            throw new InvalidOperationException("Only deleted items can be garbage collected");
+        }
+
+        if (Content is ContentType ct)
+        {
+            nestedTypes.Push(ct.Type);
+        }
+        else
+        {
+            Content.Gc(store);
+        }
+
+        ReplaceAfterGc(store, parentGCd);
+    }
+
+    private void ReplaceAfterGc(StructStore store, bool parentGCd)
+    {
         if (parentGCd)
         {
             store.ReplaceStruct(this, new GcStruct(Id, Length));

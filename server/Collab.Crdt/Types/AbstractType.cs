@@ -33,13 +33,23 @@ public abstract partial class AbstractType
     public abstract object? ToJson();
 
     /// <summary>Registers a handler called with this type's event after each transaction that changed it.</summary>
-    public void Observe(Action<YEvent, Transaction> handler) => (_observers ??= new()).Add(handler);
+    public void Observe(Action<YEvent, Transaction> handler)
+    {
+        (_observers ??= new()).Add(handler);
+        RequireDocForObserver()?.ObserverAdded();
+    }
 
     /// <summary>Removes a handler added by <see cref="Observe"/>.</summary>
     public void Unobserve(Action<YEvent, Transaction> handler) => _observers?.Remove(handler);
 
     /// <summary>Registers a handler called with the events of this type and all nested types, top-level events first.</summary>
-    public void ObserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler) => (_deepObservers ??= new()).Add(handler);
+    public void ObserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler)
+    {
+        (_deepObservers ??= new()).Add(handler);
+        RequireDocForObserver()?.ObserverAdded();
+    }
+
+    private YDoc? RequireDocForObserver() => Doc;
 
     /// <summary>Removes a handler added by <see cref="ObserveDeep"/>.</summary>
     public void UnobserveDeep(Action<IReadOnlyList<YEvent>, Transaction> handler) => _deepObservers?.Remove(handler);
@@ -56,6 +66,10 @@ public abstract partial class AbstractType
     {
         Doc = doc;
         ParentItem = item;
+        if (_observers is { Count: > 0 } || _deepObservers is { Count: > 0 })
+        {
+            doc.ObserverAdded();
+        }
     }
 
     internal virtual void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
@@ -133,8 +147,33 @@ public abstract partial class AbstractType
     internal YDoc RequireDoc() =>
         Doc ?? throw new InvalidOperationException("This type is preliminary: insert it into a document first");
 
+    /// <summary>Nesting depth beyond which ToJson/ToString refuse (instead of overflowing the call stack).</summary>
+    public const int MaxRenderDepth = 1000;
+
+    [ThreadStatic]
+    private static int t_renderDepth;
+
     /// <summary>Values converted for ToJson: nested types become their JSON.</summary>
-    internal static object? ValueToJson(object? v) => v is AbstractType t ? t.ToJson() : v;
+    internal static object? ValueToJson(object? v) => v is AbstractType t ? Render(t, static x => x.ToJson()) : v;
+
+    /// <summary>Renders a nested type with a depth guard.</summary>
+    internal static T Render<T>(AbstractType t, Func<AbstractType, T> render)
+    {
+        if (++t_renderDepth > MaxRenderDepth)
+        {
+            t_renderDepth--;
+            throw new InvalidOperationException($"Types are nested more than {MaxRenderDepth} levels deep");
+        }
+
+        try
+        {
+            return render(t);
+        }
+        finally
+        {
+            t_renderDepth--;
+        }
+    }
 
     /// <summary>The first non-deleted item of the list.</summary>
     internal Item? First

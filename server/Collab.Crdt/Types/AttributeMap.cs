@@ -9,7 +9,10 @@ namespace Collab.Crdt.Types;
 /// </summary>
 internal sealed class AttributeMap : IEnumerable<KeyValuePair<string, object?>>
 {
-    private readonly List<KeyValuePair<string, object?>> _entries = new();
+    private static readonly List<KeyValuePair<string, object?>> Empty = new();
+
+    // allocated on first Set: most positions in plain text carry no formatting
+    private List<KeyValuePair<string, object?>>? _list;
 
     public AttributeMap()
     {
@@ -17,13 +20,23 @@ internal sealed class AttributeMap : IEnumerable<KeyValuePair<string, object?>>
 
     public AttributeMap(AttributeMap other)
     {
-        _entries.AddRange(other._entries);
+        if (other._list is { Count: > 0 })
+        {
+            _list = new List<KeyValuePair<string, object?>>(other._list);
+        }
     }
 
-    public int Count => _entries.Count;
+    public int Count => _list?.Count ?? 0;
+
+    private List<KeyValuePair<string, object?>> _entries => _list ?? Empty;
 
     private int IndexOf(string key)
     {
+        if (_list == null)
+        {
+            return -1;
+        }
+
         for (int i = 0; i < _entries.Count; i++)
         {
             if (_entries[i].Key == key)
@@ -52,11 +65,11 @@ internal sealed class AttributeMap : IEnumerable<KeyValuePair<string, object?>>
         int i = IndexOf(key);
         if (i >= 0)
         {
-            _entries[i] = new KeyValuePair<string, object?>(key, value);
+            _list![i] = new KeyValuePair<string, object?>(key, value);
         }
         else
         {
-            _entries.Add(new KeyValuePair<string, object?>(key, value));
+            (_list ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>(key, value));
         }
     }
 
@@ -65,7 +78,7 @@ internal sealed class AttributeMap : IEnumerable<KeyValuePair<string, object?>>
         int i = IndexOf(key);
         if (i >= 0)
         {
-            _entries.RemoveAt(i);
+            _list!.RemoveAt(i);
             return true;
         }
 

@@ -91,7 +91,7 @@ public class YEvent
             if (_keys == null)
             {
                 var keys = new Dictionary<string, YKeyChange>();
-                if (Transaction.Changed.TryGetValue(Target, out var changed))
+                if (Transaction.TryGetChanged(Target, out var changed))
                 {
                     foreach (var key in changed)
                     {
@@ -167,7 +167,7 @@ public class YEvent
     private List<YDeltaOp> ComputeListDelta()
     {
         var delta = new List<YDeltaOp>();
-        if (!Transaction.Changed.TryGetValue(Target, out var changed) || !changed.Contains(null))
+        if (!Transaction.TryGetChanged(Target, out var changed) || !changed.Contains(null))
         {
             return delta;
         }

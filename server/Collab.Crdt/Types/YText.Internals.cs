@@ -115,7 +115,7 @@ public partial class YText
 
         var doc = transaction.Doc;
         uint own = doc.ClientId;
-        foreach (var kv in negatedAttributes.Snapshot())
+        foreach (var kv in negatedAttributes.Count == 0 ? [] : negatedAttributes.Snapshot())
         {
             var left = currPos.Left;
             var right = currPos.Right;
@@ -147,6 +147,11 @@ public partial class YText
         var doc = transaction.Doc;
         uint own = doc.ClientId;
         var negatedAttributes = new AttributeMap();
+        if (attributes.Count == 0)
+        {
+            return negatedAttributes;
+        }
+
         foreach (var kv in JsKeyOrder.Order(attributes))
         {
             var val = kv.Value;
@@ -379,15 +384,15 @@ public partial class YText
     {
         var needFullCleanup = new HashSet<YText>();
         var doc = transaction.Doc;
-        foreach (var kv in transaction.AfterState)
+        foreach (var (client, clock) in transaction.StateChanges)
         {
-            uint clock = transaction.BeforeStateOf(kv.Key);
-            if (kv.Value == clock)
+            uint afterClock = transaction.AfterState.TryGetValue(client, out uint a) ? a : 0;
+            if (afterClock == clock)
             {
                 continue;
             }
 
-            StructStore.IterateStructs(transaction, doc.Store.Clients[kv.Key], clock, kv.Value - clock, s =>
+            StructStore.IterateStructs(transaction, doc.Store.Clients[client], clock, afterClock - clock, s =>
             {
                 if (s is Item { Deleted: false, Content: ContentFormat } item && item.Parent is YText yt)
                 {
@@ -398,7 +403,7 @@ public partial class YText
 
         doc.Transact(t =>
         {
-            IterateDeletedStructs(transaction, transaction.DeleteSet, s =>
+            IterateDeletedStructs(transaction, transaction.HasDeletes ? transaction.DeleteSet : new DeleteSet(), s =>
             {
                 if (s is not Item item || item.Parent is not YText parent || !parent.HasFormatting || needFullCleanup.Contains(parent))
                 {

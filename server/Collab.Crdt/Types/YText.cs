@@ -41,31 +41,37 @@ public partial class YText : AbstractType
             return;
         }
 
-        if (Doc == null)
+        var doc = Doc;
+        if (doc == null)
         {
-            _pending!.Add(() => Insert(index, text, attributes));
+            AddPending(index, text, attributes);
             return;
         }
 
-        Doc.Transact(t =>
-        {
-            var pos = FindPosition(t, index, attributes == null);
-            AttributeMap attrs;
-            if (attributes == null)
-            {
-                attrs = new AttributeMap();
-                foreach (var kv in pos.CurrentAttributes)
-                {
-                    attrs.Set(kv.Key, kv.Value);
-                }
-            }
-            else
-            {
-                attrs = ToAttributeMap(attributes);
-            }
+        doc.TransactCore((Text: this, Index: index, Str: text, Attrs: attributes), static (t, s) => s.Text.InsertCore(t, s.Index, s.Str, s.Attrs), null, true);
+    }
 
-            InsertTextAt(t, pos, text, attrs);
-        });
+    private void AddPending(int index, string text, IReadOnlyDictionary<string, object?>? attributes) =>
+        _pending!.Add(() => Insert(index, text, attributes));
+
+    private void InsertCore(Transaction t, int index, string text, IReadOnlyDictionary<string, object?>? attributes)
+    {
+        var pos = FindPosition(t, index, attributes == null);
+        AttributeMap attrs;
+        if (attributes == null)
+        {
+            attrs = new AttributeMap();
+            foreach (var kv in pos.CurrentAttributes)
+            {
+                attrs.Set(kv.Key, kv.Value);
+            }
+        }
+        else
+        {
+            attrs = ToAttributeMap(attributes);
+        }
+
+        InsertTextAt(t, pos, text, attrs);
     }
 
     /// <summary>Inserts an embed (a JSON value such as a dictionary, or a nested type) at <paramref name="index"/>.</summary>
@@ -93,14 +99,17 @@ public partial class YText : AbstractType
             return;
         }
 
-        if (Doc == null)
+        var doc = Doc;
+        if (doc == null)
         {
-            _pending!.Add(() => Delete(index, length));
+            AddPendingDelete(index, length);
             return;
         }
 
-        Doc.Transact(t => DeleteTextAt(t, FindPosition(t, index, true), length));
+        doc.TransactCore((Text: this, Index: index, Length: length), static (t, s) => s.Text.DeleteTextAt(t, s.Text.FindPosition(t, s.Index, true), s.Length), null, true);
     }
+
+    private void AddPendingDelete(int index, int length) => _pending!.Add(() => Delete(index, length));
 
     /// <summary>Applies formatting attributes to a range (null values remove an attribute).</summary>
     public void Format(int index, int length, IReadOnlyDictionary<string, object?> attributes)

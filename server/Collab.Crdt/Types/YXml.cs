@@ -116,7 +116,7 @@ public class YXmlFragment : AbstractType
         int i => JsNumber.ToString(i),
         double d => JsNumber.ToString(d),
         YUndefined => "undefined",
-        YXmlFragment or YText => v.ToString() ?? string.Empty,
+        YXmlFragment or YText => Render((AbstractType)v, static x => x.ToString() ?? string.Empty),
         AbstractType => "[object Object]",
         System.Collections.IList list => string.Join(",", list.Cast<object?>().Select(x => x is null or YUndefined ? string.Empty : JsString(x))),
         IEnumerable<KeyValuePair<string, object?>> => "[object Object]",

@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Updates;
 
@@ -13,9 +14,17 @@ public static partial class YUpdate
     /// <exception cref="YjsFormatException">The update or the state vector is malformed.</exception>
     public static byte[] Diff(byte[] update, byte[] stateVector)
     {
+        ArgumentNullException.ThrowIfNull(stateVector);
+        return Diff(update, DecodeStateVector(stateVector));
+    }
+
+    /// <summary><see cref="Diff(byte[], byte[])"/> with a decoded state vector (client → next clock).</summary>
+    /// <exception cref="YjsFormatException">The update is malformed.</exception>
+    public static byte[] Diff(byte[] update, IReadOnlyDictionary<uint, uint> stateVector)
+    {
         ArgumentNullException.ThrowIfNull(update);
         ArgumentNullException.ThrowIfNull(stateVector);
-        var state = DecodeStateVector(stateVector);
+        var state = stateVector;
         var writer = new LazyStructWriter();
         var reader = new UpdateStructReader(update, skipSkips: false);
         while (reader.HasCurrent)
@@ -50,14 +59,12 @@ public static partial class YUpdate
             }
         }
 
-        var output = new Lib0Writer(update.Length + 16);
+        var output = new Lib0Writer((int)Math.Min(update.Length + 16L, 1 << 24));
         writer.Finish(output);
 
         // yjs reads the delete set and writes it back: clients sorted, ranges as they were (not merged).
-        var ds = new Dictionary<uint, List<ClockRange>>();
         var r = new Lib0Reader(update.AsSpan(reader.Position), reader.Position);
-        DeleteSetCodec.Read(ref r, ds);
-        DeleteSetCodec.Write(output, ds);
+        DeleteSet.Read(ref r).Write(output);
         return output.ToArray();
     }
 }

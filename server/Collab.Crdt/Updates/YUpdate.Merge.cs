@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Updates;
 
@@ -21,7 +22,7 @@ public static partial class YUpdate
         if (inputs.Count == 1)
         {
             ArgumentNullException.ThrowIfNull(inputs[0], nameof(updates));
-            ReadToEnd(inputs[0], deleteSet: null);
+            Walk(inputs[0], null);
             return inputs[0];
         }
 
@@ -34,19 +35,18 @@ public static partial class YUpdate
 
         var writer = new LazyStructWriter();
         MergeStructs(readers, writer);
-        var output = new Lib0Writer(inputs.Sum(static u => u.Length) + 16);
+        var output = new Lib0Writer((int)Math.Min(inputs.Sum(static u => (long)u.Length) + 16, 1 << 24));
         writer.Finish(output);
 
-        var ds = new Dictionary<uint, List<ClockRange>>();
-        foreach (var reader in readers)
+        var deleteSets = new DeleteSet[readers.Length];
+        for (int i = 0; i < readers.Length; i++)
         {
-            DrainStructs(reader);
-            var r = new Lib0Reader(reader.Data.AsSpan(reader.Position), reader.Position);
-            DeleteSetCodec.Read(ref r, ds);
+            DrainStructs(readers[i]);
+            var r = new Lib0Reader(readers[i].Data.AsSpan(readers[i].Position), readers[i].Position);
+            deleteSets[i] = DeleteSet.Read(ref r);
         }
 
-        DeleteSetCodec.SortAndMerge(ds);
-        DeleteSetCodec.Write(output, ds);
+        DeleteSet.Merge(deleteSets).Write(output);
         return output.ToArray();
     }
 

@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Updates;
 
@@ -56,7 +57,7 @@ public static partial class YUpdate
 
         // The delete set is read too, so a truncated update fails here as it would anywhere else.
         var r = new Lib0Reader(update.AsSpan(reader.Position), reader.Position);
-        DeleteSetCodec.Read(ref r, []);
+        DeleteSet.Read(ref r);
 
         var w = new Lib0Writer(1 + (entries.Count * 10));
         w.WriteVarUInt((ulong)entries.Count);

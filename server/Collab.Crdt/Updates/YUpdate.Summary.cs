@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Collab.Crdt.Document;
 using Collab.Crdt.Updates;
 
 namespace Collab.Crdt;
@@ -11,44 +13,43 @@ public static partial class YUpdate
     /// <exception cref="YjsFormatException">The update is malformed.</exception>
     public static UpdateSummary Summarize(ReadOnlySpan<byte> update)
     {
-        var inserted = new Dictionary<uint, List<ClockRange>>();
-        var deleted = new Dictionary<uint, List<ClockRange>>();
-        WalkAll(update, deleted, (in UpdateStruct s) =>
+        var inserted = new DeleteSet();
+        var deleted = WalkAll(update, (in UpdateStruct s) =>
         {
             if (s.Kind == StructKind.Skip || s.Length == 0)
             {
                 return;
             }
 
-            if (!inserted.TryGetValue(s.Client, out var ranges))
+            // Structs of a client usually come in clock order: join with the last range when they touch, and let
+            // SortAndMerge below handle the rest.
+            if (inserted.Clients.TryGetValue(s.Client, out var ranges) && ranges[^1].End == s.Clock)
             {
-                ranges = [];
-                inserted[s.Client] = ranges;
-            }
-
-            // Structs of a client come in clock order, so joining with the last range is usually enough;
-            // SortAndMerge below handles the rest.
-            if (ranges.Count > 0 && ranges[^1].End == s.Clock)
-            {
-                ranges[^1] = new ClockRange(ranges[^1].Clock, ranges[^1].Length + s.Length);
+                ranges[^1] = new DeleteRange(ranges[^1].Clock, ranges[^1].Length + s.Length);
             }
             else
             {
-                ranges.Add(new ClockRange(s.Clock, s.Length));
+                inserted.Add(s.Client, s.Clock, s.Length);
             }
         });
-
-        DeleteSetCodec.SortAndMerge(inserted);
-        DeleteSetCodec.SortAndMerge(deleted);
-        return new UpdateSummary(Freeze(inserted), Freeze(deleted));
+        inserted.SortAndMerge();
+        deleted.SortAndMerge();
+        return new UpdateSummary(ToClockRanges(inserted), ToClockRanges(deleted));
     }
 
-    private static Dictionary<uint, IReadOnlyList<ClockRange>> Freeze(Dictionary<uint, List<ClockRange>> map)
+    private static Dictionary<uint, IReadOnlyList<ClockRange>> ToClockRanges(DeleteSet set)
     {
-        var result = new Dictionary<uint, IReadOnlyList<ClockRange>>(map.Count);
-        foreach (var (client, ranges) in map)
+        var result = new Dictionary<uint, IReadOnlyList<ClockRange>>(set.Clients.Count);
+        foreach (var (client, ranges) in set.Clients)
         {
-            result[client] = ranges.AsReadOnly();
+            var list = new ClockRange[ranges.Count];
+            var span = CollectionsMarshal.AsSpan(ranges);
+            for (int i = 0; i < span.Length; i++)
+            {
+                list[i] = new ClockRange(span[i].Clock, span[i].Length);
+            }
+
+            result[client] = list;
         }
 
         return result;

@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Updates;
 
@@ -20,16 +21,14 @@ public static partial class YUpdate
     /// <see cref="YjsFormatException"/> at the first problem. Stricter than yjs in one point: bytes after the delete
     /// set are an error.
     /// </summary>
-    public static void Validate(ReadOnlySpan<byte> update) => WalkAll(update, null, null);
+    public static void Validate(ReadOnlySpan<byte> update) => WalkAll(update, null);
 
     /// <summary>Whether the update carries no structs (other than Skip) and no deleted ranges. Validates like <see cref="Validate"/>.</summary>
     public static bool IsEmpty(ReadOnlySpan<byte> update)
     {
         bool empty = true;
-        var ds = new Dictionary<uint, List<ClockRange>>();
-        WalkAll(update, ds, (in UpdateStruct s) => empty &= s.Kind == StructKind.Skip);
-
-        foreach (var ranges in ds.Values)
+        var ds = WalkAll(update, (in UpdateStruct s) => empty &= s.Kind == StructKind.Skip);
+        foreach (var ranges in ds.Ranges.Values)
         {
             foreach (var range in ranges)
             {
@@ -40,43 +39,19 @@ public static partial class YUpdate
         return empty;
     }
 
-    /// <summary>Decodes a state vector (client → next clock). A client listed twice keeps its last clock, as in yjs.</summary>
-    public static Dictionary<uint, uint> DecodeStateVector(ReadOnlySpan<byte> stateVector)
-    {
-        var r = new Lib0Reader(stateVector);
-        int count = r.ReadVarUIntAsLength(2);
-        var sv = new Dictionary<uint, uint>(count);
-        for (int i = 0; i < count; i++)
-        {
-            uint client = r.ReadVarUInt32();
-            sv[client] = r.ReadVarUInt32();
-        }
+    /// <summary>Decodes a state vector (client → next clock); same as <see cref="YDoc.DecodeStateVector"/>.</summary>
+    public static Dictionary<uint, uint> DecodeStateVector(ReadOnlySpan<byte> stateVector) => YDoc.DecodeStateVector(stateVector);
 
-        return sv;
-    }
-
-    /// <summary>Encodes a state vector with clients in descending order, as yjs writes it.</summary>
-    public static byte[] EncodeStateVector(IReadOnlyDictionary<uint, uint> stateVector)
-    {
-        ArgumentNullException.ThrowIfNull(stateVector);
-        var w = new Lib0Writer(1 + (stateVector.Count * 10));
-        w.WriteVarUInt((ulong)stateVector.Count);
-        foreach (uint client in DeleteSetCodec.SortedDescending(stateVector.Keys))
-        {
-            w.WriteVarUInt(client);
-            w.WriteVarUInt(stateVector[client]);
-        }
-
-        return w.ToArray();
-    }
+    /// <summary>Encodes a state vector, clients descending; same as <see cref="YDoc.EncodeStateVector(IReadOnlyDictionary{uint, uint})"/>.</summary>
+    public static byte[] EncodeStateVector(IReadOnlyDictionary<uint, uint> stateVector) => YDoc.EncodeStateVector(stateVector);
 
     private delegate void StructVisitor(in UpdateStruct s);
 
     /// <summary>
-    /// Reads every struct of <paramref name="update"/> (calling <paramref name="visit"/>) and the delete set (adding
-    /// it to <paramref name="deleteSet"/> when given); returns the position after the delete set.
+    /// Reads every struct of <paramref name="update"/> (calling <paramref name="visit"/>) and the delete set;
+    /// returns the delete set and the position after it.
     /// </summary>
-    private static int Walk(ReadOnlySpan<byte> update, Dictionary<uint, List<ClockRange>>? deleteSet, StructVisitor? visit)
+    private static (DeleteSet DeleteSet, int End) Walk(ReadOnlySpan<byte> update, StructVisitor? visit)
     {
         var cursor = default(UpdateCursor);
         while (cursor.MoveNext(update, null, out var s))
@@ -85,23 +60,21 @@ public static partial class YUpdate
         }
 
         var r = new Lib0Reader(update[cursor.Position..], cursor.Position);
-        DeleteSetCodec.Read(ref r, deleteSet ?? []);
-        return cursor.Position + r.Position;
+        var ds = DeleteSet.Read(ref r);
+        return (ds, cursor.Position + r.Position);
     }
 
     /// <summary><see cref="Walk"/>, then insists that the update ends with its delete set.</summary>
-    private static void WalkAll(ReadOnlySpan<byte> update, Dictionary<uint, List<ClockRange>>? deleteSet, StructVisitor? visit)
+    private static DeleteSet WalkAll(ReadOnlySpan<byte> update, StructVisitor? visit)
     {
-        int end = Walk(update, deleteSet, visit);
+        var (ds, end) = Walk(update, visit);
         if (end != update.Length)
         {
             throw new YjsFormatException($"{update.Length - end} unexpected bytes after the delete set", end);
         }
-    }
 
-    /// <summary>Parses all of an update held in an array (what merge does to a single input).</summary>
-    private static void ReadToEnd(byte[] update, Dictionary<uint, List<ClockRange>>? deleteSet) =>
-        Walk(update, deleteSet, null);
+        return ds;
+    }
 
     /// <summary>Reads the rest of a reader's structs so that its position reaches the delete set.</summary>
     private static void DrainStructs(UpdateStructReader reader)

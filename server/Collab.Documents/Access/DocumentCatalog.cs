@@ -11,6 +11,9 @@ public sealed record BranchView(string Name, string? Parent, long ForkSeq, long 
 /// <summary>One event of the log, for auditors.</summary>
 public sealed record EventView(long Seq, string Kind, string Author, DateTimeOffset ServerTime, string? UpdateId, IReadOnlyList<uint> ClientIds, string Hash, string PreviousHash, byte[] Payload);
 
+/// <summary>The outcome of re-hashing a branch's chain.</summary>
+public sealed record VerificationView(bool Valid, long HeadSeq, string HeadHash, long EventsChecked, long? FirstBrokenSeq, string? FirstBrokenReason);
+
 /// <summary>
 /// Document-level operations with their access rules: create (the creator becomes owner), list, read metadata and
 /// branches, read history, and manage roles. Every method checks the caller's role; nothing is allowed by default.
@@ -83,6 +86,20 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
             result.Add(new EventView(e.Seq.Value, e.Kind.Value, e.Author, e.ServerTime, e.ClientUpdateId, e.ClientIds, e.Hash.ToString(), e.PreviousHash.ToString(), e.Payload.ToArray()));
         }
         return result;
+    }
+
+    /// <summary>Re-hashes a branch's chain (owners and auditors) and names the first broken link, if any.</summary>
+    public async Task<VerificationView> VerifyAsync(string documentId, string branch, string user, CancellationToken cancellationToken)
+    {
+        Authorize(documentId, user, DocumentRoles.CanReadHistory, "verify the history of");
+        var result = await store.VerifyAsync(ParseBranch(documentId, branch), cancellationToken).ConfigureAwait(false);
+        return new VerificationView(
+            result.IsValid,
+            result.Head.Seq.Value,
+            result.Head.Hash.ToString(),
+            result.EventsChecked,
+            result.FirstBroken?.Event.Seq.Value,
+            result.FirstBroken?.Reason);
     }
 
     /// <summary>All grants on the document (owners only).</summary>

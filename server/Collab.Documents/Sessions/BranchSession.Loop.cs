@@ -178,6 +178,16 @@ internal sealed partial class BranchSession
             case StateWork state:
                 state.Done.TrySetResult((_head, _doc.EncodeStateVector()));
                 break;
+            case CheckWork check:
+                try
+                {
+                    check.Done.TrySetResult(_doc.WouldChange(check.Update));
+                }
+                catch (YjsFormatException ex)
+                {
+                    check.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The update is malformed: {ex.Message}"));
+                }
+                break;
             case ContentWork content:
                 content.Done.TrySetResult((_head, _doc.EncodeStateAsUpdate(null)));
                 break;
@@ -223,6 +233,7 @@ internal sealed partial class BranchSession
             case ApplyWork apply: apply.Done.TrySetException(error); break;
             case DiffWork diff: diff.Done.TrySetException(error); break;
             case StateWork state: state.Done.TrySetException(error); break;
+            case CheckWork check: check.Done.TrySetException(error); break;
             case ContentWork content: content.Done.TrySetException(error); break;
         }
     }

@@ -24,6 +24,13 @@ internal sealed partial class BranchSession
         public TaskCompletionSource<byte[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    private sealed class CheckWork(byte[] update) : Work
+    {
+        public byte[] Update { get; } = update;
+
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     private sealed class StateWork : Work
     {
         public TaskCompletionSource<(long, byte[])> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

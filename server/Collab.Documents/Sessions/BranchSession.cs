@@ -151,6 +151,14 @@ internal sealed partial class BranchSession
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether an update would change the document (for read-only peers, whose changes are refused).</summary>
+    public async Task<bool> WouldChangeAsync(byte[] update, CancellationToken cancellationToken)
+    {
+        var work = new CheckWork(update);
+        await EnqueueAsync(work, cancellationToken).ConfigureAwait(false);
+        return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The durable head and the state vector at it.</summary>
     public async Task<(long Head, byte[] StateVector)> StateAsync(CancellationToken cancellationToken)
     {

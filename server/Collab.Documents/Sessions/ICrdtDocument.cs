@@ -13,6 +13,12 @@ public interface ICrdtDocument : IDisposable
     /// </summary>
     IReadOnlyList<AppliedUpdate> Apply(byte[] update);
 
+    /// <summary>
+    /// Whether applying <paramref name="update"/> would change the document (structs it lacks, or deletions it has not
+    /// applied), without applying it. Used to refuse a read-only peer's changes while accepting its empty answers.
+    /// </summary>
+    bool WouldChange(byte[] update);
+
     /// <summary>The document's state vector (v1).</summary>
     byte[] EncodeStateVector();
 

@@ -119,7 +119,6 @@ public sealed partial class SessionManager : IAsyncDisposable
 
         if (frame.Type != SyncMessageType.SyncStep1)
         {
-            if (!canWrite) throw CollabException.Forbidden("Your role on this document is read-only: updates are refused.");
             if (frame.Payload.Length > maxUpdateBytes)
             {
                 throw new CollabException(CollabErrorCode.TooLarge, $"The update is {frame.Payload.Length} bytes; the limit is {maxUpdateBytes}.");
@@ -136,6 +135,16 @@ public sealed partial class SessionManager : IAsyncDisposable
                 {
                     var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
                     return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
+                }
+                if (!canWrite)
+                {
+                    // A read-only peer's empty answer (its SyncStep2 to our SyncStep1) is fine; a change is refused
+                    // loudly, never dropped in silence.
+                    if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw CollabException.Forbidden("Your role on this document is read-only: your changes are refused.");
+                    }
+                    return new SyncOutcome(null, null);
                 }
                 var seq = await session.SubmitUpdateAsync(payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
                 return new SyncOutcome(seq, null);
@@ -249,21 +258,15 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    private Task<BranchSession> OpenAsync(BranchRef branch, IReadOnlyCollection<string>? carriedMembers) =>
-        BranchSession.LoadAsync(branch, _store, _documents, _broadcaster, _options, _time, _logger, CancellationToken.None)
-            .ContinueWith(
-                task =>
-                {
-                    var session = task.Result;
-                    if (carriedMembers is { Count: > 0 })
-                    {
-                        foreach (var member in carriedMembers) session.TryAddMember(member);
-                    }
-                    return session;
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+    private async Task<BranchSession> OpenAsync(BranchRef branch, IReadOnlyCollection<string>? carriedMembers)
+    {
+        var session = await BranchSession.LoadAsync(branch, _store, _documents, _broadcaster, _options, _time, _logger, CancellationToken.None).ConfigureAwait(false);
+        if (carriedMembers is not null)
+        {
+            foreach (var member in carriedMembers) session.TryAddMember(member);
+        }
+        return session;
+    }
 
     /// <summary>
     /// Waits for a closing or faulted session to finish, then removes it. A faulted session with connections is replaced

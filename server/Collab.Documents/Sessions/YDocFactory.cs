@@ -1,5 +1,6 @@
 using Collab.Crdt.Document;
 using Collab.Crdt;
+using Collab.Crdt.Updates;
 
 namespace Collab.Documents.Sessions;
 
@@ -36,11 +37,47 @@ internal sealed class YDocDocument : ICrdtDocument
         return result;
     }
 
+    public bool WouldChange(byte[] update)
+    {
+        var summary = YUpdate.Summarize(update);
+        var stateVector = _doc.GetStateVector();
+        foreach (var (client, ranges) in summary.Inserted)
+        {
+            var known = stateVector.GetValueOrDefault(client);
+            foreach (var range in ranges)
+            {
+                if ((ulong)range.Clock + range.Length > known) return true;
+            }
+        }
+        IReadOnlyDictionary<uint, IReadOnlyList<ClockRange>>? deleted = null;
+        foreach (var (client, ranges) in summary.Deleted)
+        {
+            foreach (var range in ranges)
+            {
+                if (range.Length == 0) continue;
+                // Only read-only peers get here, once per handshake: summarizing the whole document is affordable.
+                deleted ??= YUpdate.Summarize(_doc.EncodeStateAsUpdate()).Deleted;
+                if (!Covers(deleted.GetValueOrDefault(client), range)) return true;
+            }
+        }
+        return false;
+    }
+
     public byte[] EncodeStateVector() => _doc.EncodeStateVector();
 
     public byte[] EncodeStateAsUpdate(byte[]? stateVector) => _doc.EncodeStateAsUpdate(stateVector);
 
     public void Dispose() => _doc.UpdateV1 -= OnUpdate;
+
+    private static bool Covers(IReadOnlyList<ClockRange>? ranges, ClockRange range)
+    {
+        if (ranges is null) return false;
+        foreach (var candidate in ranges)
+        {
+            if (candidate.Clock <= range.Clock && (ulong)candidate.Clock + candidate.Length >= (ulong)range.Clock + range.Length) return true;
+        }
+        return false;
+    }
 
     private void OnUpdate(byte[] update, object? origin) => _emitted.Add(update);
 }

@@ -8,9 +8,7 @@ public sealed partial class InMemoryEventStore
     /// <inheritdoc />
     public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(branch);
-        Validation.State(state, _options);
-        if (seq.Value < 1) throw Validation.Invalid($"a snapshot position must be at least 1 (got {seq})");
+        Validation.Snapshot(branch, seq, state, _options);
         lock (_gate)
         {
             ThrowIfDisposed();

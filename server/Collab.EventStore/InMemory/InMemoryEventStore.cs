@@ -111,10 +111,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
     /// <inheritdoc />
     public Task<BranchInfo> ForkAsync(BranchRef source, EventSeq at, BranchName name, string createdBy, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(source);
-        Validation.Branch(new BranchRef(source.Document, name));
-        Validation.Seq(at, "the fork position");
-        Validation.Actor(createdBy, "the creator");
+        Validation.Fork(source, at, name, createdBy);
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -132,8 +129,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
     /// <inheritdoc />
     public Task<BranchInfo> SetBranchStateAsync(BranchRef branch, BranchState state, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(branch);
-        if (!Enum.IsDefined(state)) throw Validation.Invalid($"unknown branch state {state}");
+        Validation.StateChange(branch, state);
         lock (_gate)
         {
             ThrowIfDisposed();

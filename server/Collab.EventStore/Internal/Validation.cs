@@ -20,6 +20,27 @@ internal static class Validation
         if (branch.Branch.Value is null) throw new EventStoreException(EventStoreError.InvalidName, "The branch name is missing (default value).");
     }
 
+    public static void Fork(BranchRef source, EventSeq at, BranchName name, string createdBy)
+    {
+        Branch(source);
+        Branch(new BranchRef(source.Document, name));
+        Seq(at, "the fork position");
+        Actor(createdBy, "the creator");
+    }
+
+    public static void Snapshot(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, EventStoreOptions options)
+    {
+        Branch(branch);
+        State(state, options);
+        if (seq.Value < 1) throw Invalid($"a snapshot position must be at least 1 (got {seq})");
+    }
+
+    public static void StateChange(BranchRef branch, BranchState state)
+    {
+        Branch(branch);
+        if (!Enum.IsDefined(state)) throw Invalid($"unknown branch state {state}");
+    }
+
     public static void Seq(EventSeq seq, string what)
     {
         if (seq.Value < 0) throw Invalid($"{what} must not be negative (got {seq})");
@@ -30,7 +51,7 @@ internal static class Validation
         if (maxCount < 1) throw Invalid($"maxCount must be at least 1 (got {maxCount})");
     }
 
-    public static void State(ReadOnlyMemory<byte> state, EventStoreOptions options)
+    private static void State(ReadOnlyMemory<byte> state, EventStoreOptions options)
     {
         if (state.IsEmpty) throw Invalid("a snapshot state must not be empty");
         if (state.Length > options.MaxPayloadBytes) throw TooLarge("snapshot state", state.Length, options);

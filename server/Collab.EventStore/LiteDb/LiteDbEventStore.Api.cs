@@ -63,18 +63,14 @@ public sealed partial class LiteDbEventStore
     /// <inheritdoc />
     public Task<BranchInfo> ForkAsync(BranchRef source, EventSeq at, BranchName name, string createdBy, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(source);
-        Validation.Branch(new BranchRef(source.Document, name));
-        Validation.Seq(at, "the fork position");
-        Validation.Actor(createdBy, "the creator");
+        Validation.Fork(source, at, name, createdBy);
         return Enqueue(new ForkOp(source, at, name, createdBy), cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<BranchInfo> SetBranchStateAsync(BranchRef branch, BranchState state, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(branch);
-        if (!Enum.IsDefined(state)) throw Validation.Invalid($"unknown branch state {state}");
+        Validation.StateChange(branch, state);
         return Enqueue(new SetStateOp(branch, state), cancellationToken);
     }
 
@@ -88,9 +84,7 @@ public sealed partial class LiteDbEventStore
     /// <inheritdoc />
     public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default)
     {
-        Validation.Branch(branch);
-        Validation.State(state, _options);
-        if (seq.Value < 1) throw Validation.Invalid($"a snapshot position must be at least 1 (got {seq})");
+        Validation.Snapshot(branch, seq, state, _options);
         return Enqueue(new SnapshotOp(branch, seq, state, formatVersion), cancellationToken);
     }
 

@@ -58,6 +58,11 @@ internal static class DocumentEndpoints
             .WithSummary("A page of a branch's event log (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/{id}/verify", (string id, string? branch, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
+                catalog.VerifyAsync(id, branch ?? "main", HubUser.NameOf(http.User), ct))
+            .WithSummary("Re-hash a branch's event chain and name the first broken link (owner, auditor).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)))
             .WithSummary("Every role granted on the document (owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);

@@ -11,6 +11,7 @@ namespace Collab.Server.Hubs;
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HubConnectionContext> _transports = new(StringComparer.Ordinal);
 
     public int Count => _connections.Count;
 
@@ -63,16 +64,23 @@ internal sealed class ConnectionRegistry
         return result;
     }
 
-    /// <summary>Closes every connection (server shutdown).</summary>
-    public int AbortAll()
+    /// <summary>Remembers the SignalR connection itself (see <see cref="TrackingHubLifetimeManager"/>).</summary>
+    public void Attach(HubConnectionContext connection) => _transports[connection.ConnectionId] = connection;
+
+    public void Detach(string connectionId) => _transports.TryRemove(connectionId, out _);
+
+    /// <summary>Closes every connection with <paramref name="reason"/> (server shutdown); returns how many.</summary>
+    public async Task<int> CloseAllAsync(string reason, CancellationToken cancellationToken)
     {
-        var count = 0;
-        foreach (var connection in _connections.Values)
+        var closing = new List<Task>();
+        foreach (var connection in _transports.Values) closing.Add(HubConnectionClosing.CloseAsync(connection, reason, TimeSpan.FromSeconds(2), cancellationToken));
+        // Connections whose transport was never recorded are aborted without a reason.
+        foreach (var (id, connection) in _connections)
         {
-            connection.Context.Abort();
-            count++;
+            if (!_transports.ContainsKey(id)) connection.Context.Abort();
         }
-        return count;
+        await Task.WhenAll(closing);
+        return closing.Count;
     }
 
     private sealed record Connection(HubCallerContext Context, string User)

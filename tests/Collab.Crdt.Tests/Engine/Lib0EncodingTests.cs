@@ -85,6 +85,7 @@ public sealed class Lib0EncodingTests
         var bytes = w.ToArray();
         var r = new Lib0Reader(bytes);
         var back = Assert.IsType<Dictionary<string, object?>>(r.ReadAny());
+        Assert.IsType<long>(back["z"]);
         Assert.Equal(new[] { "z", "a", "big" }, back.Keys.ToArray());
         var w2 = new Lib0Writer();
         w2.WriteAny(back);

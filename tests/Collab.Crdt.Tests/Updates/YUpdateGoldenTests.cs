@@ -66,6 +66,23 @@ public sealed class YUpdateGoldenTests
         AssertHex(JsonDiff2, YUpdate.Diff(Bytes(JsonUpdate), YUpdate.EncodeStateVector(new Dictionary<uint, uint> { [4] = 2 })));
 
     [Fact]
+    public void diff_and_merge_drop_the_parent_sub_bit_of_items_with_an_origin_like_yjs()
+    {
+        AssertHex(MapSetTwiceRewritten, YUpdate.Diff(Bytes(MapSetTwice), [0]));
+        AssertHex(MapSetTwiceRewritten, YUpdate.Merge([Bytes(MapSetTwice), [0, 0]]));
+    }
+
+    [Fact]
+    public void binary_doc_any_type_and_embed_contents_merge_and_diff_like_yjs()
+    {
+        AssertHex(KindsFull, YUpdate.Merge([Bytes(KindsUpdates[2]), Bytes(KindsUpdates[0]), Bytes(KindsUpdates[1])]));
+        foreach (var (clock, expected) in KindsDiffs)
+        {
+            AssertHex(expected, YUpdate.Diff(Bytes(KindsFull), new Dictionary<uint, uint> { [11] = clock }));
+        }
+    }
+
+    [Fact]
     public void diff_against_the_empty_state_vector_returns_the_update() =>
         AssertHex(GcFull, YUpdate.Diff(Bytes(GcFull), [0]));
 

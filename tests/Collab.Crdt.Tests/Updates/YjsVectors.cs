@@ -33,6 +33,11 @@ internal static class YjsVectors
     public const string MapFull = "010105002101016d016b020105010002";
     public const string MapDiff1 = "01010501a10500010105010002";
 
+    // Client 1: map.set('k', 1); map.set('k', 2). The doc writes the second item with info 0xA8 (origin and the
+    // parentSub bit, key not written); diffUpdate and mergeUpdates rewrite it as 0x88.
+    public const string MapSetTwice = "010201002101016d016b01a80100017d020101010001";
+    public const string MapSetTwiceRewritten = "010201002101016d016b01880100017d020101010001";
+
     // Clients 9 and 3, gc on: text, remote text, an XML element with text that is then deleted (GC'd).
     public const string GcFull = "02030900040101740568656c6c6f010101780100030103008409040620776f726c640109010504";
     public const string GcMerge = GcFull;
@@ -49,6 +54,26 @@ internal static class YjsVectors
     // with clocks 1..2 deleted.
     public const string JsonUpdate = "010104000201016a0401310322612209756e646566696e6564077b2262223a327d0104010102";
     public const string JsonDiff2 = "010104028204010209756e646566696e6564077b2262223a327d0104010102";
+
+    // Client 11, three transactions: array.insert(0, [Uint8Array [1,2], new Doc({guid: 'g1', autoLoad: true}),
+    // 'x😀', 2 ** 40]); xml.insert(0, [new XmlHook('hk'), new XmlElement('div')]); text.insertEmbed(0, {image: 'u'}).
+    // Binary, Doc, Any, Type (hook and element) and Embed contents; diffs at clocks 1, 2, 3, 5 and 6.
+    public const string KindsFull = "01060b0003010161020102890b000267317601086175746f4c6f616478880b0102770578f09f98807c53800000070101780502686b870b040303646976050101740d7b22696d616765223a2275227d00";
+    public static readonly string[] KindsUpdates =
+    [
+        "01030b0003010161020102890b000267317601086175746f4c6f616478880b0102770578f09f98807c5380000000",
+        "01020b04070101780502686b870b04030364697600",
+        "01010b06050101740d7b22696d616765223a2275227d00",
+    ];
+
+    public static readonly (uint Clock, string Diff)[] KindsDiffs =
+    [
+        (1, "01050b01890b000267317601086175746f4c6f616478880b0102770578f09f98807c53800000070101780502686b870b040303646976050101740d7b22696d616765223a2275227d00"),
+        (2, "01040b02880b0102770578f09f98807c53800000070101780502686b870b040303646976050101740d7b22696d616765223a2275227d00"),
+        (3, "01040b03880b02017c53800000070101780502686b870b040303646976050101740d7b22696d616765223a2275227d00"),
+        (5, "01020b05870b040303646976050101740d7b22696d616765223a2275227d00"),
+        (6, "01010b06050101740d7b22696d616765223a2275227d00"),
+    ];
 
     public static byte[] Bytes(string hex) => Convert.FromHexString(hex);
 }

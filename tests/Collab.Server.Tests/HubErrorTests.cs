@@ -1,0 +1,288 @@
+using Collab.Crdt.Document;
+using Collab.Crdt.Protocol;
+using Collab.EventStore;
+using Collab.Server.Hubs;
+using Collab.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Collab.Server.Tests;
+
+/// <summary>Refused messages: an error to that caller only; the other clients and the log unaffected.</summary>
+public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFactory>
+{
+    private readonly SmallLimitsFactory _factory;
+
+    public HubErrorTests(SmallLimitsFactory factory) => _factory = factory;
+
+    public sealed class SmallLimitsFactory : IDisposable
+    {
+        public SmallLimitsFactory()
+        {
+            App = new CollabAppFactory();
+            App.Overrides["Collab:Limits:MaxUpdateBytes"] = "2048";
+            App.Overrides["Collab:Limits:MaxAwarenessBytes"] = "512";
+            App.Overrides["Collab:Limits:MaxBranchesPerConnection"] = "2";
+            App.Overrides["Collab:Limits:MaxMessageBytes"] = "65536";
+        }
+
+        public CollabAppFactory App { get; }
+
+        public void Dispose() => App.Dispose();
+    }
+
+    private CollabAppFactory App => _factory.App;
+
+    private static string CodeOf(HubException ex)
+    {
+        var marker = "HubException: ";
+        var at = ex.Message.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(at >= 0, ex.Message);
+        var rest = ex.Message[(at + marker.Length)..];
+        return rest[..rest.IndexOf(':', StringComparison.Ordinal)];
+    }
+
+    private async Task<(string Doc, TestPeer Alice, TestPeer Bob)> TwoPeersAsync()
+    {
+        var doc = await App.CreateDocumentAsync("alice", ("bob", "editor"));
+        var alice = TestPeer.Create(App.HubFor("alice"), doc, clientId: 1);
+        var bob = TestPeer.Create(App.HubFor("bob"), doc, clientId: 2);
+        await alice.JoinAsync();
+        await bob.JoinAsync();
+        await alice.InsertAsync(0, "safe");
+        await bob.WaitForTextAsync("safe");
+        return (doc, alice, bob);
+    }
+
+    private async Task AssertUnaffectedAsync(string doc, TestPeer alice, TestPeer bob, long expectedHead)
+    {
+        // The connection that was refused still works, the other client still receives, and the log did not move.
+        await alice.InsertAsync(4, "!");
+        await bob.WaitForTextAsync("safe!");
+        var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(expectedHead + 1, head.Seq.Value);
+    }
+
+    public static TheoryData<string, byte[]> MalformedSyncMessages => new()
+    {
+        { "unknown message type", [7, 0] },
+        { "truncated payload", [2, 10, 1, 2] },
+        { "garbage update", SyncMessage.EncodeUpdate(new byte[] { 5, 200, 1, 9, 9, 9, 9 }) },
+        { "trailing bytes", [.. SyncMessage.EncodeUpdate(new byte[] { 0, 0 }), 1] },
+        { "update with an impossible length", SyncMessage.EncodeUpdate(new byte[] { 1, 1, 1, 0, 4, 0, 255, 255, 255, 255, 15 }) },
+        { "garbage state vector", SyncMessage.EncodeSyncStep1(new byte[] { 3, 1 }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedSyncMessages))]
+    public async Task malformed_sync_bytes_fail_for_the_caller_only(string what, byte[] message)
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var bobReceived = bob.Received.Count;
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", message, null));
+
+        Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
+        Assert.Equal(bobReceived, bob.Received.Count);
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+    }
+
+    [Fact]
+    public async Task an_empty_sync_message_is_malformed()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", Array.Empty<byte>(), null));
+        Assert.Equal("malformed", CodeOf(error));
+    }
+
+    [Fact]
+    public async Task an_update_above_the_limit_is_refused_as_too_large()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var update = TestUpdates.Insert(9, new string('z', 4000));
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.SendUpdateAsync(update, null));
+
+        Assert.Equal("too_large", CodeOf(error));
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+    }
+
+    [Fact]
+    public async Task a_message_above_the_signalr_limit_closes_only_that_connection()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await using var mallory = TestPeer.Create(App.HubFor("alice"), doc, clientId: 5);
+        await mallory.JoinAsync();
+        var closed = new TaskCompletionSource();
+        mallory.Connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        var huge = SyncMessage.EncodeUpdate(new byte[100_000]);
+        await Assert.ThrowsAnyAsync<Exception>(() => mallory.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", huge, null));
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+    }
+
+    [Fact]
+    public async Task a_viewer_that_edits_gets_an_error_and_nothing_is_stored_or_broadcast()
+    {
+        var doc = await App.CreateDocumentAsync("alice", ("vic", "viewer"));
+        await using var alice = TestPeer.Create(App.HubFor("alice"), doc, clientId: 1);
+        await using var vic = TestPeer.Create(App.HubFor("vic"), doc, clientId: 2);
+        await alice.JoinAsync();
+        await alice.InsertAsync(0, "read me");
+        await vic.JoinAsync(); // its empty SyncStep2 is accepted
+        await vic.WaitForTextAsync("read me");
+        var aliceReceived = alice.Received.Count;
+
+        var error = await Assert.ThrowsAsync<HubException>(() => vic.InsertAsync(0, "nope "));
+
+        Assert.Equal("forbidden", CodeOf(error));
+        Assert.Equal("read me", alice.Text);
+        Assert.Equal(aliceReceived, alice.Received.Count);
+        var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(1, head.Seq.Value);
+    }
+
+    [Fact]
+    public async Task a_viewers_sync_step2_with_changes_is_refused()
+    {
+        var doc = await App.CreateDocumentAsync("alice", ("vic", "viewer"));
+        await using var vic = TestPeer.Create(App.HubFor("vic"), doc, clientId: 2);
+        await vic.JoinAsync();
+        var local = new YDoc(new YDocOptions { ClientId = 44 });
+        local.GetText("text").Insert(0, "offline edit");
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            vic.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep2(local.EncodeStateAsUpdate()), null));
+
+        Assert.Equal("forbidden", CodeOf(error));
+    }
+
+    [Fact]
+    public async Task unknown_documents_and_branches_are_not_found()
+    {
+        await using var alice = TestPeer.Create(App.HubFor("alice"), "no-such-doc", clientId: 1);
+        await alice.Connection.StartAsync();
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<JoinResult>("Join", "no-such-doc", "main"));
+        Assert.Equal("not_found", CodeOf(error));
+
+        var doc = await App.CreateDocumentAsync("alice");
+        var branchError = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<JoinResult>("Join", doc, "no-such-branch"));
+        Assert.Equal("not_found", CodeOf(branchError));
+
+        var nameError = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<JoinResult>("Join", doc, "../etc"));
+        Assert.Equal("invalid", CodeOf(nameError));
+    }
+
+    [Fact]
+    public async Task sync_and_awareness_before_join_are_refused_as_not_joined()
+    {
+        var doc = await App.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(App.HubFor("alice"), doc, clientId: 1);
+        await alice.Connection.StartAsync();
+
+        var sync = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null));
+        var awareness = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", AwarenessUpdate.Write([new AwarenessEntry(1, 1, "{}")])));
+
+        Assert.Equal("not_joined", CodeOf(sync));
+        Assert.Equal("not_joined", CodeOf(awareness));
+    }
+
+    [Fact]
+    public async Task a_connection_may_join_only_the_configured_number_of_branches()
+    {
+        var docs = new[] { await App.CreateDocumentAsync("alice"), await App.CreateDocumentAsync("alice"), await App.CreateDocumentAsync("alice") };
+        await using var connection = App.HubFor("alice");
+        await connection.StartAsync();
+        await connection.InvokeAsync<JoinResult>("Join", docs[0], "main");
+        await connection.InvokeAsync<JoinResult>("Join", docs[1], "main");
+        await connection.InvokeAsync<JoinResult>("Join", docs[0], "main"); // re-joining does not count twice
+
+        var error = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JoinResult>("Join", docs[2], "main"));
+        Assert.Equal("too_many_documents", CodeOf(error));
+
+        await connection.InvokeAsync("Leave", docs[1], "main");
+        var result = await connection.InvokeAsync<JoinResult>("Join", docs[2], "main");
+        Assert.Equal("owner", result.Role);
+    }
+
+    [Fact]
+    public async Task hub_messages_above_the_per_user_rate_are_refused_as_rate_limited()
+    {
+        using var limited = new CollabAppFactory();
+        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "1";
+        limited.Overrides["Collab:RateLimits:HubBurst"] = "3";
+        var doc = await limited.CreateDocumentAsync("alice");
+        await using var connection = limited.HubFor("alice");
+        connection.On<string, string, byte[]>("Sync", (_, _, _) => { });
+        await connection.StartAsync();
+
+        var codes = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            try
+            {
+                await connection.InvokeAsync<JoinResult>("Join", doc, "main");
+                codes.Add("ok");
+            }
+            catch (HubException ex)
+            {
+                codes.Add(CodeOf(ex));
+            }
+        }
+        Assert.Equal(["ok", "ok", "ok", "rate_limited", "rate_limited"], codes);
+
+        await using var bob = limited.HubFor("bob"); // another user has its own budget
+        await bob.StartAsync();
+        var other = await Assert.ThrowsAsync<HubException>(() => bob.InvokeAsync<JoinResult>("Join", doc, "main"));
+        Assert.Equal("forbidden", CodeOf(other));
+    }
+
+    public static TheoryData<string, byte[]> MalformedAwareness => new()
+    {
+        { "truncated", [1, 5] },
+        { "invalid json", AwarenessUpdate.Write([new AwarenessEntry(1, 1, "{not json")]) },
+        { "trailing bytes", [.. AwarenessUpdate.Write([new AwarenessEntry(1, 1, "{}")]), 0] },
+        { "count too big", [200, 1] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedAwareness))]
+    public async Task malformed_awareness_fails_for_the_caller_only(string what, byte[] update)
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", update));
+
+        Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
+        Assert.Empty(bob.AwarenessReceived);
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+    }
+
+    [Fact]
+    public async Task an_awareness_update_above_the_limit_is_too_large()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var update = AwarenessUpdate.Write([new AwarenessEntry(1, 1, "\"" + new string('a', 600) + "\"")]);
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", update));
+        Assert.Equal("too_large", CodeOf(error));
+    }
+}

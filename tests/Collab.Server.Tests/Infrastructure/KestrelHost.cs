@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Collab.Server.Tests.Infrastructure;
+
+/// <summary>The real server on a loopback Kestrel port (real WebSockets), restartable on the same data folder and port.</summary>
+internal sealed class KestrelHost : IAsyncDisposable
+{
+    private readonly Dictionary<string, string?> _settings;
+    private WebApplication? _app;
+
+    public KestrelHost(string dataFolder, bool inMemory)
+    {
+        DataFolder = dataFolder;
+        Port = TestSettings.FreePort();
+        _settings = TestSettings.For(dataFolder, inMemory);
+    }
+
+    public string DataFolder { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Not started.");
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development, ContentRootPath = DataFolder });
+        builder.Configuration.AddInMemoryCollection(_settings);
+        builder.WebHost.UseUrls(BaseAddress.ToString());
+        builder.AddCollabServer();
+        var app = builder.Build();
+        app.MapCollab();
+        await app.StartAsync();
+        _app = app;
+    }
+
+    /// <summary>A graceful stop, as on SIGTERM: appends finish, snapshots are written, connections close.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is null) return;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+    }
+
+    public string Token(string user) => TestSettings.TokenFor(Services, user);
+
+    public HubConnection Hub(string token, bool messagePack = true)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, "/hubs/documents"), options =>
+        {
+            options.Transports = HttpTransportType.WebSockets;
+            options.SkipNegotiation = true;
+            options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+        });
+        if (messagePack) builder.AddMessagePackProtocol();
+        return builder.Build();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

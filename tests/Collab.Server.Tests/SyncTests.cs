@@ -1,0 +1,165 @@
+using Collab.Crdt.Document;
+using Collab.Crdt.Protocol;
+using Collab.Documents.Sessions;
+using Collab.EventStore;
+using Collab.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Collab.Server.Tests;
+
+public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAppFactory>
+{
+    private IEventStore Store => factory.Services.GetRequiredService<IEventStore>();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task two_clients_see_each_others_edits_and_every_update_is_acked_with_its_seq(bool messagePack)
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        await using var alice = TestPeer.Create(factory.HubFor("alice", messagePack), doc, clientId: 1);
+        await using var bob = TestPeer.Create(factory.HubFor("bob", messagePack), doc, clientId: 2);
+
+        var aliceJoin = await alice.JoinAsync();
+        var bobJoin = await bob.JoinAsync();
+        Assert.Equal("owner", aliceJoin.Role);
+        Assert.Equal("editor", bobJoin.Role);
+
+        var first = await alice.InsertAsync(0, "hello");
+        Assert.Equal(1, first.Seq);
+        await bob.WaitForTextAsync("hello");
+        var second = await bob.InsertAsync(5, " world");
+        Assert.Equal(2, second.Seq);
+        await alice.WaitForTextAsync("hello world");
+
+        var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(2, head.Seq.Value);
+    }
+
+    [Fact]
+    public async Task a_late_joiner_receives_the_whole_document_through_the_handshake()
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("carol", "viewer"));
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        for (var i = 0; i < 20; i++) await alice.InsertAsync(i, "x");
+
+        await using var carol = TestPeer.Create(factory.HubFor("carol"), doc, clientId: 3);
+        var join = await carol.JoinAsync();
+        Assert.Equal(20, join.HeadSeq);
+        Assert.Equal("viewer", join.Role);
+        await carol.WaitForTextAsync(new string('x', 20));
+        Assert.Contains(carol.Received, m => m.Type == SyncMessageType.SyncStep1);
+        Assert.Contains(carol.Received, m => m.Type == SyncMessageType.SyncStep2);
+    }
+
+    [Fact]
+    public async Task a_repeated_update_id_is_acked_with_the_first_seq_and_stored_once()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        var update = TestUpdates.Insert(77, "once");
+
+        var first = await alice.SendUpdateAsync(update, "same-id");
+        var again = await alice.SendUpdateAsync(update, "same-id");
+
+        Assert.Equal(1, first.Seq);
+        Assert.Equal(1, again.Seq);
+        var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(1, head.Seq.Value);
+    }
+
+    [Fact]
+    public async Task an_update_id_reused_for_other_bytes_is_refused_as_a_conflict()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        await alice.InsertAsync(0, "a", updateId: "id-1");
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.InsertAsync(1, "b", updateId: "id-1"));
+        Assert.Contains("HubException: conflict:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task an_update_the_server_already_has_is_acked_without_a_seq_and_not_stored()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        await alice.InsertAsync(0, "abc");
+        var whole = alice.Doc.EncodeStateAsUpdate();
+
+        var ack = await alice.SendUpdateAsync(whole, updateId: null);
+
+        Assert.Null(ack.Seq);
+        var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(1, head.Seq.Value);
+    }
+
+    [Fact]
+    public async Task broadcasts_reach_other_clients_in_seq_order()
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"), ("carol", "viewer"));
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await using var bob = TestPeer.Create(factory.HubFor("bob"), doc, clientId: 2);
+        await using var carol = TestPeer.Create(factory.HubFor("carol"), doc, clientId: 3);
+        await alice.JoinAsync();
+        await bob.JoinAsync();
+        await carol.JoinAsync();
+
+        var sends = new List<Task<Collab.Server.Hubs.SyncAck>>();
+        for (var i = 0; i < 30; i++)
+        {
+            sends.Add(alice.InsertAsync(0, "a"));
+            sends.Add(bob.InsertAsync(0, "b"));
+        }
+        await Task.WhenAll(sends);
+        await carol.WaitForTextAsync(t => t.Length == 60);
+        await alice.WaitForTextAsync(carol.Text);
+        await bob.WaitForTextAsync(carol.Text);
+
+        // The log holds exactly the 60 updates, and carol received one Update per seq, in seq order.
+        var events = await Store.ReadPageAsync(new BranchRef(new DocumentId(doc), BranchName.Main), new EventSeq(1), 100);
+        Assert.Equal(60, events.Count);
+        var updates = carol.Received.Where(m => m.Type == SyncMessageType.Update).Select(m => m.Payload).ToList();
+        Assert.Equal(events.Select(e => e.Payload.ToArray()), updates);
+    }
+
+    [Fact]
+    public async Task join_is_followed_by_the_servers_sync_step1_with_its_state_vector()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var writer = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await writer.JoinAsync();
+        await writer.InsertAsync(0, "abc");
+
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 2);
+        await alice.Connection.StartAsync();
+        await alice.Connection.InvokeAsync<Collab.Server.Hubs.JoinResult>("Join", doc, "main");
+        var deadline = Environment.TickCount64 + 5000;
+        while (alice.Received.IsEmpty && Environment.TickCount64 < deadline) await Task.Delay(10);
+
+        Assert.True(alice.Received.TryPeek(out var first));
+        Assert.Equal(SyncMessageType.SyncStep1, first.Type);
+        Assert.Equal(writer.Doc.EncodeStateVector(), first.Payload);
+    }
+
+    [Fact]
+    public async Task sessions_apply_updates_to_a_live_document_that_equals_the_log()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        await alice.InsertAsync(0, "live");
+        await alice.EditAsync(t => t.Delete(0, 1));
+
+        var (_, content) = await factory.Services.GetRequiredService<SessionManager>().ReadContentAsync(new BranchRef(new DocumentId(doc), BranchName.Main), default);
+        var replica = new YDoc();
+        replica.ApplyUpdate(content);
+        Assert.Equal("ive", replica.GetText("text").ToString());
+    }
+}
