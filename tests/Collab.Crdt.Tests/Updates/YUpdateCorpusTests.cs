@@ -12,7 +12,7 @@ namespace Collab.Crdt.Tests.Updates;
 /// </summary>
 public sealed class YUpdateCorpusTests
 {
-    private sealed record Case(string Kind, byte[][] Inputs, byte[]? StateVector, string Expected, int Line);
+    private sealed record Case(string Kind, byte[][] Inputs, byte[]? StateVector, string Expected, bool Odd, int Line);
 
     /// <summary>
     /// The corpus beside this file: found through the repository root the build records, else through the path this
@@ -48,6 +48,7 @@ public sealed class YUpdateCorpusTests
                 [.. o.GetProperty("inputs").EnumerateArray().Select(static e => Convert.FromHexString(e.GetString()!))],
                 o.TryGetProperty("sv", out var sv) ? Convert.FromHexString(sv.GetString()!) : null,
                 o.GetProperty("expected").GetString()!,
+                o.TryGetProperty("odd", out var odd) && odd.GetBoolean(),
                 line));
         }
 
@@ -75,9 +76,10 @@ public sealed class YUpdateCorpusTests
     public void state_vector_matches_yjs_on_every_corpus_case() => AssertAll("sv", static c => YUpdate.StateVector(c.Inputs[0]));
 
     [Fact]
-    public void every_corpus_input_and_output_passes_validation()
+    public void every_corpus_input_and_output_from_a_document_passes_validation()
     {
-        foreach (var c in Load())
+        // The hand-made odd inputs (zero-length structs and the like) are yjs-mergeable but not valid.
+        foreach (var c in Load().Where(static c => !c.Odd))
         {
             foreach (var input in c.Inputs)
             {
