@@ -67,7 +67,7 @@ public sealed partial class DocumentConnection
         var others = Awareness.States.Keys.Where(c => c != Awareness.ClientId).ToArray();
         if (others.Length > 0)
         {
-            Awareness.RemoveStates(others, this);
+            Awareness.RemoveAwarenessStates(others, this);
         }
     }
 
