@@ -30,7 +30,13 @@ internal sealed class YDocDocument : ICrdtDocument
     {
         _emitted.Clear();
         _doc.ApplyUpdate(update, this);
-        if (_emitted.Count == 0) return [];
+        if (_emitted.Count == 0)
+        {
+            // Nothing integrated, but the document now holds structs or deletions waiting for a missing dependency: store
+            // the client's bytes as they are, so that what we acknowledge is durable. Replay puts them back in pending
+            // in the same order, and the update that later completes them emits them again (applying twice is a no-op).
+            return _doc.HasPending ? [new AppliedUpdate(update, YUpdate.Summarize(update).ClientIds)] : [];
+        }
         var result = new AppliedUpdate[_emitted.Count];
         for (var i = 0; i < result.Length; i++) result[i] = new AppliedUpdate(_emitted[i], YUpdate.Summarize(_emitted[i]).ClientIds);
         _emitted.Clear();

@@ -147,6 +147,26 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task an_update_waiting_for_a_missing_dependency_is_stored_before_it_is_acknowledged()
+    {
+        await _sessions.JoinAsync(_branch, "c1", default);
+        var doc = new YDoc(new YDocOptions { ClientId = 5 });
+        var first = Edit(5, "ab", doc);
+        var second = Edit(5, "cd", doc);
+
+        var early = await SendAsync("c1", second); // arrives before what it builds on
+        Assert.Equal(1, early.Seq);
+
+        // Even if the server stopped here, a reload replays it back into pending; the missing update completes it.
+        await _sessions.StopAsync();
+        _sessions = NewManager();
+        await _sessions.JoinAsync(_branch, "c1", default);
+        Assert.Equal(2, (await SendAsync("c1", first)).Seq);
+        Assert.Equal("abcd", await LiveTextAsync());
+        Assert.Equal("abcd", await LogTextAsync());
+    }
+
+    [Fact]
     public async Task an_idle_session_is_kept_while_a_connection_is_joined()
     {
         await _sessions.JoinAsync(_branch, "c1", default);
