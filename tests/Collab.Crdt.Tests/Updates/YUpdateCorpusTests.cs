@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Collab.Crdt.Tests.Updates;
@@ -14,29 +11,9 @@ public sealed class YUpdateCorpusTests
 {
     private sealed record Case(string Kind, byte[][] Inputs, byte[]? StateVector, string Expected, bool Odd, int Line);
 
-    /// <summary>
-    /// The corpus beside this file: found through the repository root the build records, else through the path this
-    /// file was compiled from.
-    /// </summary>
-    private static string CorpusPath([CallerFilePath] string here = "")
-    {
-        const string relative = "tests/Collab.Crdt.Tests/Updates/yjs-update-corpus.jsonl.gz";
-        string? root = typeof(YUpdateCorpusTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(static a => a.Key == "CollabRepoRoot")?.Value;
-        if (root is not null && File.Exists(Path.Combine(root, relative)))
-        {
-            return Path.Combine(root, relative);
-        }
-
-        return Path.Combine(Path.GetDirectoryName(here)!, "yjs-update-corpus.jsonl.gz");
-    }
-
     private static List<Case> Load()
     {
-        string path = CorpusPath();
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var text = new StreamReader(gzip);
+        using var text = UpdatesTestData.OpenGzip("yjs-update-corpus.jsonl.gz");
         var cases = new List<Case>();
         int line = 0;
         while (text.ReadLine() is { Length: > 0 } json)
