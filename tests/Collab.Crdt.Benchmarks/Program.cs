@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Collab.Crdt.Benchmarks;
+using Collab.Crdt.Document;
+using Collab.Crdt.Tests.Compat.Traces;
+
+// dotnet run -c Release --project tests/Collab.Crdt.Benchmarks -- [--retained] [BenchmarkDotNet args]
+// --retained: the managed heap a loaded automerge-paper doc keeps alive (what node's heapUsed is compared with).
+if (args.Contains("--retained"))
+{
+    var trace = TraceFile.Load(TraceLocator.Find("automerge-paper"));
+    var source = new YDoc(new YDocOptions { ClientId = 1 });
+    var text = source.GetText("text");
+    foreach (var txn in trace.Txns)
+    {
+        source.Transact(() => TraceFile.ApplyPatches(text, txn.Patches));
+    }
+
+    byte[] whole = source.EncodeStateAsUpdate();
+    source = null;
+    const int Docs = 5;
+    var keep = new List<YDoc>(Docs);
+    long before = GC.GetTotalMemory(forceFullCollection: true);
+    for (int i = 0; i < Docs; i++)
+    {
+        var doc = new YDoc();
+        doc.ApplyUpdate(whole);
+        _ = doc.GetText("text").ToString();
+        keep.Add(doc);
+    }
+
+    long after = GC.GetTotalMemory(forceFullCollection: true);
+    long perDoc = (after - before) / Docs;
+    Console.WriteLine($"update bytes {whole.Length}, sha256 {Convert.ToHexStringLower(SHA256.HashData(whole))}");
+    Console.WriteLine($"retained heap of a loaded doc: {perDoc / 1024.0 / 1024.0:F2} MiB ({perDoc} bytes), {keep.Count} docs measured");
+    return;
+}
+
+// In-process and short: the machine has 2 shared cores; a ratio against yjs measured in the same session is the point.
+var config = DefaultConfig.Instance
+    .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("short-inprocess"));
+BenchmarkSwitcher.FromAssembly(typeof(AutomergePaperBenchmarks).Assembly).Run(args, config);
