@@ -290,6 +290,12 @@ public sealed partial class DocumentConnection : IAsyncDisposable
             item.Done.TrySetResult();
             Acknowledged?.Invoke(item.Id, ack.Seq);
         }
+        catch (HubException error) when (IsTransient(error))
+        {
+            // "unavailable" (shutting down, or the branch is reloading) and "rate_limited" say: try again later.
+            item.Sent = false;
+            _ = RetryLaterAsync(item);
+        }
         catch (HubException refused)
         {
             // The server looked at it and said no: retrying cannot help.
@@ -305,6 +311,23 @@ public sealed partial class DocumentConnection : IAsyncDisposable
         {
             // The connection went away: the update stays pending and is sent again, same id, after the rejoin.
             item.Sent = false;
+        }
+    }
+
+    internal static bool IsTransient(HubException error) =>
+        error.Message.Contains("unavailable:", StringComparison.Ordinal) || error.Message.Contains("rate_limited:", StringComparison.Ordinal);
+
+    private async Task RetryLaterAsync(PendingUpdate item)
+    {
+        item.Attempts++;
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(item.Attempts, 6))))).ConfigureAwait(false);
+        lock (_gate)
+        {
+            // After a reconnect the rejoin has re-sent it already; otherwise send it again now, same id.
+            if (_joined && !item.Sent && _pending.Contains(item))
+            {
+                _ = Send(item);
+            }
         }
     }
 
@@ -352,6 +375,8 @@ public sealed partial class DocumentConnection : IAsyncDisposable
         public byte[] Update { get; } = update;
 
         public bool Sent { get; set; }
+
+        public int Attempts { get; set; }
 
         public TaskCompletionSource Done { get; } = NewSignal();
     }

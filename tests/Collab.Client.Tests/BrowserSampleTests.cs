@@ -138,4 +138,25 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.collab.view.state.doc.toString()"));
         await context.DisposeAsync();
     }
+
+    [Fact]
+    public async Task a_viewers_editor_is_read_only_and_still_follows_the_owners_typing()
+    {
+        string alice = await server.SignInAsync("alice");
+        await server.SignInAsync("vera");
+        string documentId = await server.CreateDocumentAsync(alice, "read-only test");
+        await server.GrantAsync(alice, documentId, "vera", "viewer");
+
+        var ownerPage = await OpenEditorAsync("alice", documentId);
+        var viewerPage = await OpenEditorAsync("vera", documentId);
+        await viewerPage.WaitForFunctionAsync("() => document.querySelector('#role').textContent === 'role: viewer'");
+
+        await viewerPage.ClickAsync(".cm-content");
+        await viewerPage.Keyboard.TypeAsync("should not appear");
+        await ownerPage.ClickAsync(".cm-content");
+        await ownerPage.Keyboard.TypeAsync("owner only");
+        await viewerPage.WaitForFunctionAsync("() => window.collab.view.state.doc.toString() === 'owner only'", null, new() { Timeout = 10000 });
+        Assert.Equal("owner only", await ownerPage.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
+        Assert.Equal(0, await viewerPage.EvaluateAsync<int>("() => window.collab.provider.pendingCount"));
+    }
 }

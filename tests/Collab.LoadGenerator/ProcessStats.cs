@@ -36,3 +36,22 @@ internal readonly record struct ProcessSample(DateTime At, double CpuSeconds, lo
     public static double CpuPercent(ProcessSample from, ProcessSample to) =>
         100 * (to.CpuSeconds - from.CpuSeconds) / Math.Max(1e-9, (to.At - from.At).TotalSeconds);
 }
+
+/// <summary>Whole-machine figures: busy share of all cores (from /proc/stat) and the 1-minute load average.</summary>
+internal readonly record struct MachineSample(long Busy, long Total, double LoadAverage)
+{
+    public static MachineSample Read()
+    {
+        // First line of /proc/stat: "cpu user nice system idle iowait irq softirq steal ..."
+        string[] f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long[] v = f.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        long idle = v[3] + v[4];
+        long total = v.Sum();
+        double load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        return new MachineSample(total - idle, total, load);
+    }
+
+    /// <summary>Share of all cores that was busy between two samples, in percent.</summary>
+    public static double BusyPercent(MachineSample from, MachineSample to) =>
+        100.0 * (to.Busy - from.Busy) / Math.Max(1, to.Total - from.Total);
+}

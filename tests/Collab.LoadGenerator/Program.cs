@@ -97,6 +97,7 @@ internal static class LoadGeneratorProgram
         long acked0 = Interlocked.Read(ref stats.Acked), sent0 = Interlocked.Read(ref stats.Sent);
         var server0 = options.ServerPid is { } pid2 ? ProcessSample.Read(pid2) : null;
         var self0 = ProcessSample.Read(Environment.ProcessId);
+        var machine0 = MachineSample.Read();
         var window = Stopwatch.StartNew();
         while (window.Elapsed < options.Duration)
         {
@@ -108,6 +109,7 @@ internal static class LoadGeneratorProgram
         long acked = Interlocked.Read(ref stats.Acked) - acked0, sent = Interlocked.Read(ref stats.Sent) - sent0;
         var server1 = options.ServerPid is { } pid3 ? ProcessSample.Read(pid3) : null;
         var self1 = ProcessSample.Read(Environment.ProcessId);
+        var machine1 = MachineSample.Read();
         stats.Recording = false;
         await stop.CancelAsync();
         await Task.WhenAll(typing);
@@ -141,6 +143,8 @@ internal static class LoadGeneratorProgram
         {
             Console.WriteLine($"| generator CPU | {F(ProcessSample.CpuPercent(g0, g1))} % of one core |");
         }
+
+        Console.WriteLine($"| machine ({Environment.ProcessorCount} cores) busy / load average | {F(MachineSample.BusyPercent(machine0, machine1))} % / {F(machine0.LoadAverage)} → {F(machine1.LoadAverage)} |");
 
         await Parallel.ForEachAsync(editors, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (e, _) => await e.DisposeAsync());
         foreach (var opener in openers)

@@ -56,6 +56,9 @@ const field = (obj, name) => {
   return obj[pascal]
 }
 
+/** Whether a hub error says "try again" rather than "no" (docs/protocol.md, Errors). */
+const isTransient = (error) => /\b(unavailable|rate_limited):/.test(String(error?.message ?? error))
+
 /** Largest clock per client of two state vectors (Map client → clock). */
 const maxStateVector = (a, b) => {
   const out = new Map(a)
@@ -374,6 +377,14 @@ export class CollabProvider extends ObservableV2 {
       this.emit('ack', [{ updateId: item.id, seq }])
     } catch (error) {
       if (this.connection.state !== signalR.HubConnectionState.Connected) return // stays pending; resent on rejoin
+      if (isTransient(error)) {
+        // "unavailable" (shutting down, branch reloading) and "rate_limited" mean: the same update, later.
+        item.attempts = (item.attempts ?? 0) + 1
+        setTimeout(() => {
+          if (this._joined && this.pending.includes(item)) this._sendUpdate(item)
+        }, Math.min(2000, 50 * 2 ** Math.min(item.attempts, 6)))
+        return
+      }
       // The server refused it (HubException): retrying cannot help, so report it and drop it.
       const i = this.pending.indexOf(item)
       if (i >= 0) this.pending.splice(i, 1)

@@ -30,6 +30,28 @@ public sealed class CollabServer : IAsyncLifetime
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(_dataDir);
+        Start(port: 0);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops the server gracefully (what a deploy does) and starts a new one on the same port and data folder.
+    /// <paramref name="whileDown"/> runs in between.
+    /// </summary>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
+    {
+        await _factory!.DisposeAsync();
+        _factory = null;
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
+        Start(BaseUrl.Port);
+    }
+
+    private void Start(int port)
+    {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
@@ -39,12 +61,11 @@ public sealed class CollabServer : IAsyncLifetime
             web.UseSetting("Collab:RateLimits:RestRequestsPerMinute", "100000");
             web.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new ServeWebSample()));
         });
-        _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         BaseUrl = new Uri(addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
-        Http.BaseAddress = BaseUrl;
-        return Task.CompletedTask;
+        Http.BaseAddress ??= BaseUrl;
     }
 
     public async Task DisposeAsync()

@@ -5,7 +5,7 @@
 // `{ "seq": n, "ok": false, "error": "..." }`. Peers are named by the caller.
 //   open       { peer, server, token, doc, branch?, protocol? }      → { role }
 //   insert     { peer, index, text } / delete { peer, index, length }
-//   random     { peer, ops, seed, delayMs? }   random inserts and deletes (delayMs between ops, 0 = burst)
+//   random     { peer, ops, seed, delayMs?, deleteRatio? }   random inserts and deletes (delayMs between ops, 0 = burst)
 //   disconnect { peer } / connect { peer }
 //   flush      { peer, timeoutMs? }   waits until every local update is acknowledged → { lastAckSeq }
 //   synced     { peer, timeoutMs? }
@@ -51,13 +51,13 @@ const commands = {
   },
   insert ({ peer: name, index, text }) { peer(name).text.insert(index, text); return {} },
   delete ({ peer: name, index, length }) { peer(name).text.delete(index, length); return {} },
-  async random ({ peer: name, ops, seed, delayMs = 0 }) {
+  async random ({ peer: name, ops, seed, delayMs = 0, deleteRatio = 0.3 }) {
     const { text } = peer(name)
     const next = rng(seed)
     const alphabet = 'abcdefghijklmnopqrstuvwxyz ✓é𝄞'
     for (let i = 0; i < ops; i++) {
       const len = text.length
-      if (len > 0 && next() < 0.3) {
+      if (len > 0 && next() < deleteRatio) {
         const at = Math.floor(next() * len)
         text.delete(at, Math.min(len - at, 1 + Math.floor(next() * 3)))
       } else {
