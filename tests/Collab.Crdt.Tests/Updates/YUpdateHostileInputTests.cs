@@ -19,6 +19,7 @@ public sealed class YUpdateHostileInputTests
         Try(() => YUpdate.Diff(update, [1, 7, 3]));
         Try(() => YUpdate.Merge([update, Bytes(TextU1)]));
         Try(() => YUpdate.ConvertV2ToV1(update));
+        Try(() => YUpdate.ConvertV1ToV2(update));
     }
 
     private static void Try(Action action)
