@@ -60,7 +60,7 @@ public abstract partial class AbstractType
     internal abstract AbstractType CopyEmpty();
 
     /// <summary>Writes the type ref (and name for XML element/hook) of ContentType.</summary>
-    internal abstract void WriteTypeRef(UpdateEncoderV1 encoder);
+    internal abstract void WriteTypeRef(UpdateEncoder encoder);
 
     internal virtual void IntegrateInto(YDoc doc, Item? item)
     {
