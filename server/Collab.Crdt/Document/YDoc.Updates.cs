@@ -13,13 +13,19 @@ public sealed partial class YDoc
     public void ApplyUpdate(byte[] update, object? origin = null)
     {
         ArgumentNullException.ThrowIfNull(update);
+        ApplyUpdate(update.AsSpan(), origin);
+    }
+
+    /// <summary>Applies a v1 update held in a span (no copy); same guarantees as <see cref="ApplyUpdate(byte[], object?)"/>.</summary>
+    public void ApplyUpdate(ReadOnlySpan<byte> update, object? origin = null)
+    {
         var reader = new UpdateReaderV1(update);
         var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
         var ds = DeleteSet.Read(ref reader);
         ApplyDecodedUpdate(refs, ds, origin);
     }
 
-    /// <summary>Applies an update in format v2 (yjs applyUpdateV2); same guarantees as <see cref="ApplyUpdate"/>.</summary>
+    /// <summary>Applies an update in format v2 (yjs applyUpdateV2); same guarantees as <see cref="ApplyUpdate(byte[], object?)"/>.</summary>
     public void ApplyUpdateV2(byte[] update, object? origin = null)
     {
         ArgumentNullException.ThrowIfNull(update);
