@@ -32,6 +32,9 @@ public abstract partial class AbstractType
     /// <summary>A JSON-like object graph equal to yjs's <c>toJSON()</c> (strings, long/double, bool, null, dictionaries, lists).</summary>
     public abstract object? ToJson();
 
+    /// <summary>Exactly what <c>JSON.stringify(type.toJSON())</c> prints in JavaScript (null for undefined).</summary>
+    public string? ToJsonString() => JsJson.Stringify(ToJson());
+
     /// <summary>Registers a handler called with this type's event after each transaction that changed it.</summary>
     public void Observe(Action<YEvent, Transaction> handler)
     {
