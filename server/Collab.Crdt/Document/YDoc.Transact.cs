@@ -17,6 +17,9 @@ public sealed partial class YDoc
     /// <summary>Raised after each transaction that changed something, with its v1 update bytes and origin.</summary>
     public event Action<byte[], object?>? UpdateV1;
 
+    /// <summary>Raised after each transaction that changed something, with its v2 update bytes and origin.</summary>
+    public event Action<byte[], object?>? UpdateV2;
+
     /// <summary>Raised after each transaction, after observers ran (yjs 'afterTransaction').</summary>
     public event Action<Transaction>? AfterTransaction;
 
@@ -171,10 +174,20 @@ public sealed partial class YDoc
             var updateHandler = UpdateV1;
             if (updateHandler != null)
             {
-                var update = EncodeTransactionUpdate(transaction);
+                var update = EncodeTransactionUpdate(transaction, new UpdateEncoderV1(new Lib0Writer(64)));
                 if (update != null)
                 {
                     updateHandler(update, transaction.Origin);
+                }
+            }
+
+            var updateV2Handler = UpdateV2;
+            if (updateV2Handler != null)
+            {
+                var update = EncodeTransactionUpdate(transaction, new UpdateEncoderV2());
+                if (update != null)
+                {
+                    updateV2Handler(update, transaction.Origin);
                 }
             }
 
@@ -256,14 +269,13 @@ public sealed partial class YDoc
     }
 
     /// <summary>The v1 update of one transaction: structs after its before-state plus its delete set (null if nothing changed).</summary>
-    internal byte[]? EncodeTransactionUpdate(Transaction transaction)
+    internal byte[]? EncodeTransactionUpdate(Transaction transaction, UpdateEncoder encoder)
     {
         if (!transaction.HasDeletes && !transaction.HasStateChanges)
         {
             return null;
         }
 
-        var encoder = new UpdateEncoderV1(new Lib0Writer(64));
         var changes = new List<(uint Client, uint Before)>(transaction.StateChanges);
         changes.Sort(static (a, b) => b.Client.CompareTo(a.Client));
         encoder.Rest.WriteVarUInt((ulong)changes.Count);
@@ -275,7 +287,7 @@ public sealed partial class YDoc
         if (transaction.HasDeletes)
         {
             transaction.DeleteSet.SortAndMerge();
-            transaction.DeleteSet.Write(encoder.Rest);
+            transaction.DeleteSet.Write(encoder);
         }
         else
         {

@@ -82,7 +82,7 @@ public sealed class YArray : AbstractType
 
     internal override AbstractType CopyEmpty() => new YArray();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(0);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(0);
 
     internal override void IntegrateInto(YDoc doc, Structs.Item? item)
     {

@@ -175,7 +175,7 @@ public class YMap : AbstractType
 
     internal override AbstractType CopyEmpty() => new YMap();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(1);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(1);
 
     internal override void IntegrateInto(YDoc doc, Structs.Item? item)
     {

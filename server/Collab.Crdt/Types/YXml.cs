@@ -91,7 +91,7 @@ public class YXmlFragment : AbstractType
 
     internal override AbstractType CopyEmpty() => new YXmlFragment();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(4);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(4);
 
     internal override void IntegrateInto(YDoc doc, Item? item)
     {
@@ -200,7 +200,7 @@ public sealed class YXmlElement : YXmlFragment
 
     internal override AbstractType CopyEmpty() => new YXmlElement(NodeName);
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder)
+    internal override void WriteTypeRef(UpdateEncoder encoder)
     {
         encoder.WriteTypeRef(3);
         encoder.WriteKey(NodeName);
@@ -296,7 +296,7 @@ public sealed class YXmlText : YText
 
     internal override AbstractType CopyEmpty() => new YXmlText();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(6);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(6);
 
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
@@ -318,7 +318,7 @@ public sealed class YXmlHook : YMap
 
     internal override AbstractType CopyEmpty() => new YXmlHook(HookName);
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder)
+    internal override void WriteTypeRef(UpdateEncoder encoder)
     {
         encoder.WriteTypeRef(5);
         encoder.WriteKey(HookName);
