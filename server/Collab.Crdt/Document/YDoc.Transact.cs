@@ -165,7 +165,7 @@ public sealed partial class YDoc
                 }
             }
 
-            if (!transaction.Local && transaction.BeforeStateOf(ClientId) != store.GetState(ClientId))
+            if (!transaction.Local && transaction.AdvancedClient(ClientId))
             {
                 // another peer uses our client id: pick a new one, as yjs does
                 ClientId = GenerateClientId();
@@ -210,8 +210,19 @@ public sealed partial class YDoc
         AfterTransaction?.Invoke(transaction);
     }
 
-    private static void CallTypeObservers(Transaction transaction)
+    private void CallTypeObservers(Transaction transaction)
     {
+        if (_observerCount == 0 && transaction.SingleChangedType is { } single)
+        {
+            // nobody listens: do only what observers do besides events (marker reset, formatting cleanup flag)
+            if (single.ParentItem == null || !single.ParentItem.Deleted)
+            {
+                single.AfterChangeWithoutObservers(transaction);
+            }
+
+            return;
+        }
+
         foreach (var kv in transaction.ChangedEntries())
         {
             var type = kv.Key;

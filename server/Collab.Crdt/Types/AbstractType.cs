@@ -136,6 +136,15 @@ public abstract partial class AbstractType
         }
     }
 
+    /// <summary>The part of <see cref="CallObserver"/> that is not about events, for documents without observers.</summary>
+    internal virtual void AfterChangeWithoutObservers(Transaction transaction)
+    {
+        if (!transaction.Local && SearchMarkers != null)
+        {
+            SearchMarkers.Clear();
+        }
+    }
+
     internal void CallDeepObservers(List<YEvent> events, Transaction transaction)
     {
         if (_deepObservers != null)

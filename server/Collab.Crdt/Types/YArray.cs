@@ -98,6 +98,9 @@ public sealed class YArray : AbstractType
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
         base.CallObserver(transaction, parentSubs);
-        CallTypeObservers(transaction, new YArrayEvent(this, transaction));
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YArrayEvent(this, transaction));
+        }
     }
 }

@@ -197,6 +197,9 @@ public class YMap : AbstractType
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
         base.CallObserver(transaction, parentSubs);
-        CallTypeObservers(transaction, new YMapEvent(this, transaction, parentSubs));
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YMapEvent(this, transaction, parentSubs));
+        }
     }
 }

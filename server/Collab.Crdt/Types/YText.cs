@@ -364,6 +364,15 @@ public partial class YText : AbstractType
         }
     }
 
+    internal override void AfterChangeWithoutObservers(Transaction transaction)
+    {
+        base.AfterChangeWithoutObservers(transaction);
+        if (!transaction.Local && HasFormatting)
+        {
+            transaction.NeedFormattingCleanup = true;
+        }
+    }
+
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
         base.CallObserver(transaction, parentSubs);

@@ -104,8 +104,13 @@ public class YXmlFragment : AbstractType
         }
     }
 
-    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs) =>
-        CallTypeObservers(transaction, new YXmlEvent(this, transaction, parentSubs));
+    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
+    {
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YXmlEvent(this, transaction, parentSubs));
+        }
+    }
 
     internal static string JsString(object? v) => v switch
     {
@@ -297,11 +302,6 @@ public sealed class YXmlText : YText
     internal override AbstractType CopyEmpty() => new YXmlText();
 
     internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(6);
-
-    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
-    {
-        base.CallObserver(transaction, parentSubs);
-    }
 }
 
 /// <summary>A custom XML node kept as a map with a hook name (yjs Y.XmlHook); preserved through decode/encode.</summary>
