@@ -180,9 +180,10 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
 
         await bob.ReconnectAsync(factory.HubFor("bob"));
 
-        await alice.WaitForTextAsync(bob.Text);
-        Assert.Contains("offline", alice.Text, StringComparison.Ordinal);
-        Assert.StartsWith(">> ", bob.Text, StringComparison.Ordinal);
+        static bool Both(string text) => text.StartsWith(">> ", StringComparison.Ordinal) && text.Contains("offline", StringComparison.Ordinal);
+        await alice.WaitForTextAsync(Both);
+        await bob.WaitForTextAsync(Both);
+        Assert.Equal(alice.Text, bob.Text);
     }
 
     [Fact]
