@@ -150,7 +150,6 @@ public sealed class Transaction
     }
 
     // Allocated on first use: most transactions of a text editor touch one type and never need the rest.
-    private Dictionary<AbstractType, HashSet<string?>>? _changed;
 
     private Dictionary<AbstractType, List<YEvent>>? _changedParentTypes;
     private List<AbstractStruct>? _mergeStructs;
@@ -158,12 +157,16 @@ public sealed class Transaction
     private HashSet<YDoc>? _subdocsRemoved;
     private HashSet<YDoc>? _subdocsLoaded;
 
-    // The first changed type is kept inline (a typing transaction changes one type, usually with the null sub).
+    // The first changed type is kept inline (a typing transaction changes one type, usually with the null sub). With
+    // more types, an insertion-ordered list with JavaScript Map semantics (delete then set appends) keeps observer
+    // order identical to yjs; a .NET Dictionary would reuse freed slots after a removal.
     private AbstractType? _changed0;
     private HashSet<string?>? _changed0Subs;
     private bool _changed0Null;
+    private List<KeyValuePair<AbstractType, HashSet<string?>>>? _changedList;
+    private Dictionary<AbstractType, int>? _changedIndex;
 
-    internal bool HasChanged => _changed0 != null || _changed is { Count: > 0 };
+    internal bool HasChanged => _changed0 != null || _changedIndex is { Count: > 0 };
 
     /// <summary>The changed types and their changed subs (null = list content), in the order they changed.</summary>
     internal List<KeyValuePair<AbstractType, HashSet<string?>>> ChangedEntries()
@@ -174,9 +177,15 @@ public sealed class Transaction
             list.Add(new(_changed0, Changed0Subs()));
         }
 
-        if (_changed != null)
+        if (_changedList != null)
         {
-            list.AddRange(_changed);
+            foreach (var kv in _changedList)
+            {
+                if (kv.Key != null)
+                {
+                    list.Add(kv);
+                }
+            }
         }
 
         return list;
@@ -204,9 +213,9 @@ public sealed class Transaction
             return true;
         }
 
-        if (_changed != null && _changed.TryGetValue(type, out var s))
+        if (_changedIndex != null && _changedIndex.TryGetValue(type, out int idx))
         {
-            subs = s;
+            subs = _changedList![idx].Value;
             return true;
         }
 
@@ -222,10 +231,52 @@ public sealed class Transaction
             _changed0Subs = null;
             _changed0Null = false;
         }
-        else
+        else if (_changedIndex != null && _changedIndex.Remove(type, out int idx))
         {
-            _changed?.Remove(type);
+            _changedList![idx] = default;
         }
+    }
+
+    private void AddChanged(AbstractType type, string? parentSub)
+    {
+        if (_changedList == null)
+        {
+            if (_changed0 == null || _changed0 == type)
+            {
+                _changed0 = type;
+                if (_changed0Subs != null)
+                {
+                    _changed0Subs.Add(parentSub);
+                }
+                else if (parentSub == null)
+                {
+                    _changed0Null = true;
+                }
+                else
+                {
+                    Changed0Subs().Add(parentSub);
+                }
+
+                return;
+            }
+
+            _changedList = new List<KeyValuePair<AbstractType, HashSet<string?>>>();
+            _changedIndex = new Dictionary<AbstractType, int>();
+            _changedIndex[_changed0] = 0;
+            _changedList.Add(new(_changed0, Changed0Subs()));
+            _changed0 = null;
+            _changed0Subs = null;
+            _changed0Null = false;
+        }
+
+        if (!_changedIndex!.TryGetValue(type, out int idx))
+        {
+            idx = _changedList.Count;
+            _changedList.Add(new(type, new HashSet<string?>()));
+            _changedIndex[type] = idx;
+        }
+
+        _changedList[idx].Value.Add(parentSub);
     }
 
     internal Dictionary<AbstractType, List<YEvent>> ChangedParentTypes => _changedParentTypes ??= new();
@@ -269,33 +320,7 @@ public sealed class Transaction
         var item = type.ParentItem;
         if (item == null || (item.Id.Clock < BeforeStateOf(item.Id.Client) && !item.Deleted))
         {
-            if (_changed0 == type || (_changed0 == null && _changed == null))
-            {
-                _changed0 = type;
-                if (_changed0Subs != null)
-                {
-                    _changed0Subs.Add(parentSub);
-                }
-                else if (parentSub == null)
-                {
-                    _changed0Null = true;
-                }
-                else
-                {
-                    Changed0Subs().Add(parentSub);
-                }
-
-                return;
-            }
-
-            _changed ??= new Dictionary<AbstractType, HashSet<string?>>();
-            if (!_changed.TryGetValue(type, out var set))
-            {
-                set = new HashSet<string?>();
-                _changed[type] = set;
-            }
-
-            set.Add(parentSub);
+            AddChanged(type, parentSub);
         }
     }
 }

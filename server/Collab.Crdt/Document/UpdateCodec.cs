@@ -312,10 +312,11 @@ internal static class UpdateCodec
             return null;
         }
 
-        var restStructs = new StructStore();
-        var missingSv = new Dictionary<uint, uint>();
+        StructStore? restStructs = null;
+        Dictionary<uint, uint>? missingSv = null;
         void UpdateMissingSv(uint client, uint clock)
         {
+            missingSv ??= new Dictionary<uint, uint>();
             if (!missingSv.TryGetValue(client, out uint m) || m > clock)
             {
                 missingSv[client] = clock;
@@ -323,10 +324,16 @@ internal static class UpdateCodec
         }
 
         var stackHead = curStructsTarget.Refs[curStructsTarget.I++];
-        var state = new Dictionary<uint, uint>();
+
+        // cached local state per client (yjs keeps a Map); most updates carry one client, so the last one is cached inline
+        Dictionary<uint, uint>? state = null;
+        uint lastClient = 0;
+        uint lastClock = 0;
+        bool hasLast = false;
 
         void AddStackToRestSs()
         {
+            restStructs ??= new StructStore();
             foreach (var item in stack)
             {
                 uint client = item.Id.Client;
@@ -354,10 +361,14 @@ internal static class UpdateCodec
             if (stackHead is not SkipStruct)
             {
                 uint headClient = stackHead.Id.Client;
-                if (!state.TryGetValue(headClient, out uint localClock))
+                uint localClock;
+                if (hasLast && lastClient == headClient)
+                {
+                    localClock = lastClock;
+                }
+                else if (state == null || !state.TryGetValue(headClient, out localClock))
                 {
                     localClock = store.GetState(headClient);
-                    state[headClient] = localClock;
                 }
 
                 long offset = (long)localClock - stackHead.Id.Clock;
@@ -387,7 +398,15 @@ internal static class UpdateCodec
                     else if (offset == 0 || offset < stackHead.Length)
                     {
                         stackHead.Integrate(transaction, (int)offset);
-                        state[headClient] = stackHead.Id.Clock + (uint)stackHead.Length;
+                        uint newClock = stackHead.Id.Clock + (uint)stackHead.Length;
+                        if (hasLast && lastClient != headClient)
+                        {
+                            (state ??= new Dictionary<uint, uint>())[lastClient] = lastClock;
+                        }
+
+                        hasLast = true;
+                        lastClient = headClient;
+                        lastClock = newClock;
                     }
                 }
             }
@@ -413,12 +432,12 @@ internal static class UpdateCodec
             }
         }
 
-        if (restStructs.Clients.Count > 0)
+        if (restStructs is { Clients.Count: > 0 })
         {
             var encoder = new UpdateEncoderV1();
             WriteClientsStructs(encoder, restStructs, new Dictionary<uint, uint>());
             encoder.Rest.WriteVarUInt(0);
-            return new PendingStructs(missingSv, encoder.ToArray());
+            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray());
         }
 
         return null;
@@ -427,6 +446,11 @@ internal static class UpdateCodec
     /// <summary>Applies a delete set (yjs readAndApplyDeleteSet); returns the part beyond the known state, or null.</summary>
     public static DeleteSet? ApplyDeleteSet(DeleteSet ds, Transaction transaction, StructStore store)
     {
+        if (ds.IsEmpty)
+        {
+            return null;
+        }
+
         var unapplied = new DeleteSet();
         foreach (var kv in ds.Clients)
         {

@@ -16,6 +16,12 @@ internal static class JsonText
     /// <summary>Throws <see cref="YjsFormatException"/> at <paramref name="offset"/> unless the bytes are valid JSON.</summary>
     public static void Validate(ReadOnlySpan<byte> utf8, long offset)
     {
+        // Utf8JsonReader does not check the UTF-8 inside strings; lib0 decodes the text strictly first.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw new YjsFormatException("Invalid UTF-8 in JSON text", offset);
+        }
+
         if (!IsValid(utf8))
         {
             throw new YjsFormatException("Invalid JSON text", offset);

@@ -37,7 +37,9 @@ internal static class StructCodec
     {
         byte info = r.ReadByte();
         int cref = info & ContentRefMask;
-        if (cref == RefGc || cref == RefSkip)
+
+        // As in yjs's lazy reader, a Skip is exactly the info byte 10; ref 10 with flags is not item content.
+        if (cref == RefGc || info == RefSkip)
         {
             s.Kind = cref == RefGc ? StructKind.Gc : StructKind.Skip;
             s.ContentRef = (byte)cref;

@@ -54,6 +54,7 @@ internal struct UpdateCursor
         result.Source = source!;
         result.Client = _client;
         result.Clock = (uint)_clock;
+        result.Offset = start + r.Position;
         StructCodec.ReadStruct(ref r, start, ref result);
         ulong end = _clock + result.Length;
         if (end > uint.MaxValue)

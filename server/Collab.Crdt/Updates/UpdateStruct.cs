@@ -69,6 +69,9 @@ internal struct UpdateStruct
 
     public byte[] Source;
 
+    /// <summary>Absolute position of the info byte, for error messages.</summary>
+    public int Offset;
+
     /// <summary>First clock after this struct (computed in 64 bits: never overflows).</summary>
     public readonly ulong End => (ulong)Clock + Length;
 

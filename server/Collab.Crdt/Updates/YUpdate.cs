@@ -18,8 +18,9 @@ public static partial class YUpdate
 
     /// <summary>
     /// Fully parses a v1 update (structs, contents, JSON texts, <c>any</c> values, delete set) and throws
-    /// <see cref="YjsFormatException"/> at the first problem. Stricter than yjs in one point: bytes after the delete
-    /// set are an error.
+    /// <see cref="YjsFormatException"/> at the first problem. Like <c>YDoc.ApplyUpdate</c>, empty structs and items
+    /// pointing at a later clock of their own client are errors; stricter than both yjs and the document, bytes after
+    /// the delete set are an error too.
     /// </summary>
     public static void Validate(ReadOnlySpan<byte> update) => WalkAll(update, null);
 
@@ -64,16 +65,43 @@ public static partial class YUpdate
         return (ds, cursor.Position + r.Position);
     }
 
-    /// <summary><see cref="Walk"/>, then insists that the update ends with its delete set.</summary>
+    /// <summary>
+    /// <see cref="Walk"/> with the checks a document applies beyond yjs's reader: the update ends with its delete
+    /// set, no struct is empty, and no item points at a clock of its own client that does not precede it (yjs would
+    /// fail integrating either).
+    /// </summary>
     private static DeleteSet WalkAll(ReadOnlySpan<byte> update, StructVisitor? visit)
     {
-        var (ds, end) = Walk(update, visit);
+        var (ds, end) = Walk(update, (in UpdateStruct s) =>
+        {
+            if (s.Length == 0)
+            {
+                throw new YjsFormatException("Struct of length 0", s.Offset);
+            }
+
+            if (s.Kind == StructKind.Item)
+            {
+                CheckSelfReference(s, s.HasOrigin, s.OriginClient, s.OriginClock);
+                CheckSelfReference(s, s.HasRightOrigin, s.RightOriginClient, s.RightOriginClock);
+                CheckSelfReference(s, s.Parent == ParentKind.ItemId, s.ParentClient, s.ParentClock);
+            }
+
+            visit?.Invoke(s);
+        });
         if (end != update.Length)
         {
             throw new YjsFormatException($"{update.Length - end} unexpected bytes after the delete set", end);
         }
 
         return ds;
+    }
+
+    private static void CheckSelfReference(in UpdateStruct s, bool present, uint client, uint clock)
+    {
+        if (present && client == s.Client && clock >= s.Clock)
+        {
+            throw new YjsFormatException($"Item ({s.Client},{s.Clock}) refers to ({client},{clock}) of its own client that does not precede it", s.Offset);
+        }
     }
 
     /// <summary>Reads the rest of a reader's structs so that its position reaches the delete set.</summary>

@@ -10,6 +10,16 @@ public sealed partial class LiteDbEventStore
     private readonly Thread _writer;
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextBranchNumber;
+
+    // Writer-only. For a branch whose every client update id is known (it had no own events when the writer first met
+    // it), the set answers "never used" without a database lookup, which costs more than the rest of planning an
+    // append. Null marks a branch that must ask the database; all sets go when they hold too many ids in total.
+    private readonly Dictionary<int, HashSet<string>?> _knownUpdateIds = [];
+    private long _knownUpdateIdCount;
+    private bool _knownUpdateIdsFull;
+
+    /// <summary>Most client update ids kept in memory over all branches.</summary>
+    internal const long MaxKnownUpdateIds = 2_000_000;
     private volatile Exception? _fault;
 
     private Task<T> Enqueue<T>(WriteOp<T> op, CancellationToken cancellationToken)
@@ -57,6 +67,9 @@ public sealed partial class LiteDbEventStore
         }
     }
 
+    /// <summary>Where the writer's time goes (read by the benchmarks; written by the writer thread only).</summary>
+    internal WriterStatistics Statistics { get; } = new();
+
     private void Run(Group group)
     {
         if (_fault is not null)
@@ -65,51 +78,65 @@ public sealed partial class LiteDbEventStore
             return;
         }
 
-        // Plan everything first: a refused request fails alone here, before the transaction, because an exception
-        // inside a LiteDB transaction would roll back every request in the group.
+        // Plan every request before anything is written: a refused request fails alone here, because an exception
+        // inside a LiteDB call would roll back every request of the group. Planning runs inside the transaction only so
+        // that its reads share one snapshot instead of opening a read transaction each; it throws only our own
+        // EventStoreException, which LiteDB never sees. Anything else is treated as a failure of the store.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var planned = started;
+        var committed = started;
         var now = AppendPlanner.Now(_options.TimeProvider);
-        foreach (var op in group.Ops)
+        try
         {
-            try
+            _db.BeginTrans();
+            foreach (var op in group.Ops)
             {
-                op.Plan(group, now);
-                group.Planned.Add(op);
-            }
-            catch (Exception ex)
-            {
-                // Plans stage nothing until they cannot fail any more, so the group state is untouched.
-                op.Fail(ex);
-            }
-        }
-
-        if (group.Planned.Count == 0) return;
-        if (group.HasWrites)
-        {
-            try
-            {
-                _db.BeginTrans();
-                foreach (var op in group.Planned) op.Write(this);
-                _db.Commit();
-                if (_options.Durability == Durability.Fsync) Sync(_log);
-            }
-            catch (Exception ex)
-            {
-                // Whether the log holds the group is unknown now: stop writing rather than guess.
-                _fault = ex;
                 try
                 {
-                    _db.Rollback();
+                    op.Plan(group, now);
+                    group.Planned.Add(op);
                 }
-                catch (LiteDB.LiteException)
+                catch (EventStoreException ex)
                 {
-                    // The original failure is the one to report.
+                    // Plans stage nothing until they cannot fail any more, so the group state is untouched.
+                    op.Fail(ex);
                 }
+            }
 
-                foreach (var op in group.Planned) op.Fail(Unavailable());
-                return;
+            planned = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!group.HasWrites)
+            {
+                _db.Rollback();
+            }
+            else
+            {
+                foreach (var op in group.Planned) op.Write(this, group);
+                if (group.EventDocs.Count > 0) _events.Insert(group.EventDocs);
+                if (group.UpdateDocs.Count > 0) _updates.Insert(group.UpdateDocs);
+                _db.Commit();
+                committed = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_options.Durability == Durability.Fsync) Sync(_log);
             }
         }
+        catch (Exception ex)
+        {
+            // Whether the log holds the group is unknown now: stop writing rather than guess.
+            _fault = ex;
+            try
+            {
+                _db.Rollback();
+            }
+            catch (LiteDB.LiteException)
+            {
+                // The original failure is the one to report.
+            }
 
+            foreach (var op in group.Ops) op.Fail(Unavailable());
+            return;
+        }
+
+        Statistics.Record(group.Planned.Count, started, planned, committed, System.Diagnostics.Stopwatch.GetTimestamp());
+        RememberUpdateIds(group);
         foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
         foreach (var op in group.Planned) op.Complete();
         foreach (var branch in group.Moved) _signals.Notify(branch);
@@ -117,6 +144,34 @@ public sealed partial class LiteDbEventStore
         {
             _db.Checkpoint();
             Sync(_log);
+        }
+    }
+
+    private HashSet<string>? KnownUpdateIds(BranchRef branch, int number)
+    {
+        if (_knownUpdateIds.TryGetValue(number, out var known)) return known;
+        if (_knownUpdateIdsFull) return null;
+
+        // Committed state only: a branch that is new in this group, or has no own events yet, has no update ids.
+        var committed = FindEntry(branch);
+        known = committed is null || committed.Info.Head == committed.Info.ForkSeq ? new HashSet<string>(StringComparer.Ordinal) : null;
+        _knownUpdateIds[number] = known;
+        return known;
+    }
+
+    private void RememberUpdateIds(Group group)
+    {
+        foreach (var (number, id) in group.StoredUpdateIds)
+        {
+            if (_knownUpdateIds.TryGetValue(number, out var known) && known is not null && known.Add(id)) _knownUpdateIdCount++;
+        }
+
+        if (_knownUpdateIdCount > MaxKnownUpdateIds)
+        {
+            // Forget them all (the database answers from now on) rather than keep memory growing.
+            foreach (var number in _knownUpdateIds.Keys) _knownUpdateIds[number] = null;
+            _knownUpdateIdsFull = true;
+            _knownUpdateIdCount = 0;
         }
     }
 

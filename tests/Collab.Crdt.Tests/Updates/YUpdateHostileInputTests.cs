@@ -144,13 +144,33 @@ public sealed class YUpdateHostileInputTests
     }
 
     [Fact]
-    public void zero_length_structs_merge_without_looping()
+    public void zero_length_structs_merge_without_looping_but_do_not_validate()
     {
-        // Client 1: an empty string item at clock 0, then a GC of length 0 and one of length 2.
+        // Client 1: an empty string item at clock 0, then a GC of length 0 and one of length 2. yjs merges these
+        // (the corpus checks the bytes); a document would reject them, and so does Validate.
         byte[] a = [1, 3, 1, 0, 4, 1, 1, (byte)'t', 0, 0, 0, 0, 2, 0];
         byte[] b = [1, 1, 1, 0, 0, 3, 0];
         var merged = YUpdate.Merge([a, b, a]);
-        YUpdate.Validate(merged);
         Assert.Equal([1, 1, 3], YUpdate.StateVector(merged));
+        var e = Assert.Throws<YjsFormatException>(() => YUpdate.Validate(a));
+        Assert.Equal(4, e.Offset);
+    }
+
+    [Fact]
+    public void an_item_pointing_at_a_later_clock_of_its_own_client_does_not_validate()
+    {
+        // Client 1, clock 0: a String item whose origin is (1, 5).
+        byte[] update = [1, 1, 1, 0, 0x84, 1, 5, 1, (byte)'x', 0];
+        var e = Assert.Throws<YjsFormatException>(() => YUpdate.Validate(update));
+        Assert.Contains("own client", e.Message, StringComparison.Ordinal);
+        Assert.Equal(4, e.Offset);
+    }
+
+    [Fact]
+    public void invalid_utf8_inside_json_text_is_rejected()
+    {
+        // An Embed whose JSON text {"a\xD0":1} is not UTF-8.
+        byte[] update = [1, 1, 1, 0, 5, 1, 1, (byte)'t', 7, (byte)'{', (byte)'"', (byte)'a', 0xD0, (byte)'"', (byte)':', (byte)'1', 0];
+        Assert.Throws<YjsFormatException>(() => YUpdate.Validate(update));
     }
 }
