@@ -112,7 +112,6 @@ public sealed partial class LiteDbEventStore
             {
                 foreach (var op in group.Planned) op.Write(this, group);
                 if (group.EventDocs.Count > 0) _events.Insert(group.EventDocs);
-                if (group.UpdateDocs.Count > 0) _updates.Insert(group.UpdateDocs);
                 _db.Commit();
                 committed = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (_options.Durability == Durability.Fsync) Sync(_log);

@@ -19,7 +19,6 @@ public sealed partial class LiteDbEventStore : IEventStore
     private readonly ILiteCollection<BsonDocument> _documents;
     private readonly ILiteCollection<BsonDocument> _branchDocs;
     private readonly ILiteCollection<BsonDocument> _events;
-    private readonly ILiteCollection<BsonDocument> _updates;
     private readonly ILiteCollection<BsonDocument> _snapshots;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
@@ -55,12 +54,12 @@ public sealed partial class LiteDbEventStore : IEventStore
             _documents = _db.GetCollection(Bson.Documents);
             _branchDocs = _db.GetCollection(Bson.Branches);
             _events = _db.GetCollection(Bson.Events);
-            _updates = _db.GetCollection(Bson.Updates);
             _snapshots = _db.GetCollection(Bson.Snapshots);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);
             _resolutions.EnsureIndex("m", "$.m");
+            _events.EnsureIndex(Bson.UpdateField, "$." + Bson.UpdateField);
             Sync(_log);
             _nextBranchNumber = _branchDocs.Count() == 0 ? 1 : _branchDocs.Max("$.n").AsInt32 + 1;
         }
