@@ -44,6 +44,8 @@ public sealed partial class LiteDbEventStore
 
         public void AddDocument(DocumentId id) => _newDocuments.Add(id);
 
+        public IEnumerable<DocumentId> NewDocuments => _newDocuments;
+
         public int NewBranchNumber() => store._nextBranchNumber++;
 
         public EventHash HashAt(BranchInfo branch, EventSeq seq) => Ancestry.HashAt(branch, seq, Info, OwnHash);
