@@ -103,6 +103,8 @@ internal sealed partial class BranchSession
             // The document already holds these updates but the log may not: the live doc must not stay ahead of
             // the log, so the whole session is discarded and reloaded from the log by the manager.
             DocumentsLog.AppendFailed(_logger, Branch, ex);
+            // Faulted before any caller hears of it, so that a caller's next request already goes to a fresh session.
+            MarkFaulted();
             var error = ex is EventStoreException { Error: EventStoreError.IdempotencyConflict }
                 ? new CollabException(CollabErrorCode.Conflict, "An update id was reused for different bytes.", ex)
                 : new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", ex);
@@ -166,31 +168,30 @@ internal sealed partial class BranchSession
         switch (work)
         {
             case DiffWork diff:
-                try
-                {
-                    diff.Done.TrySetResult(_doc.EncodeStateAsUpdate(diff.StateVector));
-                }
-                catch (YjsFormatException ex)
-                {
-                    diff.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The state vector is malformed: {ex.Message}"));
-                }
+                Answer(diff.Done, "state vector", () => _doc.EncodeStateAsUpdate(diff.StateVector));
                 break;
             case StateWork state:
                 state.Done.TrySetResult((_head, _doc.EncodeStateVector()));
                 break;
             case CheckWork check:
-                try
-                {
-                    check.Done.TrySetResult(_doc.WouldChange(check.Update));
-                }
-                catch (YjsFormatException ex)
-                {
-                    check.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The update is malformed: {ex.Message}"));
-                }
+                Answer(check.Done, "update", () => _doc.WouldChange(check.Update));
                 break;
             case ContentWork content:
                 content.Done.TrySetResult((_head, _doc.EncodeStateAsUpdate(null)));
                 break;
+        }
+    }
+
+    /// <summary>Completes a read that decodes client bytes: malformed input fails that caller only.</summary>
+    private static void Answer<T>(TaskCompletionSource<T> done, string what, Func<T> read)
+    {
+        try
+        {
+            done.TrySetResult(read());
+        }
+        catch (YjsFormatException ex)
+        {
+            done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The {what} is malformed: {ex.Message}"));
         }
     }
 
@@ -209,15 +210,22 @@ internal sealed partial class BranchSession
         }
     }
 
-    private void Fault(Exception ex)
+    private void MarkFaulted()
     {
         lock (_gate) _state = SessionState.Faulted;
         _queue.Writer.TryComplete();
+    }
+
+    private void Fault(Exception ex)
+    {
+        MarkFaulted();
         if (ex is not SessionClosedException) DocumentsLog.SessionFaulted(_logger, Branch, ex);
         var error = new CollabException(CollabErrorCode.Unavailable, "The branch is reloading after a failure. Retry.");
         foreach (var staged in _staged) FailStaged(staged, error);
         ClearStaged();
-        while (_queue.Reader.TryRead(out var work)) FailWork(work, error);
+        // Queued work never touched the document: the manager retries it on the reloaded session.
+        var closed = new SessionClosedException();
+        while (_queue.Reader.TryRead(out var work)) FailWork(work, closed);
     }
 
     private static void FailStaged(Staged staged, Exception error)

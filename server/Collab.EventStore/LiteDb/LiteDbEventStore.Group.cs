@@ -25,6 +25,9 @@ public sealed partial class LiteDbEventStore
 
         public bool HasWrites { get; set; }
 
+        public List<BsonDocument> EventDocs { get; } = [];
+
+
         public BranchEntry? Find(BranchRef branch) => Branches.TryGetValue(branch, out var entry) ? entry : store.FindEntry(branch);
 
         public BranchEntry Require(BranchRef branch)
@@ -40,6 +43,8 @@ public sealed partial class LiteDbEventStore
         public bool DocumentExists(DocumentId id) => _newDocuments.Contains(id) || store._documents.FindById(Bson.DocumentKey(id)) is not null;
 
         public void AddDocument(DocumentId id) => _newDocuments.Add(id);
+
+        public IEnumerable<DocumentId> NewDocuments => _newDocuments;
 
         public int NewBranchNumber() => store._nextBranchNumber++;
 
@@ -62,10 +67,9 @@ public sealed partial class LiteDbEventStore
         {
             var entry = Require(branch);
             if (_updates.TryGetValue((entry.Number, clientUpdateId), out var pending)) return pending;
-            var update = store._updates.FindById(Bson.UpdateKey(entry.Number, clientUpdateId));
-            if (update is null) return null;
-            var doc = store._events.FindById(Bson.EventKey(entry.Number, update["s"].AsInt64));
-            return Bson.Event(branch, doc);
+            if (store.KnownUpdateIds(branch, entry.Number) is { } known && !known.Contains(clientUpdateId)) return null;
+            var doc = store._events.FindOne(Query.EQ(Bson.UpdateField, Bson.UpdateKey(entry.Number, clientUpdateId)));
+            return doc is null ? null : Bson.Event(branch, doc);
         }
 
         public MergeRecord? FindMerge(EventRef mergeEvent)
@@ -73,6 +77,9 @@ public sealed partial class LiteDbEventStore
             if (_merges.TryGetValue(mergeEvent, out var pending)) return pending;
             return store.LoadMerge(mergeEvent);
         }
+
+        /// <summary>The client update ids this group stored, by branch number (to remember once committed).</summary>
+        public IEnumerable<(int Number, string Id)> StoredUpdateIds => _updates.Keys;
 
         public void Clear()
         {
@@ -84,6 +91,7 @@ public sealed partial class LiteDbEventStore
             _updates.Clear();
             _hashes.Clear();
             _merges.Clear();
+            EventDocs.Clear();
             HasWrites = false;
         }
 
@@ -101,10 +109,4 @@ public sealed partial class LiteDbEventStore
         var doc = _merges.FindById(Bson.EventKey(entry.Number, mergeEvent.Seq.Value));
         return doc is null ? null : Bson.Merge(mergeEvent.Branch, doc);
     }
-
-    private static BsonDocument UpdateDoc(int number, StoredEvent e) => new()
-    {
-        [Bson.Id] = Bson.UpdateKey(number, e.ClientUpdateId!),
-        ["s"] = e.Seq.Value,
-    };
 }
