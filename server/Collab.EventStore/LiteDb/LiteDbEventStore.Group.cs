@@ -104,8 +104,9 @@ public sealed partial class LiteDbEventStore
 
     private MergeRecord? LoadMerge(EventRef mergeEvent)
     {
+        // Beyond the published head means committed but not yet durable: not there yet for a reader.
         var entry = FindEntry(mergeEvent.Branch);
-        if (entry is null) return null;
+        if (entry is null || mergeEvent.Seq > entry.Info.Head) return null;
         var doc = _merges.FindById(Bson.EventKey(entry.Number, mergeEvent.Seq.Value));
         return doc is null ? null : Bson.Merge(mergeEvent.Branch, doc);
     }
