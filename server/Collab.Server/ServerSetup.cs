@@ -51,7 +51,11 @@ internal static class ServerSetup
             })
             .AddMessagePackProtocol();
         // SignalR's 32 KB default cannot carry a first sync of a real document.
-        services.AddOptions<HubOptions>().Configure<IOptions<CollabServerOptions>>((hub, options) => hub.MaximumReceiveMessageSize = options.Value.Limits.MaxMessageBytes);
+        services.AddOptions<HubOptions>().Configure<IOptions<CollabServerOptions>>((hub, options) =>
+        {
+            hub.MaximumReceiveMessageSize = options.Value.Limits.MaxMessageBytes;
+            hub.MaximumParallelInvocationsPerClient = options.Value.Limits.MaxParallelInvocationsPerConnection;
+        });
 
         services.AddRateLimiter(limiter =>
         {

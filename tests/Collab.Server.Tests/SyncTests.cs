@@ -249,4 +249,29 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
         Assert.Equal("base more", onMain.Text); // the fork's edit stays on the fork
         Assert.Equal(2, (await Store.GetHeadAsync(main)).Seq.Value);
     }
+    [Fact]
+    public async Task an_editor_may_pipeline_updates_and_they_are_acked_and_broadcast_in_send_order()
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        await using var alice = TestPeer.Create(factory.HubFor("alice", messagePack: true), doc, clientId: 11);
+        await using var bob = TestPeer.Create(factory.HubFor("bob", messagePack: true), doc, clientId: 12);
+        await alice.JoinAsync();
+        await bob.JoinAsync();
+
+        // Twenty keystrokes, each its own update, all sent before any ack arrives (as a browser client does).
+        var typist = new YDoc(new YDocOptions { ClientId = 11 });
+        var updates = new List<byte[]>();
+        typist.UpdateV1 += (u, _) => updates.Add(u);
+        for (var i = 0; i < 20; i++) typist.GetText("text").Insert(i, ((char)('a' + i)).ToString());
+        var acks = new List<Task<Collab.Server.Hubs.SyncAck>>();
+        foreach (var update in updates) acks.Add(alice.SendUpdateAsync(update, Guid.NewGuid().ToString("N")));
+        var seqs = new List<long>();
+        foreach (var ack in acks) seqs.Add((await ack).Seq!.Value);
+
+        // Each update went to the log whole, in the order sent: no update waited in a pending state for an earlier one.
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), seqs);
+        await bob.WaitForTextAsync("abcdefghijklmnopqrst");
+        var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+        Assert.True(options.MaximumParallelInvocationsPerClient > 1);
+    }
 }

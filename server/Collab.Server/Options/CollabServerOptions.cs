@@ -57,6 +57,14 @@ public sealed class LimitOptions
     /// <summary>How many (document, branch) pairs one connection may join at once.</summary>
     [Range(1, 10_000)]
     public int MaxBranchesPerConnection { get; set; } = 64;
+
+    /// <summary>
+    /// Hub calls one connection may have running at once (SignalR's own default is 1). Above 1 an editor can pipeline
+    /// updates: its next Sync no longer waits for the previous one's durable append, so one branch's queued updates
+    /// share an append. Calls start in arrival order (each reaches its branch queue before the next is read).
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxParallelInvocationsPerConnection { get; set; } = 32;
 }
 
 /// <summary>Per-user rate limits (partitioned by the authenticated user name).</summary>
