@@ -296,6 +296,11 @@ export class CollabProvider extends ObservableV2 {
     await Promise.all(resent.map((item) => this._sendUpdate(item)))
     if (this.connection.state !== signalR.HubConnectionState.Connected) return
 
+    // While we were away the server told the others we left, with our awareness clock + 1; a state with an equal
+    // clock would be ignored, so skip one clock silently (not joined yet: nothing is sent) and publish with the next.
+    const local = this.awareness ? this.awareness.getLocalState() : null
+    if (local !== null) this.awareness.setLocalState(local)
+
     this._joined = true
     const inbox = this._inbox ?? []
     this._inbox = null
@@ -305,9 +310,7 @@ export class CollabProvider extends ObservableV2 {
 
     this._invoke('Sync', syncMessage(syncProtocol.messageYjsSyncStep1, Y.encodeStateVector(this.doc)), null)
       .catch((e) => this.emit('error', [e]))
-    if (this.awareness && this.awareness.getLocalState() !== null) {
-      this._sendAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]))
-    }
+    if (local !== null) this.awareness.setLocalState(local) // sent by the awareness handler
   }
 
   _receive (kind, bytes) {
