@@ -17,16 +17,15 @@ public static class EventChain
     /// <summary>Domain tag of genesis hashes.</summary>
     public const string GenesisTag = "collab.genesis.v1";
 
-    [ThreadStatic]
-    private static IncrementalHash? t_sha;
-
     /// <summary>SHA-256(str("collab.genesis.v1") ‖ str(documentId)): what the first event of <c>main</c> links to.</summary>
     public static EventHash Genesis(DocumentId document)
     {
-        var sha = Sha();
-        AppendString(sha, GenesisTag);
-        AppendString(sha, document.Value);
-        return Finish(sha);
+        Span<byte> buffer = stackalloc byte[StrLength(GenesisTag) + StrLength(document.Value)];
+        var at = WriteString(buffer, GenesisTag);
+        WriteString(buffer[at..], document.Value);
+        Span<byte> digest = stackalloc byte[EventHash.Length];
+        SHA256.HashData(buffer, digest);
+        return EventHash.FromBytes(digest);
     }
 
     /// <summary>Re-computes the hash of a stored event (in its stored, not upcast, form).</summary>
@@ -51,80 +50,53 @@ public static class EventChain
     {
         ArgumentNullException.ThrowIfNull(author);
         ArgumentNullException.ThrowIfNull(clientIds);
-        var sha = Sha();
-        Span<byte> scratch = stackalloc byte[EventHash.Length];
-        AppendString(sha, EventTag);
-        previous.CopyTo(scratch);
-        sha.AppendData(scratch);
-        AppendString(sha, branch.Document.Value);
-        AppendString(sha, branch.Branch.Value);
-        AppendUInt64(sha, checked((ulong)seq.Value));
-        AppendString(sha, kind.Value);
-        AppendUInt32(sha, checked((uint)schemaVersion));
-        AppendString(sha, author);
-        AppendUInt64(sha, unchecked((ulong)serverTime.ToUnixTimeMilliseconds()));
-        if (clientUpdateId is null)
-        {
-            sha.AppendData([0]);
-        }
-        else
-        {
-            sha.AppendData([1]);
-            AppendString(sha, clientUpdateId);
-        }
 
-        AppendUInt32(sha, (uint)clientIds.Count);
-        for (var i = 0; i < clientIds.Count; i++) AppendUInt32(sha, clientIds[i]);
-        AppendUInt32(sha, (uint)payload.Length);
-        sha.AppendData(payload);
-        return Finish(sha);
-    }
-
-    private static IncrementalHash Sha() => t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-    private static EventHash Finish(IncrementalHash sha)
-    {
-        Span<byte> digest = stackalloc byte[EventHash.Length];
-        sha.GetHashAndReset(digest);
-        return EventHash.FromBytes(digest);
-    }
-
-    private static void AppendUInt32(IncrementalHash sha, uint value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
-        sha.AppendData(bytes);
-    }
-
-    private static void AppendUInt64(IncrementalHash sha, ulong value)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
-        sha.AppendData(bytes);
-    }
-
-    // str(x) = u32 big-endian byte length ‖ UTF-8 bytes.
-    private static void AppendString(IncrementalHash sha, string value)
-    {
-        var length = Encoding.UTF8.GetByteCount(value);
-        AppendUInt32(sha, (uint)length);
-        if (length <= 256)
-        {
-            Span<byte> bytes = stackalloc byte[length];
-            Encoding.UTF8.GetBytes(value, bytes);
-            sha.AppendData(bytes);
-            return;
-        }
-
-        var rented = ArrayPool<byte>.Shared.Rent(length);
+        // One contiguous buffer and one SHA-256 call: many small incremental updates cost more than the hashing.
+        var length = StrLength(EventTag) + EventHash.Length + StrLength(branch.Document.Value) + StrLength(branch.Branch.Value) + 8
+            + StrLength(kind.Value) + 4 + StrLength(author) + 8 + 1 + (clientUpdateId is null ? 0 : StrLength(clientUpdateId))
+            + 4 + (4 * clientIds.Count) + 4 + payload.Length;
+        byte[]? rented = null;
+        var buffer = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
         try
         {
-            Encoding.UTF8.GetBytes(value, rented);
-            sha.AppendData(rented, 0, length);
+            var at = WriteString(buffer, EventTag);
+            previous.CopyTo(buffer[at..]);
+            at += EventHash.Length;
+            at += WriteString(buffer[at..], branch.Document.Value);
+            at += WriteString(buffer[at..], branch.Branch.Value);
+            BinaryPrimitives.WriteUInt64BigEndian(buffer[at..], checked((ulong)seq.Value));
+            at += 8;
+            at += WriteString(buffer[at..], kind.Value);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer[at..], checked((uint)schemaVersion));
+            at += 4;
+            at += WriteString(buffer[at..], author);
+            BinaryPrimitives.WriteInt64BigEndian(buffer[at..], serverTime.ToUnixTimeMilliseconds());
+            at += 8;
+            buffer[at++] = clientUpdateId is null ? (byte)0 : (byte)1;
+            if (clientUpdateId is not null) at += WriteString(buffer[at..], clientUpdateId);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer[at..], (uint)clientIds.Count);
+            at += 4;
+            for (var i = 0; i < clientIds.Count; i++, at += 4) BinaryPrimitives.WriteUInt32BigEndian(buffer[at..], clientIds[i]);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer[at..], (uint)payload.Length);
+            at += 4;
+            payload.CopyTo(buffer[at..]);
+            Span<byte> digest = stackalloc byte[EventHash.Length];
+            SHA256.HashData(buffer, digest);
+            return EventHash.FromBytes(digest);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private static int StrLength(string value) => 4 + Encoding.UTF8.GetByteCount(value);
+
+    // str(x) = u32 big-endian byte length ‖ UTF-8 bytes; returns the bytes written.
+    private static int WriteString(Span<byte> destination, string value)
+    {
+        var written = Encoding.UTF8.GetBytes(value, destination[4..]);
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)written);
+        return 4 + written;
     }
 }

@@ -52,7 +52,7 @@ internal sealed class SessionHost(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await sessions.SweepIdleAsync();
+                await sessions.SweepIdleAsync(connections.IsConnected);
             }
         }
         catch (OperationCanceledException)

@@ -49,7 +49,7 @@ public sealed class CrashTests : IDisposable
         Assert.True(acknowledged.Count >= rounds, $"only {acknowledged.Count} acknowledgements in {rounds} rounds");
     }
 
-    /// <summary>Starts the child, waits for a random number of acknowledgements or a random time, then SIGKILLs it; returns every line it printed.</summary>
+    /// <summary>Starts the child, waits for a random number of acknowledgements or a random time, then SIGKILLs it (Process.Kill on Unix); returns every line it printed.</summary>
     private static async Task<List<string>> RunAndKill(string child, string path, int round, Random random)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -58,6 +58,7 @@ public sealed class CrashTests : IDisposable
         start.ArgumentList.Add(round.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var lines = new List<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ackTarget = random.Next(1, 400);
         var killAfter = TimeSpan.FromMilliseconds(random.Next(5, 250));
@@ -77,6 +78,7 @@ public sealed class CrashTests : IDisposable
                 }
 
                 lines.Add(e.Data);
+                first.TrySetResult();
                 if (lines.Count >= ackTarget) enough.TrySetResult();
             }
         };
@@ -89,7 +91,9 @@ public sealed class CrashTests : IDisposable
         process.BeginErrorReadLine();
         try
         {
+            // Kill while appends are flowing: after the first acknowledgement, then a random count or a random time.
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await Task.WhenAny(enough.Task, Task.Delay(killAfter));
         }
         finally

@@ -50,6 +50,30 @@ public abstract partial class EventStoreSpec
         });
     }
 
+    [Fact]
+    public async Task disposing_the_store_ends_subscriptions_and_refuses_writes()
+    {
+        var store = await CreateStoreAsync(NewOptions());
+        await store.CreateDocumentAsync(Doc, "alice");
+        await store.AppendAsync(Main, Ev("a"));
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = 0;
+        var tail = Task.Run(async () =>
+        {
+            await foreach (var e in store.SubscribeAsync(Main, EventSeq.Zero))
+            {
+                received++;
+                first.TrySetResult();
+            }
+        });
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await store.DisposeAsync();
+        await tail.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, received);
+        await Refused(EventStoreError.StoreUnavailable, () => store.AppendAsync(Main, [Ev("b")]));
+        await store.DisposeAsync();
+    }
+
     private async Task<List<StoredEvent>> Collect(BranchRef branch, EventSeq after, int count, CancellationToken cancellationToken)
     {
         var list = new List<StoredEvent>();

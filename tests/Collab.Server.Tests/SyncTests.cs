@@ -162,4 +162,67 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
         replica.ApplyUpdate(content);
         Assert.Equal("ive", replica.GetText("text").ToString());
     }
+
+    [Fact]
+    public async Task a_client_that_edited_offline_resyncs_both_ways_on_reconnect()
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await using var bob = TestPeer.Create(factory.HubFor("bob"), doc, clientId: 2);
+        await alice.JoinAsync();
+        await bob.JoinAsync();
+        await alice.InsertAsync(0, "shared ");
+        await bob.WaitForTextAsync("shared ");
+
+        await bob.Connection.StopAsync();
+        bob.EditOffline(t => t.Insert(7, "offline"));                   // typed while disconnected, never sent
+        await alice.InsertAsync(0, ">> ");                             // the others go on meanwhile
+
+        await bob.ReconnectAsync(factory.HubFor("bob"));
+
+        await alice.WaitForTextAsync(bob.Text);
+        Assert.Contains("offline", alice.Text, StringComparison.Ordinal);
+        Assert.StartsWith(">> ", bob.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task random_concurrent_edits_by_three_clients_converge_with_the_server()
+    {
+        var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"), ("carol", "editor"));
+        var peers = new List<TestPeer>
+        {
+            TestPeer.Create(factory.HubFor("alice", messagePack: true), doc, clientId: 11),
+            TestPeer.Create(factory.HubFor("bob"), doc, clientId: 12),
+            TestPeer.Create(factory.HubFor("carol", messagePack: true), doc, clientId: 13),
+        };
+        try
+        {
+            foreach (var peer in peers) await peer.JoinAsync();
+            var seed = Environment.TickCount;
+            var editors = peers.Select((peer, index) => Task.Run(async () =>
+            {
+                var random = new Random(seed + index);
+                for (var i = 0; i < 40; i++)
+                {
+                    await peer.EditAsync(text =>
+                    {
+                        if (text.Length > 3 && random.Next(4) == 0) text.Delete(random.Next(text.Length - 1), 1);
+                        else text.Insert(random.Next(text.Length + 1), ((char)('a' + random.Next(26))).ToString());
+                    });
+                }
+            })).ToList();
+            await Task.WhenAll(editors);
+
+            var (_, content) = await factory.Services.GetRequiredService<SessionManager>().ReadContentAsync(new BranchRef(new DocumentId(doc), BranchName.Main), default);
+            var server = new YDoc();
+            server.ApplyUpdate(content);
+            var expected = server.GetText("text").ToString();
+            foreach (var peer in peers) await peer.WaitForTextAsync(expected);
+            Assert.All(peers, p => Assert.Equal(server.EncodeStateVector(), p.Doc.EncodeStateVector()));
+        }
+        finally
+        {
+            foreach (var peer in peers) await peer.DisposeAsync();
+        }
+    }
 }

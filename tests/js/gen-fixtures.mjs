@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { b64, docContent, prng } from './lib/content.mjs'
+import { b64, unb64, tag, docContent, prng } from './lib/content.mjs'
 
 const outDir = process.argv[2]
 if (!outDir) throw new Error('usage: node gen-fixtures.mjs <out-dir>')
@@ -459,11 +459,95 @@ for (const d of docs) {
   put('diff-state-against-empty', 'diff', { update: b64(state), stateVector: b64(new Uint8Array([0])) }, Y.diffUpdate(state, new Uint8Array([0])))
 }
 
+// ---------- snapshots (gc off): encodeSnapshot bytes, createDocFromSnapshot, toDelta at a snapshot ----------
+const snapshots = []
+{
+  const d = mk(40, false)
+  const t = d.getText('t'); const m = d.getMap('m'); const a = d.getArray('a'); const x = d.getXmlFragment('x')
+  const snaps = []
+  const take = () => snaps.push(Y.snapshot(d))
+  take() // empty
+  t.insert(0, 'Hello world'); m.set('k', 1); a.push([1, 2, 3]); x.insert(0, [new Y.XmlElement('p')])
+  take()
+  t.format(0, 5, { bold: true }); t.delete(5, 1); t.insert(5, ', dear'); m.set('k', 2); a.delete(1, 1)
+  take()
+  t.delete(0, 3); t.insertEmbed(2, { image: 'x.png' }); m.delete('k'); a.insert(0, ['first']); x.get(0).setAttribute('a', 'b')
+  const other = mk(41, false); Y.applyUpdate(other, Y.encodeStateAsUpdate(d)); other.getText('t').insert(0, 'Ω'); Y.applyUpdate(d, Y.encodeStateAsUpdate(other))
+  take()
+  const roots = [{ name: 't', kind: 'text' }, { name: 'm', kind: 'map' }, { name: 'a', kind: 'array' }, { name: 'x', kind: 'xml' }]
+  snapshots.push({
+    name: 'snapshots-gc-off',
+    state: b64(Y.encodeStateAsUpdate(d)),
+    roots,
+    snapshots: snaps.map((sn, i) => {
+      const fromSnap = Y.createDocFromSnapshot(d, sn)
+      return {
+        snapshot: b64(Y.encodeSnapshot(sn)),
+        docState: b64(Y.encodeStateAsUpdate(fromSnap)),
+        content: docContent(fromSnap, roots),
+        textDelta: tag(t.toDelta(sn)),
+        textDeltaSincePrevious: i > 0 ? tag(t.toDelta(sn, snaps[i - 1])) : null
+      }
+    })
+  })
+}
+
+// ---------- relative positions: encoded bytes, and where they point after more edits ----------
+const relativePositions = []
+{
+  const d = mk(50)
+  const t = d.getText('t'); const m = d.getMap('m')
+  t.insert(0, 'abcdef'); t.insert(3, 'XY')
+  const nested = new Y.Text(); m.set('nested', nested); nested.insert(0, 'nested text')
+  const a = d.getArray('a'); a.push([1, 2, 3])
+  const before = Y.encodeStateAsUpdate(d)
+  const targets = [
+    ['t', (doc) => doc.getText('t')], ['m.nested', (doc) => doc.getMap('m').get('nested')], ['a', (doc) => doc.getArray('a')]
+  ]
+  const positions = []
+  for (const [path, get] of targets) {
+    const type = get(d)
+    for (let i = 0; i <= type.length; i++) {
+      for (const assoc of [0, -1]) {
+        const rp = Y.createRelativePositionFromTypeIndex(type, i, assoc)
+        positions.push({ path, index: i, assoc, encoded: b64(Y.encodeRelativePosition(rp)) })
+      }
+    }
+  }
+  const u = record(d)
+  t.insert(0, '>>'); t.delete(4, 3); t.insert(t.length, '!'); nested.delete(0, 7); a.insert(1, ['in']); a.delete(0, 1)
+  const after = Y.mergeUpdates(u)
+  for (const p of positions) {
+    const abs = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(unb64(p.encoded)), d)
+    p.after = abs ? { index: abs.index, assoc: abs.assoc } : null
+  }
+  relativePositions.push({ name: 'relative-positions', before: b64(before), after: b64(after), positions })
+}
+
+// ---------- coverage: every struct/content kind and every type ref must occur in some fixture ----------
+const coverage = { structs: {}, types: {} }
+const scan = (b64u, where) => {
+  for (const st of Y.decodeUpdate(new Uint8Array(Buffer.from(b64u, 'base64'))).structs) {
+    const k = st.constructor.name === 'Item' ? st.content.constructor.name : st.constructor.name
+    coverage.structs[k] ??= where
+    if (k === 'ContentType') coverage.types[st.content.type.constructor.name] ??= where
+  }
+}
+for (const d of docs) { d.updates.forEach((u) => scan(u, d.name)); d.after.forEach((a) => scan(a.state, d.name)) }
+for (const o of ops) if (o.kind !== 'stateVector') scan(o.result, o.name)
+const wantStructs = ['GC', 'Skip', 'ContentDeleted', 'ContentJSON', 'ContentBinary', 'ContentString', 'ContentEmbed', 'ContentFormat', 'ContentType', 'ContentAny', 'ContentDoc']
+const wantTypes = ['YArray', 'YMap', 'YText', 'YXmlElement', 'YXmlFragment', 'YXmlHook', 'YXmlText']
+const missing = [...wantStructs.filter((k) => !coverage.structs[k]), ...wantTypes.filter((k) => !coverage.types[k])]
+if (missing.length) throw new Error('fixtures no longer cover: ' + missing.join(', '))
+
 const pkgLock = JSON.parse(readFileSync(new URL('./package-lock.json', import.meta.url), 'utf8'))
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, 'fixtures.json'), JSON.stringify({
   yjs: pkgLock.packages['node_modules/yjs'].version,
+  coverage,
   docs,
+  snapshots,
+  relativePositions,
   ops
 }, null, 1))
 console.log(`wrote ${docs.length} document fixtures and ${ops.length} operation fixtures to ${join(outDir, 'fixtures.json')}`)

@@ -3,7 +3,7 @@
 // { id, ok: true, result } or { id, ok: false, error }. Bytes travel as base64. Nothing else is written to stdout.
 import * as Y from 'yjs'
 import { createInterface } from 'node:readline'
-import { b64, unb64, docContent } from './lib/content.mjs'
+import { b64, unb64, docContent, tag } from './lib/content.mjs'
 import { applyOp } from './lib/ops.mjs'
 import { loadTrace, replaySequential, replayConcurrent } from './lib/traces.mjs'
 import * as syncProtocol from 'y-protocols/sync'
@@ -12,6 +12,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 
 const docs = new Map()
+const eventLogs = new Map()
 const awarenesses = new Map()
 const getAwareness = (name) => {
   let a = awarenesses.get(name)
@@ -41,11 +42,39 @@ const commands = {
     if (!fn) throw new Error('unknown command ' + c.cmd)
     return fn(c)
   }),
-  create: ({ doc, clientId, gc = true }) => {
+  // observe: log the events of the session roots (drainEvents returns and clears the log).
+  create: ({ doc, clientId, gc = true, observe = false }) => {
     const d = new Y.Doc({ gc })
     d.clientID = clientId
     docs.set(doc, d)
+    if (observe) {
+      const log = []
+      eventLogs.set(doc, log)
+      for (const name of ['t', 'a', 'x']) {
+        const type = name === 't' ? d.getText(name) : name === 'a' ? d.getArray(name) : d.getXmlFragment(name)
+        type.observe((e) => log.push({ root: name, delta: tag(e.delta) }))
+      }
+      d.getMap('m').observe((e) => {
+        const keys = {}
+        for (const [k, c] of e.changes.keys) keys[k] = c.action === 'add' ? { action: c.action } : { action: c.action, oldValue: tag(c.oldValue) }
+        log.push({ root: 'm', keys })
+      })
+      // Deep events under m (nested texts, arrays, maps): path, then delta (keys for maps), sorted as yjs sorts them.
+      d.getMap('m').observeDeep((events) => {
+        log.push({
+          root: 'm*',
+          events: events.map((e) => e.target instanceof Y.Map
+            ? { path: e.path, keys: Object.fromEntries([...e.changes.keys].map(([k, c]) => [k, c.action])) }
+            : { path: e.path, delta: tag(e.delta) })
+        })
+      })
+    }
     return null
+  },
+  drainEvents: ({ doc }) => {
+    const log = eventLogs.get(doc)
+    const out = log.splice(0, log.length)
+    return out
   },
   destroy: ({ doc }) => {
     awarenesses.get(doc)?.destroy(); awarenesses.delete(doc)
@@ -65,13 +94,11 @@ const commands = {
       return extra
     })
   },
-  // txns: [[op, ...], ...]; one transaction per inner list; returns the update of each (null if it emitted none).
+  // txns: [[op, ...], ...]; one transaction per inner list; returns per transaction the updates emitted while it ran
+  // (its own, if it changed anything, and any that observers caused).
   edit: ({ doc, txns }) => {
     const d = getDoc(doc)
-    return txns.map((ops) => {
-      const u = collecting(d, () => d.transact(() => { for (const o of ops) applyOp(d, o) }))
-      return u.length ? u[0] : null
-    })
+    return txns.map((ops) => collecting(d, () => d.transact(() => { for (const o of ops) applyOp(d, o) })))
   },
   encode: ({ doc, stateVector }) => b64(stateVector ? Y.encodeStateAsUpdate(getDoc(doc), unb64(stateVector)) : Y.encodeStateAsUpdate(getDoc(doc))),
   stateVector: ({ doc }) => b64(Y.encodeStateVector(getDoc(doc))),

@@ -24,7 +24,7 @@ public sealed class LiveSessionOptions
 
     /// <summary>How many recent update ids per branch are remembered for idempotent re-acknowledgement.</summary>
     [Range(0, 1_000_000)]
-    public int RememberedUpdateIds { get; set; } = 16_384;
+    public int RememberedUpdateIds { get; set; } = 4096;
 
     /// <summary>Queued work items per branch before senders wait (back-pressure).</summary>
     [Range(16, 1_000_000)]

@@ -76,6 +76,12 @@ public sealed partial class SessionManager : IAsyncDisposable
                 session.RemoveMember(connectionId);
                 await WaitRetiredAsync(branch, session).ConfigureAwait(false);
             }
+            catch
+            {
+                // A failed join leaves no member behind (it would keep the session loaded and be carried into reloads).
+                session.RemoveMember(connectionId);
+                throw;
+            }
         }
     }
 
@@ -190,14 +196,25 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Unloads sessions nobody has used for <see cref="LiveSessionOptions.IdleUnloadAfter"/>, each leaving a snapshot.</summary>
-    public async Task SweepIdleAsync()
+    /// <summary>
+    /// Unloads sessions nobody has used for <see cref="LiveSessionOptions.IdleUnloadAfter"/>, each leaving a snapshot.
+    /// With <paramref name="isConnected"/>, members whose connection is gone (a close that raced with a join) are
+    /// removed first, so that a lost disconnect cannot pin a session in memory forever.
+    /// </summary>
+    public async Task SweepIdleAsync(Func<string, bool>? isConnected = null)
     {
         var closing = new List<(BranchRef, Lazy<Task<BranchSession>>, BranchSession)>();
         foreach (var (branch, lazy) in _sessions)
         {
             if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
             var session = lazy.Value.Result;
+            if (isConnected is not null)
+            {
+                foreach (var member in session.Members)
+                {
+                    if (!isConnected(member)) await LeaveAsync(branch, member, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
             if (session.TryCloseIfIdle(_options.IdleUnloadAfter)) closing.Add((branch, lazy, session));
         }
         foreach (var (branch, lazy, session) in closing)

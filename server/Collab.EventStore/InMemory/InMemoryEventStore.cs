@@ -253,7 +253,6 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
         }
 
         _signals.NotifyAll();
-        _disposed.Dispose();
         return ValueTask.CompletedTask;
     }
 

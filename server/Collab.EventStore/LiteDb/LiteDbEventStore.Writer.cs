@@ -57,6 +57,9 @@ public sealed partial class LiteDbEventStore
         }
     }
 
+    /// <summary>Where the writer's time goes (read by the benchmarks; written by the writer thread only).</summary>
+    internal WriterStatistics Statistics { get; } = new();
+
     private void Run(Group group)
     {
         if (_fault is not null)
@@ -65,51 +68,62 @@ public sealed partial class LiteDbEventStore
             return;
         }
 
-        // Plan everything first: a refused request fails alone here, before the transaction, because an exception
-        // inside a LiteDB transaction would roll back every request in the group.
+        // Plan every request before anything is written: a refused request fails alone here, because an exception
+        // inside a LiteDB call would roll back every request of the group. Planning runs inside the transaction only so
+        // that its reads share one snapshot instead of opening a read transaction each; it throws only our own
+        // EventStoreException, which LiteDB never sees. Anything else is treated as a failure of the store.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var planned = started;
+        var committed = started;
         var now = AppendPlanner.Now(_options.TimeProvider);
-        foreach (var op in group.Ops)
+        try
         {
-            try
+            _db.BeginTrans();
+            foreach (var op in group.Ops)
             {
-                op.Plan(group, now);
-                group.Planned.Add(op);
-            }
-            catch (Exception ex)
-            {
-                // Plans stage nothing until they cannot fail any more, so the group state is untouched.
-                op.Fail(ex);
-            }
-        }
-
-        if (group.Planned.Count == 0) return;
-        if (group.HasWrites)
-        {
-            try
-            {
-                _db.BeginTrans();
-                foreach (var op in group.Planned) op.Write(this);
-                _db.Commit();
-                if (_options.Durability == Durability.Fsync) Sync(_log);
-            }
-            catch (Exception ex)
-            {
-                // Whether the log holds the group is unknown now: stop writing rather than guess.
-                _fault = ex;
                 try
                 {
-                    _db.Rollback();
+                    op.Plan(group, now);
+                    group.Planned.Add(op);
                 }
-                catch (LiteDB.LiteException)
+                catch (EventStoreException ex)
                 {
-                    // The original failure is the one to report.
+                    // Plans stage nothing until they cannot fail any more, so the group state is untouched.
+                    op.Fail(ex);
                 }
+            }
 
-                foreach (var op in group.Planned) op.Fail(Unavailable());
-                return;
+            planned = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!group.HasWrites)
+            {
+                _db.Rollback();
+            }
+            else
+            {
+                foreach (var op in group.Planned) op.Write(this);
+                _db.Commit();
+                committed = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_options.Durability == Durability.Fsync) Sync(_log);
             }
         }
+        catch (Exception ex)
+        {
+            // Whether the log holds the group is unknown now: stop writing rather than guess.
+            _fault = ex;
+            try
+            {
+                _db.Rollback();
+            }
+            catch (LiteDB.LiteException)
+            {
+                // The original failure is the one to report.
+            }
 
+            foreach (var op in group.Ops) op.Fail(Unavailable());
+            return;
+        }
+
+        Statistics.Record(group.Planned.Count, started, planned, committed, System.Diagnostics.Stopwatch.GetTimestamp());
         foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
         foreach (var op in group.Planned) op.Complete();
         foreach (var branch in group.Moved) _signals.Notify(branch);

@@ -30,6 +30,7 @@ public sealed partial class LiteDbEventStore : IEventStore
     private readonly HeadSignals _signals = new();
     private readonly Upcasting _upcasting;
     private readonly CancellationTokenSource _disposed = new();
+    private int _disposing;
 
     /// <summary>Opens (or creates) the store at <see cref="LiteDbEventStoreOptions.Path"/>; recovers committed transactions from the log.</summary>
     public LiteDbEventStore(LiteDbEventStoreOptions options)
@@ -82,7 +83,7 @@ public sealed partial class LiteDbEventStore : IEventStore
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_disposed.IsCancellationRequested) return;
+        if (Interlocked.Exchange(ref _disposing, 1) == 1) return;
         _queue.Writer.TryComplete();
         await _writerStopped.Task.ConfigureAwait(false);
         _disposed.Cancel();
@@ -90,7 +91,8 @@ public sealed partial class LiteDbEventStore : IEventStore
         _db.Dispose();
         await _data.DisposeAsync().ConfigureAwait(false);
         await _log.DisposeAsync().ConfigureAwait(false);
-        _disposed.Dispose();
+
+        // _disposed is not disposed: subscriptions keep its token, and it holds no timer.
     }
 
     /// <summary>fsync for files, Flush for other streams (what LiteDB itself does).</summary>

@@ -15,6 +15,9 @@ internal sealed class ConnectionRegistry
 
     public int Count => _connections.Count;
 
+    /// <summary>Whether a hub connection with this id is open.</summary>
+    public bool IsConnected(string connectionId) => _connections.ContainsKey(connectionId);
+
     public void Connected(HubCallerContext context, string user) => _connections[context.ConnectionId] = new Connection(context, user);
 
     /// <summary>Forgets a connection and returns the branches it had joined.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Collab.Documents;
 using Collab.EventStore;
@@ -15,7 +14,16 @@ namespace Collab.Server.Hubs;
 /// </summary>
 internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILogger<HubGuardFilter> logger) : IHubFilter, IDisposable
 {
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
+    // One token bucket per user; the partitioned limiter drops the buckets of users that went quiet.
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
+        RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Value.RateLimits.HubBurst,
+            TokensPerPeriod = options.Value.RateLimits.HubMessagesPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -25,7 +33,7 @@ internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILog
         var method = invocationContext.HubMethodName;
         try
         {
-            using (var lease = LimiterFor(user).AttemptAcquire())
+            using (var lease = _limiter.AttemptAcquire(user))
             {
                 if (!lease.IsAcquired)
                 {
@@ -56,23 +64,7 @@ internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILog
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var limiter in _limiters.Values) limiter.Dispose();
-    }
-
-    private TokenBucketRateLimiter LimiterFor(string user) => _limiters.GetOrAdd(user, _ =>
-    {
-        var limits = options.Value.RateLimits;
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.HubBurst,
-            TokensPerPeriod = limits.HubMessagesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
-    });
+    public void Dispose() => _limiter.Dispose();
 
     private static string? Argument(HubInvocationContext context, int index) =>
         context.HubMethodArguments.Count > index ? context.HubMethodArguments[index] as string : null;

@@ -124,11 +124,9 @@ internal sealed class NodePeer : IAsyncDisposable
 
     public static JsonObject ApplyArgs(string doc, IEnumerable<byte[]> updates) => new() { ["doc"] = doc, ["updates"] = B64Array(updates) };
 
-    public static byte[]?[] EditResult(JsonNode? result) =>
-        result!.AsArray().Select(n => n is null ? null : Convert.FromBase64String(n.GetValue<string>())).ToArray();
-
-    public static List<byte[]>[] ApplyResult(JsonNode? result) =>
-        result!.AsArray().Select(extra => extra!.AsArray().Select(Bytes).ToList()).ToArray();
+    /// <summary>The result of `edit` or `apply`: a list of updates per transaction or per applied update.</summary>
+    public static List<byte[]>[] UpdateLists(JsonNode? result) =>
+        result!.AsArray().Select(list => list!.AsArray().Select(Bytes).ToList()).ToArray();
 
     public string Stderr
     {
@@ -142,8 +140,9 @@ internal sealed class NodePeer : IAsyncDisposable
     }
 
     // ---- typed helpers over the protocol ----
-    public Task CreateDocAsync(string doc, uint clientId, bool gc = true) =>
-        CallAsync("create", new JsonObject { ["doc"] = doc, ["clientId"] = clientId, ["gc"] = gc });
+    /// <summary>Creates a yjs doc; with <paramref name="observe"/> the events of roots t, m, a, x are logged (drainEvents).</summary>
+    public Task CreateDocAsync(string doc, uint clientId, bool gc = true, bool observe = false) =>
+        CallAsync("create", new JsonObject { ["doc"] = doc, ["clientId"] = clientId, ["gc"] = gc, ["observe"] = observe });
 
     /// <summary>
     /// Applies each update on its own, in order (origin 'remote'); returns per update the updates of the local
@@ -151,7 +150,7 @@ internal sealed class NodePeer : IAsyncDisposable
     /// </summary>
     public async Task<List<byte[]>[]> ApplyAsync(string doc, IEnumerable<byte[]> updates)
     {
-        return ApplyResult(await CallAsync("apply", ApplyArgs(doc, updates)));
+        return UpdateLists(await CallAsync("apply", ApplyArgs(doc, updates)));
     }
 
     public async Task<byte[]> EncodeStateAsUpdateAsync(string doc, byte[]? stateVector = null)
@@ -180,10 +179,10 @@ internal sealed class NodePeer : IAsyncDisposable
         return (await CallAsync("content", new JsonObject { ["doc"] = doc, ["roots"] = arr }))!;
     }
 
-    /// <summary>Runs each inner list of ops as one transaction; returns each transaction's update (null: none emitted).</summary>
-    public async Task<byte[]?[]> EditAsync(string doc, JsonArray txns)
+    /// <summary>Runs each inner list of ops as one transaction; returns per transaction the updates emitted while it ran.</summary>
+    public async Task<List<byte[]>[]> EditAsync(string doc, JsonArray txns)
     {
-        return EditResult(await CallAsync("edit", EditArgs(doc, txns)));
+        return UpdateLists(await CallAsync("edit", EditArgs(doc, txns)));
     }
 
     public static byte[] Bytes(JsonNode? node) => Convert.FromBase64String(node!.GetValue<string>());

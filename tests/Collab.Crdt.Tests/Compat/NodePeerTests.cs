@@ -14,8 +14,8 @@ public sealed class NodePeerTests
             new JsonArray(new JsonObject { ["op"] = "textInsert", ["at"] = 0, ["text"] = "héllo 😀" }),
             new JsonArray()));
 
-        Assert.NotNull(updates[0]);
-        Assert.Null(updates[1]);
+        Assert.Single(updates[0]);
+        Assert.Empty(updates[1]);
         var content = await peer.ContentAsync("a", [("t", "text")]);
         Assert.Equal("héllo 😀", content["t"]!["string"]!.GetValue<string>());
         byte[] sv = await peer.EncodeStateVectorAsync("a");

@@ -79,7 +79,7 @@ public sealed class YProtocolsInteropTests
             }
 
             outbox.Clear();
-            byte[] jsMessage = NodePeer.Bytes(await node.CallAsync("syncUpdate", new JsonObject { ["update"] = Convert.ToBase64String(jsUpdates[0]!) }));
+            byte[] jsMessage = NodePeer.Bytes(await node.CallAsync("syncUpdate", new JsonObject { ["update"] = Convert.ToBase64String(Assert.Single(jsUpdates[0])) }));
             Assert.Equal(SyncMessageType.Update, SyncProtocol.Handle(cs, jsMessage, origin: "js").Type);
         }
 
@@ -95,7 +95,7 @@ public sealed class YProtocolsInteropTests
         var cs = new YDoc(new YDocOptions { ClientId = 6 });
         byte[] before = cs.EncodeStateAsUpdate();
 
-        byte[] message = NodePeer.Bytes(await node.CallAsync("syncUpdate", new JsonObject { ["update"] = Convert.ToBase64String(updates[0]!) }));
+        byte[] message = NodePeer.Bytes(await node.CallAsync("syncUpdate", new JsonObject { ["update"] = Convert.ToBase64String(Assert.Single(updates[0])) }));
         var result = SyncProtocol.Handle(cs, message, readOnly: true);
 
         Assert.True(result.Refused);

@@ -88,5 +88,16 @@ public sealed class YjsFixtureTests
         var names = Docs.Select(d => d["name"]!.GetValue<string>()).ToHashSet();
         Assert.All(required, r => Assert.Contains(r, names));
         Assert.Contains(Ops, o => o["name"]!.GetValue<string>() == "merge-with-gap-skip");
+
+        // gen-fixtures.mjs decodes its own output with yjs and records where each struct kind and type ref occurs.
+        var coverage = Root["coverage"]!;
+        string[] structs =
+        [
+            "GC", "Skip", "ContentDeleted", "ContentJSON", "ContentBinary", "ContentString", "ContentEmbed", "ContentFormat",
+            "ContentType", "ContentAny", "ContentDoc",
+        ];
+        Assert.All(structs, k => Assert.NotNull(coverage["structs"]![k]));
+        string[] types = ["YArray", "YMap", "YText", "YXmlElement", "YXmlFragment", "YXmlHook", "YXmlText"];
+        Assert.All(types, k => Assert.NotNull(coverage["types"]![k]));
     }
 }

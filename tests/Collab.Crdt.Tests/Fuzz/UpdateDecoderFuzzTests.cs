@@ -16,6 +16,7 @@ public sealed class UpdateDecoderFuzzTests
 {
     private static readonly TimeSpan s_perCaseLimit = TimeSpan.FromSeconds(5);
     private static readonly Lazy<List<(byte[] Base, byte[] Update)>> s_corpus = new(BuildCorpus);
+    private static readonly Lazy<List<byte[]>> s_updates = new(() => s_corpus.Value.ConvertAll(c => c.Update));
 
     [Theory]
     [InlineData(1, 3000)]
@@ -35,7 +36,7 @@ public sealed class UpdateDecoderFuzzTests
         for (int i = 0; i < 1500; i++)
         {
             var (_, valid) = corpus[r.Next(corpus.Count)];
-            byte[] mutated = Mutate(r, valid, corpus);
+            byte[] mutated = Mutations.Apply(r, valid, s_updates.Value);
             string at = $"seed 42 case {i}: {Convert.ToBase64String(mutated)}";
             Guard(at, () => YUpdate.StateVector(mutated));
             Guard(at, () => YUpdate.Diff(mutated, [0]));
@@ -74,7 +75,7 @@ public sealed class UpdateDecoderFuzzTests
         for (int i = 0; i < cases; i++)
         {
             var (baseState, valid) = corpus[r.Next(corpus.Count)];
-            byte[] mutated = Mutate(r, valid, corpus);
+            byte[] mutated = Mutations.Apply(r, valid, s_updates.Value);
             bool gc = r.Next(2) == 0;
             string at = $"seed {seed} case {i} (gc {gc}): base {Convert.ToBase64String(baseState)} update {Convert.ToBase64String(mutated)}";
 
@@ -148,65 +149,6 @@ public sealed class UpdateDecoderFuzzTests
         }
 
         Assert.True(sw.Elapsed < s_perCaseLimit, $"{at}: took {sw.Elapsed}");
-    }
-
-    private static byte[] Mutate(Random r, byte[] valid, List<(byte[] Base, byte[] Update)> corpus)
-    {
-        var b = new List<byte>(valid);
-        int rounds = r.Next(1, 4);
-        for (int k = 0; k < rounds; k++)
-        {
-            int pos = b.Count == 0 ? 0 : r.Next(b.Count);
-            switch (r.Next(9))
-            {
-                case 0: // truncate
-                    b.RemoveRange(pos, b.Count - pos);
-                    break;
-                case 1: // overwrite a byte
-                    if (b.Count > 0)
-                    {
-                        b[pos] = (byte)r.Next(256);
-                    }
-
-                    break;
-                case 2: // flip a bit
-                    if (b.Count > 0)
-                    {
-                        b[pos] ^= (byte)(1 << r.Next(8));
-                    }
-
-                    break;
-                case 3: // insert random bytes
-                    b.InsertRange(pos, Enumerable.Range(0, r.Next(1, 9)).Select(_ => (byte)r.Next(256)));
-                    break;
-                case 4: // delete a range
-                    b.RemoveRange(pos, Math.Min(b.Count - pos, r.Next(1, 9)));
-                    break;
-                case 5: // a huge varint (a length or count near 2^50)
-                    b.InsertRange(pos, new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 });
-                    break;
-                case 6: // an overlong varint that never ends within the input
-                    b.InsertRange(pos, Enumerable.Repeat((byte)0x80, r.Next(1, 12)));
-                    break;
-                case 7: // duplicate a slice
-                    {
-                        int len = Math.Min(b.Count - pos, r.Next(1, 16));
-                        b.InsertRange(r.Next(b.Count + 1), b.GetRange(pos, len));
-                        break;
-                    }
-
-                default: // splice with another update
-                    {
-                        byte[] other = corpus[r.Next(corpus.Count)].Update;
-                        int from = other.Length == 0 ? 0 : r.Next(other.Length);
-                        b.RemoveRange(pos, b.Count - pos);
-                        b.AddRange(other.AsSpan(from).ToArray());
-                        break;
-                    }
-            }
-        }
-
-        return [.. b];
     }
 
     /// <summary>(state to start from, a valid update to apply on it): yjs fixtures and engine-made sessions.</summary>

@@ -175,6 +175,18 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task the_sweep_drops_members_whose_connection_is_gone_and_then_unloads()
+    {
+        await _sessions.JoinAsync(_branch, "gone", default);
+        await _sessions.AwarenessAsync(_branch, "gone", AwarenessUpdate.Write([new AwarenessEntry(3, 1, "{}")]), default);
+
+        await _sessions.SweepIdleAsync(isConnected: id => id != "gone");
+
+        Assert.False(_sessions.IsLoaded(_branch));
+        Assert.True(AwarenessUpdate.Read(_broadcaster.Awareness.Last().Update)[0].IsRemoval);
+    }
+
+    [Fact]
     public async Task stopping_finishes_queued_appends_before_returning()
     {
         await _sessions.JoinAsync(_branch, "c1", default);

@@ -90,6 +90,17 @@ internal sealed class TestPeer : IAsyncDisposable
         return ack;
     }
 
+    /// <summary>Edits without sending (as when offline); the next handshake carries the change.</summary>
+    public void EditOffline(Action<Collab.Crdt.Types.YText> edit)
+    {
+        lock (_docGate)
+        {
+            var text = Doc.GetText("text");
+            Doc.Transact(() => edit(text));
+            _outgoing.Clear();
+        }
+    }
+
     public Task<SyncAck> InsertAsync(int index, string value, string? updateId = null) => EditAsync(t => t.Insert(index, value), updateId);
 
     public async Task<SyncAck> SendUpdateAsync(byte[] update, string? updateId)

@@ -18,6 +18,26 @@ const newType = (kind) => {
   }
 }
 
+/** retain to a position, insert, then (room permitting) format a few units and delete one. */
+const deltaFor = (o, len) => {
+  const i = pos(o.at, len)
+  const delta = [{ retain: i }, o.attrs ? { insert: o.text, attributes: o.attrs } : { insert: o.text }]
+  const rest = len - i
+  if (rest > 0) {
+    const r = 1 + (o.n % Math.min(5, rest))
+    delta.push({ retain: r, attributes: o.format })
+    if (rest - r > 0) delta.push({ delete: 1 })
+  }
+  return delta
+}
+
+/** An edit inside a nested type, whichever kind it is. */
+const editNested = (v, o) => {
+  if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
+  else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
+  else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
+}
+
 /** Applies one op to the doc's roots: text 't', map 'm', array 'a', xml fragment 'x'. */
 export const applyOp = (doc, o) => {
   const t = doc.getText('t')
@@ -47,13 +67,9 @@ export const applyOp = (doc, o) => {
     case 'mapSetType':
       m.set(o.key, newType(o.type))
       break
-    case 'nested': {
-      const v = m.get(o.key)
-      if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text)
-      else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
-      else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
+    case 'nested':
+      editNested(m.get(o.key), o)
       break
-    }
     case 'arrayInsert':
       a.insert(pos(o.at, a.length), o.values)
       break
@@ -82,16 +98,14 @@ export const applyOp = (doc, o) => {
         else if (child instanceof Y.XmlText) child.insert(pos(o.at, child.length), o.value)
       }
       break
+    case 'textApplyDelta':
+      t.applyDelta(deltaFor(o, t.length))
+      break
     case 'mapSetBytes':
       m.set(o.key, new Uint8Array(Buffer.from(o.bytes, 'base64')))
       break
     case 'arrayNested':
-      if (a.length > 0) {
-        const v = a.get(o.at % a.length)
-        if (v instanceof Y.Text) v.insert(pos(o.at, v.length), o.text, o.attrs || undefined)
-        else if (v instanceof Y.Array) v.insert(pos(o.at, v.length), [o.value])
-        else if (v instanceof Y.Map) v.set('k' + (o.at % 3), o.value)
-      }
+      if (a.length > 0) editNested(a.get(o.at % a.length), o)
       break
     case 'xmlNest':
       if (x.length > 0) {

@@ -37,7 +37,7 @@ internal static class SessionOps
     {
         int at = r.Next(0, 1 << 30);
         int n = r.Next(0, 1 << 30);
-        int kind = r.Next(112);
+        int kind = r.Next(118);
         return kind switch
         {
             < 30 => new JsonObject
@@ -94,9 +94,18 @@ internal static class SessionOps
                 ["attrs"] = r.Next(3) == 0 ? JsonNode.Parse(Pick(r, s_attrJson)) : null,
                 ["value"] = JsonNode.Parse(Pick(r, s_valueJson)),
             },
-            _ => r.Next(2) == 0
+            < 112 => r.Next(2) == 0
                 ? new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["name"] = Pick(r, s_xmlNames) }
                 : new JsonObject { ["op"] = "xmlNest", ["at"] = at, ["text"] = Pick(r, s_texts) },
+            _ => new JsonObject
+            {
+                ["op"] = "textApplyDelta",
+                ["at"] = at,
+                ["n"] = n,
+                ["text"] = Pick(r, s_texts),
+                ["attrs"] = r.Next(2) == 0 ? JsonNode.Parse(Pick(r, s_attrJson)) : null,
+                ["format"] = JsonNode.Parse(Pick(r, s_attrJson)),
+            },
         };
     }
 
@@ -156,19 +165,7 @@ internal static class SessionOps
                 m.Set(Str(o["key"]), NewType(Str(o["type"])));
                 break;
             case "nested":
-                switch (m.Get(Str(o["key"])))
-                {
-                    case YText nt:
-                        nt.Insert(Pos(at, nt.Length), Str(o["text"]));
-                        break;
-                    case YArray na:
-                        na.Insert(Pos(at, na.Length), Value(o["value"]));
-                        break;
-                    case YMap nm:
-                        nm.Set("k" + (at % 3), Value(o["value"]));
-                        break;
-                }
-
+                EditNested(m.Get(Str(o["key"])), at, o);
                 break;
             case "arrayInsert":
                 a.Insert(Pos(at, a.Length), o["values"]!.AsArray().Select(Value).ToArray());
@@ -219,24 +216,16 @@ internal static class SessionOps
                 }
 
                 break;
+            case "textApplyDelta":
+                t.ApplyDelta(DeltaFor(o, at, n, t.Length));
+                break;
             case "mapSetBytes":
                 m.Set(Str(o["key"]), Convert.FromBase64String(Str(o["bytes"])));
                 break;
             case "arrayNested":
                 if (a.Length > 0)
                 {
-                    switch (a.Get(at % a.Length))
-                    {
-                        case YText nt:
-                            nt.Insert(Pos(at, nt.Length), Str(o["text"]), Attrs(o["attrs"]));
-                            break;
-                        case YArray na:
-                            na.Insert(Pos(at, na.Length), Value(o["value"]));
-                            break;
-                        case YMap nm:
-                            nm.Set("k" + (at % 3), Value(o["value"]));
-                            break;
-                    }
+                    EditNested(a.Get(at % a.Length), at, o);
                 }
 
                 break;
@@ -266,6 +255,42 @@ internal static class SessionOps
                 break;
             default:
                 throw new InvalidOperationException("unknown op " + o.ToJsonString());
+        }
+    }
+
+    /// <summary>retain to a position, insert, then (room permitting) format a few units and delete one (deltaFor in ops.mjs).</summary>
+    private static List<YDeltaOp> DeltaFor(JsonObject o, int at, int n, int length)
+    {
+        int i = Pos(at, length);
+        var delta = new List<YDeltaOp> { new() { Retain = i }, new() { Insert = Str(o["text"]), Attributes = Attrs(o["attrs"]) } };
+        int rest = length - i;
+        if (rest > 0)
+        {
+            int r = 1 + (n % Math.Min(5, rest));
+            delta.Add(new YDeltaOp { Retain = r, Attributes = Attrs(o["format"]) });
+            if (rest - r > 0)
+            {
+                delta.Add(new YDeltaOp { Delete = 1 });
+            }
+        }
+
+        return delta;
+    }
+
+    /// <summary>An edit inside a nested type, whichever kind it is (editNested in ops.mjs).</summary>
+    private static void EditNested(object? target, int at, JsonObject o)
+    {
+        switch (target)
+        {
+            case YText nt:
+                nt.Insert(Pos(at, nt.Length), Str(o["text"]), Attrs(o["attrs"]));
+                break;
+            case YArray na:
+                na.Insert(Pos(at, na.Length), Value(o["value"]));
+                break;
+            case YMap nm:
+                nm.Set("k" + (at % 3), Value(o["value"]));
+                break;
         }
     }
 

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using Collab.EventStore.LiteDb;
+
+namespace Collab.EventStore.Benchmarks;
+
+/// <summary>Durable (fsync) appends of 15-byte payloads by concurrent appenders: group commit vs one transaction per append.</summary>
+internal static class AppendHarness
+{
+    public static async Task RunAsync(double seconds)
+    {
+        Console.WriteLine($"Durable appends, 15-byte payloads, Durability.Fsync, {seconds:0.#} s measured after 1 s warm-up per row");
+        Console.WriteLine();
+        Console.WriteLine("| appenders | branches | group commit appends/s | p50 ms | p99 ms | 1 tx per append appends/s | p99 ms | ratio |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var appenders in new[] { 1, 16, 256 })
+        {
+            foreach (var branches in new[] { 1, 100 })
+            {
+                var grouped = await MeasureAsync(appenders, branches, maxEventsPerCommit: 1024, seconds);
+                var baseline = await MeasureAsync(appenders, branches, maxEventsPerCommit: 1, seconds);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {appenders} | {branches} | {grouped.PerSecond:N0} | {grouped.P50:0.00} | {grouped.P99:0.00} | {baseline.PerSecond:N0} | {baseline.P99:0.00} | {grouped.PerSecond / baseline.PerSecond:0.0}x |"));
+            }
+        }
+    }
+
+    private static async Task<(double PerSecond, double P50, double P99)> MeasureAsync(int appenders, int branchCount, int maxEventsPerCommit, double seconds)
+    {
+        var options = new LiteDbEventStoreOptions { Path = Bench.TempPath(), Durability = Durability.Fsync, MaxEventsPerCommit = maxEventsPerCommit };
+        try
+        {
+            await using var store = new LiteDbEventStore(options);
+            var branches = await Bench.CreateBranchesAsync(store, branchCount);
+            var measuring = false;
+            var stop = false;
+            var latencies = new List<double>[appenders];
+            var counts = new long[appenders];
+            var tasks = Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
+            {
+                var mine = latencies[a] = new List<double>(1 << 16);
+                var branch = branches[a % branches.Count];
+                for (var i = 0; !Volatile.Read(ref stop); i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await store.AppendAsync(branch, new NewEvent(EventKind.Update, Bench.Payload, "bench-user") { ClientIds = [12345u], ClientUpdateId = $"{a}:{i}" });
+                    if (Volatile.Read(ref measuring))
+                    {
+                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        counts[a]++;
+                    }
+                }
+            })).ToArray();
+            await Task.Delay(1000);
+            Volatile.Write(ref measuring, true);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            Volatile.Write(ref measuring, false);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            Volatile.Write(ref stop, true);
+            await Task.WhenAll(tasks);
+            var all = latencies.SelectMany(l => l).Order().ToList();
+            var stats = store.Statistics;
+            Console.Error.WriteLine(FormattableString.Invariant(
+                $"  [{appenders} appenders, {branchCount} branches, max {maxEventsPerCommit}/commit] {stats.Requests / (double)Math.Max(1, stats.Groups):0.0} appends/commit; per commit: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms"));
+            return (counts.Sum() / elapsed, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99));
+        }
+        finally
+        {
+            Bench.Delete(options.Path);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Running;
+using Collab.EventStore.Benchmarks;
+
+// appends [seconds]  durable append throughput and latency, grouped vs one transaction per append
+// fork [events]      fork cost on a long branch vs a short one
+// size [events]      bytes on disk per event
+// bdn [...]          BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow)
+var mode = args.Length > 0 ? args[0] : "appends";
+var rest = args.Skip(1).ToArray();
+switch (mode)
+{
+    case "appends":
+        await AppendHarness.RunAsync(rest.Length > 0 ? double.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 3.0);
+        break;
+    case "fork":
+        await ForkHarness.RunAsync(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+        break;
+    case "size":
+        await SizeHarness.RunAsync(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+        break;
+    case "bdn":
+        BenchmarkSwitcher.FromAssembly(typeof(HashBenchmarks).Assembly).Run(rest);
+        break;
+    default:
+        Console.Error.WriteLine("usage: appends [seconds] | fork [events] | size [events] | bdn [benchmarkdotnet args]");
+        return 2;
+}
+
+return 0;
