@@ -7,13 +7,19 @@ namespace Collab.EventStore.Benchmarks;
 /// <summary>Durable (fsync) appends of 15-byte payloads by concurrent appenders: group commit vs one transaction per append.</summary>
 internal static class AppendHarness
 {
+    /// <summary>Without client update ids (COLLAB_BENCH_NO_IDS=1) each append skips the idempotency lookup and index.</summary>
+    private static readonly bool WithIds = Environment.GetEnvironmentVariable("COLLAB_BENCH_NO_IDS") != "1";
+
+    /// <summary>Restricts the rows (COLLAB_BENCH_APPENDERS=256) for quick experiments.</summary>
+    private static readonly int[] AppenderCounts = Environment.GetEnvironmentVariable("COLLAB_BENCH_APPENDERS") is { } only ? [int.Parse(only, CultureInfo.InvariantCulture)] : [1, 16, 256];
+
     public static async Task RunAsync(double seconds)
     {
-        Console.WriteLine($"Durable appends, 15-byte payloads, Durability.Fsync, {seconds:0.#} s measured after 1 s warm-up per row");
+        Console.WriteLine($"Durable appends, 15-byte payloads{(WithIds ? " with client update ids" : "")}, Durability.Fsync, {seconds:0.#} s measured after 1 s warm-up per row");
         Console.WriteLine();
         Console.WriteLine("| appenders | branches | group commit appends/s | p50 ms | p99 ms | 1 tx per append appends/s | p99 ms | ratio |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var appenders in new[] { 1, 16, 256 })
+        foreach (var appenders in AppenderCounts)
         {
             foreach (var branches in new[] { 1, 100 })
             {
@@ -43,7 +49,7 @@ internal static class AppendHarness
                 for (var i = 0; !Volatile.Read(ref stop); i++)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    await store.AppendAsync(branch, new NewEvent(EventKind.Update, Bench.Payload, "bench-user") { ClientIds = [12345u], ClientUpdateId = $"{a}:{i}" });
+                    await store.AppendAsync(branch, new NewEvent(EventKind.Update, Bench.Payload, "bench-user") { ClientIds = [12345u], ClientUpdateId = WithIds ? $"{a}:{i}" : null });
                     if (Volatile.Read(ref measuring))
                     {
                         mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

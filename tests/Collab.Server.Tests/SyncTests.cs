@@ -180,9 +180,10 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
 
         await bob.ReconnectAsync(factory.HubFor("bob"));
 
-        await alice.WaitForTextAsync(bob.Text);
-        Assert.Contains("offline", alice.Text, StringComparison.Ordinal);
-        Assert.StartsWith(">> ", bob.Text, StringComparison.Ordinal);
+        static bool Both(string text) => text.StartsWith(">> ", StringComparison.Ordinal) && text.Contains("offline", StringComparison.Ordinal);
+        await alice.WaitForTextAsync(Both);
+        await bob.WaitForTextAsync(Both);
+        Assert.Equal(alice.Text, bob.Text);
     }
 
     [Fact]
@@ -224,5 +225,28 @@ public sealed class SyncTests(CollabAppFactory factory) : IClassFixture<CollabAp
         {
             foreach (var peer in peers) await peer.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task a_fork_is_its_own_branch_starting_from_the_parents_content_at_the_fork_point()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var onMain = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await onMain.JoinAsync();
+        await onMain.InsertAsync(0, "base");
+        await onMain.InsertAsync(4, " more");
+        var main = new BranchRef(new DocumentId(doc), BranchName.Main);
+        await Store.ForkAsync(main, new EventSeq(1), new BranchName("feature"), "alice");
+
+        await using var onFeature = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 2, branch: "feature");
+        var join = await onFeature.JoinAsync();
+        await onFeature.WaitForTextAsync("base");
+        Assert.Equal(1, join.HeadSeq);
+
+        var ack = await onFeature.InsertAsync(4, "!");
+        Assert.Equal(2, ack.Seq);
+        await Task.Delay(200);
+        Assert.Equal("base more", onMain.Text); // the fork's edit stays on the fork
+        Assert.Equal(2, (await Store.GetHeadAsync(main)).Seq.Value);
     }
 }

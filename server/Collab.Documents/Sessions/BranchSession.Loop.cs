@@ -166,31 +166,30 @@ internal sealed partial class BranchSession
         switch (work)
         {
             case DiffWork diff:
-                try
-                {
-                    diff.Done.TrySetResult(_doc.EncodeStateAsUpdate(diff.StateVector));
-                }
-                catch (YjsFormatException ex)
-                {
-                    diff.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The state vector is malformed: {ex.Message}"));
-                }
+                Answer(diff.Done, "state vector", () => _doc.EncodeStateAsUpdate(diff.StateVector));
                 break;
             case StateWork state:
                 state.Done.TrySetResult((_head, _doc.EncodeStateVector()));
                 break;
             case CheckWork check:
-                try
-                {
-                    check.Done.TrySetResult(_doc.WouldChange(check.Update));
-                }
-                catch (YjsFormatException ex)
-                {
-                    check.Done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The update is malformed: {ex.Message}"));
-                }
+                Answer(check.Done, "update", () => _doc.WouldChange(check.Update));
                 break;
             case ContentWork content:
                 content.Done.TrySetResult((_head, _doc.EncodeStateAsUpdate(null)));
                 break;
+        }
+    }
+
+    /// <summary>Completes a read that decodes client bytes: malformed input fails that caller only.</summary>
+    private static void Answer<T>(TaskCompletionSource<T> done, string what, Func<T> read)
+    {
+        try
+        {
+            done.TrySetResult(read());
+        }
+        catch (YjsFormatException ex)
+        {
+            done.TrySetException(new CollabException(CollabErrorCode.Malformed, $"The {what} is malformed: {ex.Message}"));
         }
     }
 

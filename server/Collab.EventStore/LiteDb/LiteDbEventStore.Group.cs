@@ -25,6 +25,10 @@ public sealed partial class LiteDbEventStore
 
         public bool HasWrites { get; set; }
 
+        public List<BsonDocument> EventDocs { get; } = [];
+
+        public List<BsonDocument> UpdateDocs { get; } = [];
+
         public BranchEntry? Find(BranchRef branch) => Branches.TryGetValue(branch, out var entry) ? entry : store.FindEntry(branch);
 
         public BranchEntry Require(BranchRef branch)
@@ -62,6 +66,7 @@ public sealed partial class LiteDbEventStore
         {
             var entry = Require(branch);
             if (_updates.TryGetValue((entry.Number, clientUpdateId), out var pending)) return pending;
+            if (store.KnownUpdateIds(branch, entry.Number) is { } known && !known.Contains(clientUpdateId)) return null;
             var update = store._updates.FindById(Bson.UpdateKey(entry.Number, clientUpdateId));
             if (update is null) return null;
             var doc = store._events.FindById(Bson.EventKey(entry.Number, update["s"].AsInt64));
@@ -74,6 +79,9 @@ public sealed partial class LiteDbEventStore
             return store.LoadMerge(mergeEvent);
         }
 
+        /// <summary>The client update ids this group stored, by branch number (to remember once committed).</summary>
+        public IEnumerable<(int Number, string Id)> StoredUpdateIds => _updates.Keys;
+
         public void Clear()
         {
             Ops.Clear();
@@ -84,6 +92,8 @@ public sealed partial class LiteDbEventStore
             _updates.Clear();
             _hashes.Clear();
             _merges.Clear();
+            EventDocs.Clear();
+            UpdateDocs.Clear();
             HasWrites = false;
         }
 

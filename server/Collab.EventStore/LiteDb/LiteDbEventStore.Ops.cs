@@ -12,7 +12,7 @@ public sealed partial class LiteDbEventStore
 
         public abstract void Plan(Group group, DateTimeOffset now);
 
-        public abstract void Write(LiteDbEventStore store);
+        public abstract void Write(LiteDbEventStore store, Group group);
 
         public abstract void Complete();
 
@@ -49,7 +49,7 @@ public sealed partial class LiteDbEventStore
             group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store)
+        public override void Write(LiteDbEventStore store, Group group)
         {
             store._documents.Insert(Bson.Document(Result!));
             store._branchDocs.Insert(Bson.Branch(_main!.Number, _main.Info));
@@ -73,7 +73,7 @@ public sealed partial class LiteDbEventStore
             group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store) => store._branchDocs.Insert(Bson.Branch(_number, Result!));
+        public override void Write(LiteDbEventStore store, Group group) => store._branchDocs.Insert(Bson.Branch(_number, Result!));
     }
 
     private sealed class SetStateOp(BranchRef branch, BranchState state) : WriteOp<BranchInfo>
@@ -89,7 +89,7 @@ public sealed partial class LiteDbEventStore
             group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store) => store._branchDocs.Update(Bson.Branch(_number, Result!));
+        public override void Write(LiteDbEventStore store, Group group) => store._branchDocs.Update(Bson.Branch(_number, Result!));
     }
 
     private sealed class SnapshotOp(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion) : WriteOp<Snapshot>
@@ -106,7 +106,7 @@ public sealed partial class LiteDbEventStore
             group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store) => store._snapshots.Upsert(Bson.Snapshot(_number, Result!));
+        public override void Write(LiteDbEventStore store, Group group) => store._snapshots.Upsert(Bson.Snapshot(_number, Result!));
     }
 
     private sealed class AppendOp(BranchRef branch, IReadOnlyList<NewEvent> events, EventSeq? expectedHead) : WriteOp<AppendResult>
@@ -133,13 +133,14 @@ public sealed partial class LiteDbEventStore
             if (plan.Fresh.Count > 0) group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store)
+        public override void Write(LiteDbEventStore store, Group group)
         {
+            // Collected per group and inserted in bulk: one LiteDB call per collection instead of one per document.
             var plan = _plan!;
             foreach (var e in plan.Fresh)
             {
-                store._events.Insert(Bson.Event(_number, e));
-                if (e.ClientUpdateId is not null) store._updates.Insert(UpdateDoc(_number, e));
+                group.EventDocs.Add(Bson.Event(_number, e));
+                if (e.ClientUpdateId is not null) group.UpdateDocs.Add(UpdateDoc(_number, e));
             }
 
             foreach (var merge in plan.Merges) store._merges.Insert(Bson.Merge(_number, merge));
