@@ -42,11 +42,10 @@ public static partial class YUpdate
         for (int i = 0; i < readers.Length; i++)
         {
             DrainStructs(readers[i]);
-            var r = new Lib0Reader(readers[i].Data.AsSpan(readers[i].Position), readers[i].Position);
-            deleteSets[i] = DeleteSet.Read(ref r);
+            deleteSets[i] = ReadDeleteSet(readers[i].Data, readers[i].Position, out _);
         }
 
-        DeleteSet.Merge(deleteSets).Write(output);
+        WriteDeleteSet(output, DeleteSet.Merge(deleteSets));
         return output.ToArray();
     }
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Collab.Crdt.Tests.Updates;
 
 /// <summary>
-/// Replays yjs-update-corpus.jsonl.gz: what yjs 13.6.33 returned for mergeUpdates, diffUpdate and
-/// encodeStateVectorFromUpdate on seeded random sessions (every content kind, GC on and off, 64+ inputs) and on
+/// Replays yjs-update-corpus.jsonl.gz: what yjs 13.6.33 returned for mergeUpdates, diffUpdate,
+/// encodeStateVectorFromUpdate and convertUpdateFormatV2ToV1/V1ToV2 on seeded random sessions (every content kind, GC on and off, 64+ inputs) and on
 /// odd hand-made inputs. Regenerate with yjs-update-corpus.mjs beside it.
 /// </summary>
 public sealed class YUpdateCorpusTests
@@ -53,17 +53,23 @@ public sealed class YUpdateCorpusTests
     public void state_vector_matches_yjs_on_every_corpus_case() => AssertAll("sv", static c => YUpdate.StateVector(c.Inputs[0]));
 
     [Fact]
+    public void v2_to_v1_conversion_matches_yjs_on_every_corpus_case() => AssertAll("v2", static c => YUpdate.ConvertV2ToV1(c.Inputs[0]));
+
+    [Fact]
+    public void v1_to_v2_conversion_matches_yjs_on_every_corpus_case() => AssertAll("v1v2", static c => YUpdate.ConvertV1ToV2(c.Inputs[0]));
+
+    [Fact]
     public void every_corpus_input_and_output_from_a_document_passes_validation()
     {
         // The hand-made odd inputs (zero-length structs and the like) are yjs-mergeable but not valid.
         foreach (var c in Load().Where(static c => !c.Odd))
         {
-            foreach (var input in c.Inputs)
+            foreach (var input in c.Kind == "v2" ? [] : c.Inputs)
             {
                 YUpdate.Validate(input);
             }
 
-            if (c.Kind != "sv")
+            if (c.Kind is not ("sv" or "v1v2"))
             {
                 YUpdate.Validate(Convert.FromHexString(c.Expected));
             }
