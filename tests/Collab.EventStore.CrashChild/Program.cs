@@ -12,7 +12,9 @@ if (args.Length != 2)
 }
 
 var round = args[1];
-var store = new LiteDbEventStore(new LiteDbEventStoreOptions { Path = args[0], Durability = Durability.Fsync });
+// A small checkpoint threshold makes checkpoints (log copied into the data file, log truncated) frequent, so that the
+// kills also land in the middle of them.
+var store = new LiteDbEventStore(new LiteDbEventStoreOptions { Path = args[0], Durability = Durability.Fsync, CheckpointBytes = 64 * 1024 });
 var doc = new DocumentId("crash");
 var main = BranchRef.MainOf(doc);
 if (await store.GetDocumentAsync(doc) is null) await store.CreateDocumentAsync(doc, "crash-test");

@@ -4,7 +4,7 @@ namespace Collab.EventStore.Tests;
 /// A disk that loses what was not synced: writes land in a volatile image, Flush makes the image durable, and
 /// <see cref="DurableImage"/> is what a power cut would leave behind.
 /// </summary>
-internal sealed class CrashableStream(byte[]? durable = null) : Stream
+internal class CrashableStream(byte[]? durable = null) : Stream
 {
     private readonly MemoryStream _volatile = CopyOf(durable ?? []);
 
@@ -24,8 +24,14 @@ internal sealed class CrashableStream(byte[]? durable = null) : Stream
 
     public override void Flush()
     {
+        BeforeSync();
         DurableImage = _volatile.ToArray();
         Syncs++;
+    }
+
+    /// <summary>Runs at the start of every sync (subclasses hold it up).</summary>
+    protected virtual void BeforeSync()
+    {
     }
 
     public override int Read(byte[] buffer, int offset, int count) => _volatile.Read(buffer, offset, count);
@@ -47,5 +53,26 @@ internal sealed class CrashableStream(byte[]? durable = null) : Stream
         stream.Write(bytes);
         stream.Position = 0;
         return stream;
+    }
+}
+
+/// <summary>A <see cref="CrashableStream"/> whose syncs wait while the gate is closed: freezes the moment between a commit and its fsync.</summary>
+internal sealed class GatedStream : CrashableStream
+{
+    private readonly ManualResetEventSlim _open = new(true);
+    private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when a sync is held at the closed gate.</summary>
+    public Task Waiting => _waiting.Task;
+
+    public void Hold() => _open.Reset();
+
+    public void Release() => _open.Set();
+
+    protected override void BeforeSync()
+    {
+        if (_open.IsSet) return;
+        _waiting.TrySetResult();
+        _open.Wait(TimeSpan.FromSeconds(30));
     }
 }

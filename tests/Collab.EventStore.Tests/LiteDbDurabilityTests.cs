@@ -46,6 +46,35 @@ public sealed class LiteDbDurabilityTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task readers_see_nothing_of_a_commit_until_it_is_synced()
+    {
+        var log = new GatedStream();
+        await using var store = new LiteDbEventStore(new LiteDbEventStoreOptions { Path = _dir.File("unused.db") }, new CrashableStream(), log);
+        var other = new DocumentId("other");
+        await store.CreateDocumentAsync(other, "alice");
+        await store.AppendAsync(BranchRef.MainOf(other), Ev("before"));
+
+        log.Hold();
+        var create = store.CreateDocumentAsync(Doc, "alice");
+        var append = store.AppendAsync(BranchRef.MainOf(other), Ev("pending"));
+        await log.Waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        var timeout = TimeSpan.FromSeconds(10);
+        Assert.Null(await store.GetDocumentAsync(Doc).WaitAsync(timeout));
+        Assert.Null(await store.GetBranchAsync(Main).WaitAsync(timeout));
+        Assert.Equal(["other"], (await store.ListDocumentsAsync(null, 10).WaitAsync(timeout)).Select(d => d.Id.Value));
+        Assert.Equal(1, (await store.GetHeadAsync(BranchRef.MainOf(other)).WaitAsync(timeout)).Seq.Value);
+        Assert.Single(await store.ReadPageAsync(BranchRef.MainOf(other), new EventSeq(1), 10).WaitAsync(timeout));
+        Assert.False(create.IsCompleted);
+
+        log.Release();
+        await create;
+        await append;
+        Assert.NotNull(await store.GetDocumentAsync(Doc));
+        Assert.NotNull(await store.GetBranchAsync(Main));
+        Assert.Equal(2, (await store.GetHeadAsync(BranchRef.MainOf(other))).Seq.Value);
+    }
+
     [Theory]
     [InlineData(1024 * 1024)]
     [InlineData(64 * 1024)]

@@ -1,4 +1,5 @@
 using System.Net;
+using Collab.Server.Tests.Infrastructure;
 
 namespace Collab.Server.Tests;
 

@@ -103,6 +103,8 @@ internal sealed partial class BranchSession
             // The document already holds these updates but the log may not: the live doc must not stay ahead of
             // the log, so the whole session is discarded and reloaded from the log by the manager.
             DocumentsLog.AppendFailed(_logger, Branch, ex);
+            // Faulted before any caller hears of it, so that a caller's next request already goes to a fresh session.
+            MarkFaulted();
             var error = ex is EventStoreException { Error: EventStoreError.IdempotencyConflict }
                 ? new CollabException(CollabErrorCode.Conflict, "An update id was reused for different bytes.", ex)
                 : new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", ex);
@@ -208,15 +210,22 @@ internal sealed partial class BranchSession
         }
     }
 
-    private void Fault(Exception ex)
+    private void MarkFaulted()
     {
         lock (_gate) _state = SessionState.Faulted;
         _queue.Writer.TryComplete();
+    }
+
+    private void Fault(Exception ex)
+    {
+        MarkFaulted();
         if (ex is not SessionClosedException) DocumentsLog.SessionFaulted(_logger, Branch, ex);
         var error = new CollabException(CollabErrorCode.Unavailable, "The branch is reloading after a failure. Retry.");
         foreach (var staged in _staged) FailStaged(staged, error);
         ClearStaged();
-        while (_queue.Reader.TryRead(out var work)) FailWork(work, error);
+        // Queued work never touched the document: the manager retries it on the reloaded session.
+        var closed = new SessionClosedException();
+        while (_queue.Reader.TryRead(out var work)) FailWork(work, closed);
     }
 
     private static void FailStaged(Staged staged, Exception error)

@@ -11,7 +11,7 @@ namespace Collab.EventStore.LiteDb;
 /// </summary>
 internal static partial class Bson
 {
-    public const string Documents = "documents", Branches = "branches", Events = "events", Updates = "updates",
+    public const string Documents = "documents", Branches = "branches", Events = "events",
         Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions";
 
     public const string Id = "_id";
@@ -36,6 +36,12 @@ internal static partial class Bson
 
     public static (byte[] From, byte[] To) BranchKeyRange(DocumentId id) =>
         (Encoding.UTF8.GetBytes(id.Value + "\0"), Encoding.UTF8.GetBytes(id.Value + "\u0001"));
+
+    /// <summary>
+    /// The event field holding the client update id as branch number (u32 BE) ‖ UTF-8 id: indexed, so that the
+    /// idempotency lookup is one exact, branch-scoped, byte-wise index seek and costs no extra document.
+    /// </summary>
+    public const string UpdateField = "u";
 
     public static byte[] UpdateKey(int branchNumber, string clientUpdateId)
     {
@@ -77,7 +83,7 @@ internal static partial class Bson
             doc["c"] = ids;
         }
 
-        if (e.ClientUpdateId is not null) doc["u"] = e.ClientUpdateId;
+        if (e.ClientUpdateId is not null) doc[UpdateField] = UpdateKey(branchNumber, e.ClientUpdateId);
         return doc;
     }
 
@@ -99,7 +105,7 @@ internal static partial class Bson
             doc["a"].AsString,
             clientIds,
             Time(doc["t"]),
-            doc.TryGetValue("u", out var u) ? u.AsString : null,
+            doc.TryGetValue(UpdateField, out var u) ? Encoding.UTF8.GetString(u.AsBinary, 4, u.AsBinary.Length - 4) : null,
             doc["v"].AsInt32,
             Hash(doc["q"]),
             Hash(doc["h"]));

@@ -21,7 +21,7 @@ public sealed partial class LiteDbEventStore
     public Task<DocumentInfo?> GetDocumentAsync(DocumentId id, CancellationToken cancellationToken = default)
     {
         Validation.Document(id);
-        var doc = _documents.FindById(Bson.DocumentKey(id));
+        var doc = FindDocument(id);
         return Task.FromResult(doc is null ? null : Bson.Document(doc));
     }
 
@@ -31,7 +31,11 @@ public sealed partial class LiteDbEventStore
         Validation.MaxCount(maxCount);
         var query = after is { } a ? Query.GT(Bson.Id, Bson.DocumentKey(a)) : Query.GTE(Bson.Id, Array.Empty<byte>());
         var list = new List<DocumentInfo>();
-        foreach (var doc in _documents.Find(query, 0, maxCount)) list.Add(Bson.Document(doc));
+        foreach (var doc in _documents.Find(query, 0, maxCount))
+        {
+            var info = Bson.Document(doc);
+            if (!_unpublishedDocuments.ContainsKey(info.Id)) list.Add(info);
+        }
         return Task.FromResult<IReadOnlyList<DocumentInfo>>(list);
     }
 
@@ -46,7 +50,7 @@ public sealed partial class LiteDbEventStore
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(DocumentId document, CancellationToken cancellationToken = default)
     {
         Validation.Document(document);
-        if (_documents.FindById(Bson.DocumentKey(document)) is null) throw Validation.DocumentNotFound(document);
+        if (FindDocument(document) is null) throw Validation.DocumentNotFound(document);
         var (from, to) = Bson.BranchKeyRange(document);
         var list = new List<BranchInfo>();
         foreach (var doc in _branchDocs.Find(Query.And(Query.GTE(Bson.Id, from), Query.LT(Bson.Id, to))))

@@ -27,7 +27,6 @@ public sealed partial class LiteDbEventStore
 
         public List<BsonDocument> EventDocs { get; } = [];
 
-        public List<BsonDocument> UpdateDocs { get; } = [];
 
         public BranchEntry? Find(BranchRef branch) => Branches.TryGetValue(branch, out var entry) ? entry : store.FindEntry(branch);
 
@@ -44,6 +43,8 @@ public sealed partial class LiteDbEventStore
         public bool DocumentExists(DocumentId id) => _newDocuments.Contains(id) || store._documents.FindById(Bson.DocumentKey(id)) is not null;
 
         public void AddDocument(DocumentId id) => _newDocuments.Add(id);
+
+        public IEnumerable<DocumentId> NewDocuments => _newDocuments;
 
         public int NewBranchNumber() => store._nextBranchNumber++;
 
@@ -67,10 +68,8 @@ public sealed partial class LiteDbEventStore
             var entry = Require(branch);
             if (_updates.TryGetValue((entry.Number, clientUpdateId), out var pending)) return pending;
             if (store.KnownUpdateIds(branch, entry.Number) is { } known && !known.Contains(clientUpdateId)) return null;
-            var update = store._updates.FindById(Bson.UpdateKey(entry.Number, clientUpdateId));
-            if (update is null) return null;
-            var doc = store._events.FindById(Bson.EventKey(entry.Number, update["s"].AsInt64));
-            return Bson.Event(branch, doc);
+            var doc = store._events.FindOne(Query.EQ(Bson.UpdateField, Bson.UpdateKey(entry.Number, clientUpdateId)));
+            return doc is null ? null : Bson.Event(branch, doc);
         }
 
         public MergeRecord? FindMerge(EventRef mergeEvent)
@@ -93,7 +92,6 @@ public sealed partial class LiteDbEventStore
             _hashes.Clear();
             _merges.Clear();
             EventDocs.Clear();
-            UpdateDocs.Clear();
             HasWrites = false;
         }
 
@@ -106,15 +104,10 @@ public sealed partial class LiteDbEventStore
 
     private MergeRecord? LoadMerge(EventRef mergeEvent)
     {
+        // Beyond the published head means committed but not yet durable: not there yet for a reader.
         var entry = FindEntry(mergeEvent.Branch);
-        if (entry is null) return null;
+        if (entry is null || mergeEvent.Seq > entry.Info.Head) return null;
         var doc = _merges.FindById(Bson.EventKey(entry.Number, mergeEvent.Seq.Value));
         return doc is null ? null : Bson.Merge(mergeEvent.Branch, doc);
     }
-
-    private static BsonDocument UpdateDoc(int number, StoredEvent e) => new()
-    {
-        [Bson.Id] = Bson.UpdateKey(number, e.ClientUpdateId!),
-        ["s"] = e.Seq.Value,
-    };
 }

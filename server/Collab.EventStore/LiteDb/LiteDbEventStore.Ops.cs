@@ -140,7 +140,6 @@ public sealed partial class LiteDbEventStore
             foreach (var e in plan.Fresh)
             {
                 group.EventDocs.Add(Bson.Event(_number, e));
-                if (e.ClientUpdateId is not null) group.UpdateDocs.Add(UpdateDoc(_number, e));
             }
 
             foreach (var merge in plan.Merges) store._merges.Insert(Bson.Merge(_number, merge));

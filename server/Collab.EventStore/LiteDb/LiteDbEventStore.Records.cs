@@ -56,7 +56,8 @@ public sealed partial class LiteDbEventStore
         var list = new List<ResolutionRecord>();
         foreach (var doc in _resolutions.Find(Query.EQ("m", Bson.EventKey(entry.Number, mergeEvent.Seq.Value))))
         {
-            list.Add(Bson.Resolution(mergeEvent.Branch.Document, doc));
+            var resolution = Bson.Resolution(mergeEvent.Branch.Document, doc);
+            if (FindEntry(resolution.Event.Branch) is { } owner && resolution.Event.Seq <= owner.Info.Head) list.Add(resolution);
         }
 
         list.Sort(static (x, y) => x.RecordedAt != y.RecordedAt ? x.RecordedAt.CompareTo(y.RecordedAt) : x.Event.Seq.CompareTo(y.Event.Seq));

@@ -112,7 +112,7 @@ public sealed partial class LiteDbEventStore
             {
                 foreach (var op in group.Planned) op.Write(this, group);
                 if (group.EventDocs.Count > 0) _events.Insert(group.EventDocs);
-                if (group.UpdateDocs.Count > 0) _updates.Insert(group.UpdateDocs);
+                MarkUnpublished(group);
                 _db.Commit();
                 committed = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (_options.Durability == Durability.Fsync) Sync(_log);
@@ -138,6 +138,7 @@ public sealed partial class LiteDbEventStore
         Statistics.Record(group.Planned.Count, started, planned, committed, System.Diagnostics.Stopwatch.GetTimestamp());
         RememberUpdateIds(group);
         foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
+        ClearUnpublished(group);
         foreach (var op in group.Planned) op.Complete();
         foreach (var branch in group.Moved) _signals.Notify(branch);
         if (_log.Length > _options.CheckpointBytes)
@@ -145,6 +146,21 @@ public sealed partial class LiteDbEventStore
             _db.Checkpoint();
             Sync(_log);
         }
+    }
+
+    private void MarkUnpublished(Group group)
+    {
+        foreach (var id in group.NewDocuments) _unpublishedDocuments[id] = 0;
+        foreach (var branch in group.Branches.Keys)
+        {
+            if (!_branches.ContainsKey(branch)) _unpublishedBranches[branch] = 0;
+        }
+    }
+
+    private void ClearUnpublished(Group group)
+    {
+        foreach (var id in group.NewDocuments) _unpublishedDocuments.TryRemove(id, out _);
+        foreach (var branch in group.Branches.Keys) _unpublishedBranches.TryRemove(branch, out _);
     }
 
     private HashSet<string>? KnownUpdateIds(BranchRef branch, int number)

@@ -19,7 +19,6 @@ public sealed partial class LiteDbEventStore : IEventStore
     private readonly ILiteCollection<BsonDocument> _documents;
     private readonly ILiteCollection<BsonDocument> _branchDocs;
     private readonly ILiteCollection<BsonDocument> _events;
-    private readonly ILiteCollection<BsonDocument> _updates;
     private readonly ILiteCollection<BsonDocument> _snapshots;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
@@ -28,6 +27,11 @@ public sealed partial class LiteDbEventStore : IEventStore
     // that loads a missing entry adds it with GetOrAdd, which cannot overwrite the writer's newer one.
     private readonly ConcurrentDictionary<BranchRef, BranchEntry> _branches = new();
     private readonly HeadSignals _signals = new();
+
+    // Documents and branches the writer has committed but not yet fsynced and published. LiteDB shows a commit to
+    // readers at once; a reader that finds one of these in the database treats it as absent until it is durable.
+    private readonly ConcurrentDictionary<DocumentId, byte> _unpublishedDocuments = new();
+    private readonly ConcurrentDictionary<BranchRef, byte> _unpublishedBranches = new();
     private readonly Upcasting _upcasting;
     private readonly CancellationTokenSource _disposed = new();
     private int _disposing;
@@ -55,12 +59,12 @@ public sealed partial class LiteDbEventStore : IEventStore
             _documents = _db.GetCollection(Bson.Documents);
             _branchDocs = _db.GetCollection(Bson.Branches);
             _events = _db.GetCollection(Bson.Events);
-            _updates = _db.GetCollection(Bson.Updates);
             _snapshots = _db.GetCollection(Bson.Snapshots);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);
             _resolutions.EnsureIndex("m", "$.m");
+            _events.EnsureIndex(Bson.UpdateField, "$." + Bson.UpdateField);
             Sync(_log);
             _nextBranchNumber = _branchDocs.Count() == 0 ? 1 : _branchDocs.Max("$.n").AsInt32 + 1;
         }
@@ -136,6 +140,9 @@ public sealed partial class LiteDbEventStore : IEventStore
             .Limit(1)
             .FirstOrDefault();
         if (last is not null) info = info with { Head = new EventSeq(Bson.SeqOf(last[Bson.Id].AsBinary)), HeadHash = Bson.Hash(last["h"]) };
+
+        // Checked after the read: the writer marks a branch before its commit and unmarks it after publishing it.
+        if (_unpublishedBranches.ContainsKey(branch)) return null;
         return _branches.GetOrAdd(branch, new BranchEntry(number, info));
     }
 
@@ -144,8 +151,14 @@ public sealed partial class LiteDbEventStore : IEventStore
         Validation.Branch(branch);
         var entry = FindEntry(branch);
         if (entry is not null) return entry;
-        if (_documents.FindById(Bson.DocumentKey(branch.Document)) is null) throw Validation.DocumentNotFound(branch.Document);
+        if (FindDocument(branch.Document) is null) throw Validation.DocumentNotFound(branch.Document);
         throw Validation.BranchNotFound(branch);
+    }
+
+    private BsonDocument? FindDocument(DocumentId id)
+    {
+        var doc = _documents.FindById(Bson.DocumentKey(id));
+        return doc is null || _unpublishedDocuments.ContainsKey(id) ? null : doc;
     }
 
     private BranchInfo Info(BranchRef branch) => (FindEntry(branch) ?? throw Validation.BranchNotFound(branch)).Info;

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using Collab.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -7,7 +6,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Collab.Server.Tests;
+namespace Collab.Server.Tests.Infrastructure;
 
 /// <summary>The server in process (TestServer) on the in-memory store; hub connections use WebSockets through TestServer.</summary>
 public sealed class CollabAppFactory : WebApplicationFactory<Program>
