@@ -3,7 +3,7 @@
 # against it with the arguments given, and stops the server. Run from the repository root:
 #   tests/Collab.LoadGenerator/run-benchmark.sh --editors 500 --documents 100 --rate 5
 # Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), IN_MEMORY=true (no event log
-# on disk: isolates the store), SKIP_BUILD=1.
+# on disk: isolates the store), SKIP_BUILD=1. The server log of the last run is left in /tmp/collab-bench-server.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port="${PORT:-5090}"
@@ -24,7 +24,7 @@ Collab__RateLimits__HubBurst=1000000 \
 Logging__LogLevel__Default=Warning \
   dotnet server/Collab.Server/bin/Release/net10.0/Collab.Server.dll --urls "http://127.0.0.1:$port" > "$data/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; cp "$data/server.log" /tmp/collab-bench-server.log 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 50); do
   curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
   sleep 0.2
