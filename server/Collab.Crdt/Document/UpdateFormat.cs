@@ -1,5 +1,4 @@
 using Collab.Crdt.Encoding;
-using Collab.Crdt.Structs;
 
 namespace Collab.Crdt.Document;
 
