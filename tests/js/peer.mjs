@@ -36,6 +36,8 @@ const collecting = (doc, fn) => {
 
 const commands = {
   ping: () => ({ yjs: 'ok' }),
+  // Blocks the peer (busy wait) for ms milliseconds: lets the harness test its timeouts and its kill.
+  block: ({ ms }) => { const end = Date.now() + ms; while (Date.now() < end) { /* busy */ } return null },
   // Several commands in one round trip, in order; results in the same order (the first error fails the batch).
   batch: ({ calls }) => calls.map((c) => {
     const fn = commands[c.cmd]
