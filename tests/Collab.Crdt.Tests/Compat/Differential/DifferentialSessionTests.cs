@@ -26,6 +26,7 @@ public sealed class DifferentialSessionTests
         var session = new Session(node, seed, peers: 4, steps: 150, SessionOps.Next);
         await session.RunAsync();
         Assert.True(session.OpsApplied > 1000, $"seed {seed}: only {session.OpsApplied} ops");
+        Assert.True(session.PendingSeen > 0, $"seed {seed}: no delivery ever arrived out of order");
     }
 
     [Theory]
@@ -63,6 +64,9 @@ public sealed class DifferentialSessionTests
         private int _step;
 
         public int OpsApplied { get; private set; }
+
+        /// <summary>How many deliveries left a doc waiting for missing structs or deletes (out-of-order arrival).</summary>
+        public int PendingSeen { get; private set; }
 
         public async Task RunAsync()
         {
@@ -213,6 +217,10 @@ public sealed class DifferentialSessionTests
                 }
 
                 plans.Add((twin, batch, csExtras));
+                if (twin.Doc.HasPending)
+                {
+                    PendingSeen++;
+                }
             }
 
             var results = await node.BatchAsync(plans.Select(p => ("apply", NodePeer.ApplyArgs(p.Twin.JsName, p.Batch))));
