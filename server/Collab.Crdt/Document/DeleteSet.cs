@@ -181,9 +181,10 @@ public sealed class DeleteSet
         return ds;
     }
 
-    /// <summary>Writes the v1 delete set: clients in descending order, (clock, len) pairs.</summary>
-    internal void Write(Lib0Writer w)
+    /// <summary>Writes the delete set: clients in descending order, then (clock, len) per range.</summary>
+    internal void Write(UpdateEncoder encoder)
     {
+        var w = encoder.Rest;
         w.WriteVarUInt((ulong)Clients.Count);
         if (Clients.Count == 0)
         {
@@ -196,38 +197,41 @@ public sealed class DeleteSet
         foreach (uint client in keys)
         {
             var items = Clients[client];
+            encoder.ResetDsCurVal();
             w.WriteVarUInt(client);
             w.WriteVarUInt((ulong)items.Count);
             foreach (var it in items)
             {
-                w.WriteVarUInt(it.Clock);
-                w.WriteVarUInt(it.Length);
+                encoder.WriteDsClock(it.Clock);
+                encoder.WriteDsLen(it.Length);
             }
         }
     }
 
-    /// <summary>Reads a v1 delete set (yjs readDeleteSet); ranges are kept as written.</summary>
-    internal static DeleteSet Read(ref Lib0Reader r)
+    /// <summary>Reads a delete set (yjs readDeleteSet); ranges are kept as written.</summary>
+    internal static DeleteSet Read<TR>(ref TR r)
+        where TR : IUpdateReader, allows ref struct
     {
         var ds = new DeleteSet();
-        int numClients = r.ReadVarUIntAsLength(2);
+        int numClients = r.ReadCount(2);
         for (int i = 0; i < numClients; i++)
         {
-            uint client = r.ReadVarUInt32();
-            int n = r.ReadVarUIntAsLength(2);
+            r.ResetDsCurVal();
+            uint client = r.ReadRestVarUInt32();
+            int n = r.ReadCount(2);
             if (n > 0)
             {
                 if (!ds.Clients.TryGetValue(client, out var list))
                 {
-                    list = new List<DeleteRange>(n);
+                    list = new List<DeleteRange>(Math.Min(n, 4096));
                     ds.Clients[client] = list;
                 }
 
                 for (int k = 0; k < n; k++)
                 {
                     long start = r.Offset;
-                    uint clock = r.ReadVarUInt32();
-                    uint len = r.ReadVarUInt32();
+                    uint clock = r.ReadDsClock();
+                    uint len = r.ReadDsLen();
                     if ((ulong)clock + len > uint.MaxValue)
                     {
                         throw new YjsFormatException("Delete range exceeds the clock space", start);
@@ -244,9 +248,9 @@ public sealed class DeleteSet
     /// <summary>Encodes this delete set as a v1 update with no structs.</summary>
     internal byte[] ToUpdate()
     {
-        var w = new Lib0Writer(32);
-        w.WriteVarUInt(0);
-        Write(w);
-        return w.ToArray();
+        var encoder = new UpdateEncoderV1(new Lib0Writer(32));
+        encoder.Rest.WriteVarUInt(0);
+        Write(encoder);
+        return encoder.ToArray();
     }
 }

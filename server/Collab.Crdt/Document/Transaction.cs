@@ -97,6 +97,9 @@ public sealed class Transaction
         _rcMore.Add((client, before));
     }
 
+    /// <summary>Whether this transaction added structs of <paramref name="client"/>.</summary>
+    internal bool AdvancedClient(uint client) => TryGetRecorded(client, out _);
+
     private bool TryGetRecorded(uint client, out uint before)
     {
         if (_hasRc0)
@@ -167,6 +170,9 @@ public sealed class Transaction
     private Dictionary<AbstractType, int>? _changedIndex;
 
     internal bool HasChanged => _changed0 != null || _changedIndex is { Count: > 0 };
+
+    /// <summary>The only changed type when exactly one changed (the common case), else null.</summary>
+    internal AbstractType? SingleChangedType => _changedList == null ? _changed0 : null;
 
     /// <summary>The changed types and their changed subs (null = list content), in the order they changed.</summary>
     internal List<KeyValuePair<AbstractType, HashSet<string?>>> ChangedEntries()

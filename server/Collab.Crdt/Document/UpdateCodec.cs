@@ -20,45 +20,54 @@ internal sealed class ClientStructRefs
 internal static class UpdateCodec
 {
     /// <summary>Reads one struct (GC, Skip or Item). <paramref name="lazyReader"/> follows yjs's document-free reader.</summary>
-    public static AbstractStruct ReadStruct(ref Lib0Reader r, uint client, uint clock, bool lazyReader)
+    public static AbstractStruct ReadStruct<TR>(ref TR r, uint client, uint clock, bool lazyReader)
+        where TR : IUpdateReader, allows ref struct
     {
         long start = r.Offset;
-        byte info = r.ReadByte();
+        byte info = r.ReadInfo();
         int contentRef = info & 0x1F;
-        if (contentRef == 0 || (contentRef == 10 && (!lazyReader || info == 10)))
+        if (contentRef == 10 && (!lazyReader || info == 10))
         {
+            // Skip lengths are always in the rest stream ("Skips can't make use of predictable length-encoding")
             long lenOffset = r.Offset;
-            ulong len = r.ReadVarUInt();
-            CheckLength(len, clock, lenOffset);
-            return contentRef == 0 ? new GcStruct(new ItemId(client, clock), (int)len) : new SkipStruct(new ItemId(client, clock), (int)len);
+            ulong skipLen = r.ReadRestVarUInt();
+            CheckLength(skipLen, clock, lenOffset);
+            return new SkipStruct(new ItemId(client, clock), (int)skipLen);
         }
 
-        ItemId? origin = (info & 0x80) != 0 ? ReadId(ref r) : null;
-        ItemId? rightOrigin = (info & 0x40) != 0 ? ReadId(ref r) : null;
+        if (contentRef == 0)
+        {
+            long lenOffset = r.Offset;
+            ulong len = r.ReadLen();
+            CheckLength(len, clock, lenOffset);
+            return new GcStruct(new ItemId(client, clock), (int)len);
+        }
+
+        ItemId? origin = (info & 0x80) != 0 ? r.ReadLeftId() : null;
+        ItemId? rightOrigin = (info & 0x40) != 0 ? r.ReadRightId() : null;
         bool cantCopyParentInfo = (info & 0xC0) == 0;
         string? parentKey = null;
         ItemId? parentId = null;
         if (cantCopyParentInfo)
         {
-            if (r.ReadVarUInt() == 1)
+            if (r.ReadParentInfo())
             {
-                parentKey = r.ReadVarString();
+                parentKey = r.ReadString();
             }
             else
             {
-                parentId = ReadId(ref r);
+                parentId = r.ReadLeftId();
             }
         }
 
-        string? parentSub = cantCopyParentInfo && (info & 0x20) != 0 ? r.ReadVarString() : null;
+        string? parentSub = cantCopyParentInfo && (info & 0x20) != 0 ? r.ReadString() : null;
         var content = ReadContent(ref r, contentRef, start);
         CheckLength((ulong)content.Length, clock, start);
-        var item = new Item(new ItemId(client, clock), null, origin, null, rightOrigin, null, parentSub, content)
+        return new Item(new ItemId(client, clock), null, origin, null, rightOrigin, null, parentSub, content)
         {
             ParentId = parentId,
             ParentKey = parentKey,
         };
-        return item;
     }
 
     private static void CheckLength(ulong len, uint clock, long offset)
@@ -74,21 +83,15 @@ internal static class UpdateCodec
         }
     }
 
-    public static ItemId ReadId(ref Lib0Reader r)
-    {
-        uint client = r.ReadVarUInt32();
-        uint clock = r.ReadVarUInt32();
-        return new ItemId(client, clock);
-    }
-
-    private static AbstractContent ReadContent(ref Lib0Reader r, int contentRef, long structOffset)
+    private static AbstractContent ReadContent<TR>(ref TR r, int contentRef, long structOffset)
+        where TR : IUpdateReader, allows ref struct
     {
         switch (contentRef)
         {
             case 1:
                 {
                     long off = r.Offset;
-                    ulong len = r.ReadVarUInt();
+                    ulong len = r.ReadLen();
                     if (len > int.MaxValue)
                     {
                         throw new YjsFormatException($"Deleted length {len} too large", off);
@@ -99,47 +102,48 @@ internal static class UpdateCodec
 
             case 2:
                 {
-                    int len = r.ReadVarUIntAsLength(1);
-                    var arr = new List<object?>(Math.Min(len, 1024));
-                    for (int i = 0; i < len; i++)
+                    long off = r.Offset;
+                    ulong len = r.ReadLen();
+                    if (len > int.MaxValue)
                     {
-                        long off = r.Offset;
-                        string s = r.ReadVarString();
-                        arr.Add(s == "undefined" ? YUndefined.Value : ParseJson(s, off));
+                        throw new YjsFormatException($"JSON count {len} too large", off);
+                    }
+
+                    var arr = new List<object?>((int)Math.Min(len, 1024));
+                    for (ulong i = 0; i < len; i++)
+                    {
+                        long soff = r.Offset;
+                        string s = r.ReadString();
+                        arr.Add(s == "undefined" ? YUndefined.Value : ParseJson(s, soff));
                     }
 
                     return new ContentJson(arr);
                 }
 
             case 3:
-                return new ContentBinary(r.ReadVarUint8Array().ToArray());
+                return new ContentBinary(r.ReadBuf());
             case 4:
-                return new ContentString(r.ReadVarString());
+                return new ContentString(r.ReadString());
             case 5:
-                {
-                    long off = r.Offset;
-                    return new ContentEmbed(ParseJson(r.ReadVarString(), off));
-                }
-
+                return new ContentEmbed(r.ReadJson());
             case 6:
                 {
-                    string key = r.ReadVarString();
-                    long off = r.Offset;
-                    return new ContentFormat(key, ParseJson(r.ReadVarString(), off));
+                    string key = r.ReadKey();
+                    return new ContentFormat(key, r.ReadJson());
                 }
 
             case 7:
                 {
                     long off = r.Offset;
-                    ulong typeRef = r.ReadVarUInt();
+                    uint typeRef = r.ReadTypeRef();
                     AbstractType type = typeRef switch
                     {
                         0 => new YArray(),
                         1 => new YMap(),
                         2 => new YText(),
-                        3 => new YXmlElement(r.ReadVarString()),
+                        3 => new YXmlElement(r.ReadKey()),
                         4 => new YXmlFragment(),
-                        5 => new YXmlHook(r.ReadVarString()),
+                        5 => new YXmlHook(r.ReadKey()),
                         6 => new YXmlText(),
                         _ => throw new YjsFormatException($"Unknown type ref {typeRef}", off),
                     };
@@ -148,9 +152,15 @@ internal static class UpdateCodec
 
             case 8:
                 {
-                    int len = r.ReadVarUIntAsLength(1);
-                    var arr = new List<object?>(Math.Min(len, 1024));
-                    for (int i = 0; i < len; i++)
+                    long off = r.Offset;
+                    ulong len = r.ReadLen();
+                    if (len > int.MaxValue)
+                    {
+                        throw new YjsFormatException($"Any count {len} too large", off);
+                    }
+
+                    var arr = new List<object?>((int)Math.Min(len, 1024));
+                    for (ulong i = 0; i < len; i++)
                     {
                         arr.Add(r.ReadAny());
                     }
@@ -160,7 +170,7 @@ internal static class UpdateCodec
 
             case 9:
                 {
-                    string guid = r.ReadVarString();
+                    string guid = r.ReadString();
                     var opts = r.ReadAny();
                     return new ContentDoc(YDoc.CreateSubdoc(guid, opts));
                 }
@@ -187,16 +197,17 @@ internal static class UpdateCodec
     /// an earlier one. Validates what integration would otherwise trip over: references to the item's own client
     /// must point before the item.
     /// </summary>
-    public static Dictionary<uint, ClientStructRefs> ReadClientsStructRefs(ref Lib0Reader r)
+    public static Dictionary<uint, ClientStructRefs> ReadClientsStructRefs<TR>(ref TR r)
+        where TR : IUpdateReader, allows ref struct
     {
         var clientRefs = new Dictionary<uint, ClientStructRefs>();
-        int numOfStateUpdates = r.ReadVarUIntAsLength(3);
+        int numOfStateUpdates = r.ReadCount(3);
         for (int i = 0; i < numOfStateUpdates; i++)
         {
-            int numberOfStructs = r.ReadVarUIntAsLength(2);
-            uint client = r.ReadVarUInt32();
-            uint clock = r.ReadVarUInt32();
-            var refs = new List<AbstractStruct>(numberOfStructs);
+            int numberOfStructs = r.ReadCount(2);
+            uint client = r.ReadClient();
+            uint clock = r.ReadRestVarUInt32();
+            var refs = new List<AbstractStruct>(Math.Min(numberOfStructs, 4096));
             clientRefs[client] = new ClientStructRefs(refs);
             for (int k = 0; k < numberOfStructs; k++)
             {
@@ -226,7 +237,7 @@ internal static class UpdateCodec
     }
 
     /// <summary>Writes the structs a peer with state <paramref name="sm"/> lacks (yjs writeClientsStructs).</summary>
-    public static void WriteClientsStructs(UpdateEncoderV1 encoder, StructStore store, Dictionary<uint, uint> sm)
+    public static void WriteClientsStructs(UpdateEncoder encoder, StructStore store, Dictionary<uint, uint> sm)
     {
         var toWrite = new List<(uint Client, uint Clock)>();
         foreach (var kv in sm)
@@ -253,7 +264,7 @@ internal static class UpdateCodec
         }
     }
 
-    public static void WriteStructs(UpdateEncoderV1 encoder, List<AbstractStruct> structs, uint client, uint clock)
+    public static void WriteStructs(UpdateEncoder encoder, List<AbstractStruct> structs, uint client, uint clock)
     {
         clock = Math.Max(clock, structs[0].Id.Clock);
         int startNewStructs = StructStore.FindIndex(structs, clock);
@@ -312,10 +323,11 @@ internal static class UpdateCodec
             return null;
         }
 
-        var restStructs = new StructStore();
-        var missingSv = new Dictionary<uint, uint>();
+        StructStore? restStructs = null;
+        Dictionary<uint, uint>? missingSv = null;
         void UpdateMissingSv(uint client, uint clock)
         {
+            missingSv ??= new Dictionary<uint, uint>();
             if (!missingSv.TryGetValue(client, out uint m) || m > clock)
             {
                 missingSv[client] = clock;
@@ -323,10 +335,16 @@ internal static class UpdateCodec
         }
 
         var stackHead = curStructsTarget.Refs[curStructsTarget.I++];
-        var state = new Dictionary<uint, uint>();
+
+        // cached local state per client (yjs keeps a Map); most updates carry one client, so the last one is cached inline
+        Dictionary<uint, uint>? state = null;
+        uint lastClient = 0;
+        uint lastClock = 0;
+        bool hasLast = false;
 
         void AddStackToRestSs()
         {
+            restStructs ??= new StructStore();
             foreach (var item in stack)
             {
                 uint client = item.Id.Client;
@@ -354,10 +372,14 @@ internal static class UpdateCodec
             if (stackHead is not SkipStruct)
             {
                 uint headClient = stackHead.Id.Client;
-                if (!state.TryGetValue(headClient, out uint localClock))
+                uint localClock;
+                if (hasLast && lastClient == headClient)
+                {
+                    localClock = lastClock;
+                }
+                else if (state == null || !state.TryGetValue(headClient, out localClock))
                 {
                     localClock = store.GetState(headClient);
-                    state[headClient] = localClock;
                 }
 
                 long offset = (long)localClock - stackHead.Id.Clock;
@@ -387,7 +409,15 @@ internal static class UpdateCodec
                     else if (offset == 0 || offset < stackHead.Length)
                     {
                         stackHead.Integrate(transaction, (int)offset);
-                        state[headClient] = stackHead.Id.Clock + (uint)stackHead.Length;
+                        uint newClock = stackHead.Id.Clock + (uint)stackHead.Length;
+                        if (hasLast && lastClient != headClient)
+                        {
+                            (state ??= new Dictionary<uint, uint>())[lastClient] = lastClock;
+                        }
+
+                        hasLast = true;
+                        lastClient = headClient;
+                        lastClock = newClock;
                     }
                 }
             }
@@ -413,12 +443,12 @@ internal static class UpdateCodec
             }
         }
 
-        if (restStructs.Clients.Count > 0)
+        if (restStructs is { Clients.Count: > 0 })
         {
             var encoder = new UpdateEncoderV1();
             WriteClientsStructs(encoder, restStructs, new Dictionary<uint, uint>());
             encoder.Rest.WriteVarUInt(0);
-            return new PendingStructs(missingSv, encoder.ToArray());
+            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray());
         }
 
         return null;
@@ -427,6 +457,11 @@ internal static class UpdateCodec
     /// <summary>Applies a delete set (yjs readAndApplyDeleteSet); returns the part beyond the known state, or null.</summary>
     public static DeleteSet? ApplyDeleteSet(DeleteSet ds, Transaction transaction, StructStore store)
     {
+        if (ds.IsEmpty)
+        {
+            return null;
+        }
+
         var unapplied = new DeleteSet();
         foreach (var kv in ds.Clients)
         {

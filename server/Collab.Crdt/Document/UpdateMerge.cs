@@ -24,16 +24,28 @@ internal static class UpdateMerge
     }
 
     /// <summary>Decodes every struct of a v1 update as yjs's lazy struct reader does, then its delete set.</summary>
-    public static DecodedUpdate Decode(byte[] update)
+    public static DecodedUpdate Decode(byte[] update, bool v2 = false)
     {
-        var r = new Lib0Reader(update);
+        if (v2)
+        {
+            var r2 = new UpdateReaderV2(update);
+            return Decode(ref r2);
+        }
+
+        var r1 = new UpdateReaderV1(update);
+        return Decode(ref r1);
+    }
+
+    private static DecodedUpdate Decode<TR>(ref TR r)
+        where TR : IUpdateReader, allows ref struct
+    {
         var structs = new List<AbstractStruct>();
-        int numOfStateUpdates = r.ReadVarUIntAsLength(3);
+        int numOfStateUpdates = r.ReadCount(3);
         for (int i = 0; i < numOfStateUpdates; i++)
         {
-            int numberOfStructs = r.ReadVarUIntAsLength(2);
-            uint client = r.ReadVarUInt32();
-            uint clock = r.ReadVarUInt32();
+            int numberOfStructs = r.ReadCount(2);
+            uint client = r.ReadClient();
+            uint clock = r.ReadRestVarUInt32();
             for (int k = 0; k < numberOfStructs; k++)
             {
                 var s = UpdateCodec.ReadStruct(ref r, client, clock, lazyReader: true);
@@ -76,9 +88,14 @@ internal static class UpdateMerge
     private sealed class LazyWriter
     {
         private readonly List<(int Written, byte[] Bytes)> _clientStructs = new();
-        private UpdateEncoderV1 _encoder = new();
+        private readonly UpdateEncoder _encoder;
         private uint _currClient;
         private int _written;
+
+        public LazyWriter(UpdateEncoder encoder)
+        {
+            _encoder = encoder;
+        }
 
         public void Write(AbstractStruct s, int offset)
         {
@@ -102,16 +119,18 @@ internal static class UpdateMerge
         {
             if (_written > 0)
             {
-                _clientStructs.Add((_written, _encoder.ToArray()));
-                _encoder = new UpdateEncoderV1();
+                _clientStructs.Add((_written, _encoder.Rest.ToArray()));
+                _encoder.SetRest(new Lib0Writer());
                 _written = 0;
             }
         }
 
-        public Lib0Writer Finish()
+        /// <summary>Writes the collected structs into the encoder's (fresh) rest stream; the delete set follows.</summary>
+        public UpdateEncoder Finish()
         {
             Flush();
             var w = new Lib0Writer();
+            _encoder.SetRest(w);
             w.WriteVarUInt((ulong)_clientStructs.Count);
             foreach (var (written, bytes) in _clientStructs)
             {
@@ -119,7 +138,7 @@ internal static class UpdateMerge
                 w.WriteBytes(bytes);
             }
 
-            return w;
+            return _encoder;
         }
     }
 
@@ -161,7 +180,10 @@ internal static class UpdateMerge
     }
 
     /// <summary>Merges v1 updates into one (yjs mergeUpdates).</summary>
-    public static byte[] Merge(IReadOnlyList<byte[]> updates)
+    public static byte[] Merge(IReadOnlyList<byte[]> updates) => Merge(updates, v2: false);
+
+    /// <summary>Merges updates of one format into one update of that format (yjs mergeUpdates / mergeUpdatesV2).</summary>
+    public static byte[] Merge(IReadOnlyList<byte[]> updates, bool v2)
     {
         if (updates.Count == 1)
         {
@@ -171,13 +193,13 @@ internal static class UpdateMerge
         var decoded = new List<DecodedUpdate>(updates.Count);
         foreach (var u in updates)
         {
-            decoded.Add(Decode(u));
+            decoded.Add(Decode(u, v2));
         }
 
-        return Merge(decoded);
+        return Merge(decoded, v2);
     }
 
-    public static byte[] Merge(IReadOnlyList<DecodedUpdate> decoded)
+    public static byte[] Merge(IReadOnlyList<DecodedUpdate> decoded, bool v2 = false)
     {
         var readers = new List<Reader>(decoded.Count);
         foreach (var d in decoded)
@@ -186,7 +208,7 @@ internal static class UpdateMerge
         }
 
         AbstractStruct? currWrite = null;
-        var writer = new LazyWriter();
+        var writer = new LazyWriter(v2 ? new UpdateEncoderV2() : new UpdateEncoderV1());
         while (true)
         {
             readers.RemoveAll(static r => r.Curr == null);
@@ -288,15 +310,15 @@ internal static class UpdateMerge
             writer.Write(currWrite, 0);
         }
 
-        var w = writer.Finish();
+        var encoder = writer.Finish();
         var dss = new List<DeleteSet>(decoded.Count);
         foreach (var d in decoded)
         {
             dss.Add(d.Ds);
         }
 
-        DeleteSet.Merge(dss).Write(w);
-        return w.ToArray();
+        DeleteSet.Merge(dss).Write(encoder);
+        return encoder.ToArray();
     }
 
     // Only GC+GC and Skip+Skip merge here: decoded items have no Right neighbour, so Item.mergeWith fails in yjs.
@@ -306,9 +328,10 @@ internal static class UpdateMerge
     /// <summary>Drops from a v1 update what a peer with state vector <paramref name="sv"/> has (yjs diffUpdate).</summary>
     public static byte[] Diff(byte[] update, Dictionary<uint, uint> sv) => Diff(Decode(update), sv);
 
-    public static byte[] Diff(DecodedUpdate decoded, Dictionary<uint, uint> sv)
+    /// <summary>yjs diffUpdate / diffUpdateV2: <paramref name="v2"/> selects the output format.</summary>
+    public static byte[] Diff(DecodedUpdate decoded, Dictionary<uint, uint> sv, bool v2 = false)
     {
-        var writer = new LazyWriter();
+        var writer = new LazyWriter(v2 ? new UpdateEncoderV2() : new UpdateEncoderV1());
         var reader = new Reader(decoded.Structs, filterSkips: false);
         while (reader.Curr != null)
         {
@@ -340,8 +363,23 @@ internal static class UpdateMerge
             }
         }
 
-        var w = writer.Finish();
-        decoded.Ds.Write(w);
-        return w.ToArray();
+        var encoder = writer.Finish();
+        decoded.Ds.Write(encoder);
+        return encoder.ToArray();
+    }
+
+    /// <summary>Re-encodes an update in the other format (yjs convertUpdateFormatV1ToV2 / V2ToV1).</summary>
+    public static byte[] Convert(byte[] update, bool fromV2)
+    {
+        var decoded = Decode(update, fromV2);
+        var writer = new LazyWriter(fromV2 ? new UpdateEncoderV1() : new UpdateEncoderV2());
+        foreach (var s in decoded.Structs)
+        {
+            writer.Write(s, 0);
+        }
+
+        var encoder = writer.Finish();
+        decoded.Ds.Write(encoder);
+        return encoder.ToArray();
     }
 }

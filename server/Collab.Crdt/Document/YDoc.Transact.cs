@@ -17,6 +17,9 @@ public sealed partial class YDoc
     /// <summary>Raised after each transaction that changed something, with its v1 update bytes and origin.</summary>
     public event Action<byte[], object?>? UpdateV1;
 
+    /// <summary>Raised after each transaction that changed something, with its v2 update bytes and origin.</summary>
+    public event Action<byte[], object?>? UpdateV2;
+
     /// <summary>Raised after each transaction, after observers ran (yjs 'afterTransaction').</summary>
     public event Action<Transaction>? AfterTransaction;
 
@@ -162,7 +165,7 @@ public sealed partial class YDoc
                 }
             }
 
-            if (!transaction.Local && transaction.BeforeStateOf(ClientId) != store.GetState(ClientId))
+            if (!transaction.Local && transaction.AdvancedClient(ClientId))
             {
                 // another peer uses our client id: pick a new one, as yjs does
                 ClientId = GenerateClientId();
@@ -171,10 +174,20 @@ public sealed partial class YDoc
             var updateHandler = UpdateV1;
             if (updateHandler != null)
             {
-                var update = EncodeTransactionUpdate(transaction);
+                var update = EncodeTransactionUpdate(transaction, new UpdateEncoderV1(new Lib0Writer(64)));
                 if (update != null)
                 {
                     updateHandler(update, transaction.Origin);
+                }
+            }
+
+            var updateV2Handler = UpdateV2;
+            if (updateV2Handler != null)
+            {
+                var update = EncodeTransactionUpdate(transaction, new UpdateEncoderV2());
+                if (update != null)
+                {
+                    updateV2Handler(update, transaction.Origin);
                 }
             }
 
@@ -197,8 +210,19 @@ public sealed partial class YDoc
         AfterTransaction?.Invoke(transaction);
     }
 
-    private static void CallTypeObservers(Transaction transaction)
+    private void CallTypeObservers(Transaction transaction)
     {
+        if (_observerCount == 0 && transaction.SingleChangedType is { } single)
+        {
+            // nobody listens: do only what observers do besides events (marker reset, formatting cleanup flag)
+            if (single.ParentItem == null || !single.ParentItem.Deleted)
+            {
+                single.AfterChangeWithoutObservers(transaction);
+            }
+
+            return;
+        }
+
         foreach (var kv in transaction.ChangedEntries())
         {
             var type = kv.Key;
@@ -256,14 +280,13 @@ public sealed partial class YDoc
     }
 
     /// <summary>The v1 update of one transaction: structs after its before-state plus its delete set (null if nothing changed).</summary>
-    internal byte[]? EncodeTransactionUpdate(Transaction transaction)
+    internal byte[]? EncodeTransactionUpdate(Transaction transaction, UpdateEncoder encoder)
     {
         if (!transaction.HasDeletes && !transaction.HasStateChanges)
         {
             return null;
         }
 
-        var encoder = new UpdateEncoderV1(new Lib0Writer(64));
         var changes = new List<(uint Client, uint Before)>(transaction.StateChanges);
         changes.Sort(static (a, b) => b.Client.CompareTo(a.Client));
         encoder.Rest.WriteVarUInt((ulong)changes.Count);
@@ -275,7 +298,7 @@ public sealed partial class YDoc
         if (transaction.HasDeletes)
         {
             transaction.DeleteSet.SortAndMerge();
-            transaction.DeleteSet.Write(encoder.Rest);
+            transaction.DeleteSet.Write(encoder);
         }
         else
         {

@@ -13,9 +13,30 @@ public sealed partial class YDoc
     public void ApplyUpdate(byte[] update, object? origin = null)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var reader = new Lib0Reader(update);
+        ApplyUpdate(update.AsSpan(), origin);
+    }
+
+    /// <summary>Applies a v1 update held in a span (no copy); same guarantees as <see cref="ApplyUpdate(byte[], object?)"/>.</summary>
+    public void ApplyUpdate(ReadOnlySpan<byte> update, object? origin = null)
+    {
+        var reader = new UpdateReaderV1(update);
         var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
         var ds = DeleteSet.Read(ref reader);
+        ApplyDecodedUpdate(refs, ds, origin);
+    }
+
+    /// <summary>Applies an update in format v2 (yjs applyUpdateV2); same guarantees as <see cref="ApplyUpdate(byte[], object?)"/>.</summary>
+    public void ApplyUpdateV2(byte[] update, object? origin = null)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var reader = new UpdateReaderV2(update);
+        var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
+        var ds = DeleteSet.Read(ref reader);
+        ApplyDecodedUpdate(refs, ds, origin);
+    }
+
+    private void ApplyDecodedUpdate(Dictionary<uint, ClientStructRefs> refs, DeleteSet ds, object? origin)
+    {
         Transact(
             t =>
             {
@@ -23,7 +44,7 @@ public sealed partial class YDoc
                 var retryUpdate = ApplyDecoded(t, refs, ds);
                 while (retryUpdate != null)
                 {
-                    var r = new Lib0Reader(retryUpdate);
+                    var r = new UpdateReaderV1(retryUpdate);
                     var retryRefs = UpdateCodec.ReadClientsStructRefs(ref r);
                     var retryDs = DeleteSet.Read(ref r);
                     retryUpdate = ApplyDecoded(t, retryRefs, retryDs);
@@ -100,7 +121,7 @@ public sealed partial class YDoc
         var target = stateVector is null ? new Dictionary<uint, uint>() : DecodeStateVector(stateVector);
         var encoder = new UpdateEncoderV1(new Lib0Writer(4096));
         UpdateCodec.WriteClientsStructs(encoder, Store, target);
-        DeleteSet.FromStore(Store).Write(encoder.Rest);
+        DeleteSet.FromStore(Store).Write(encoder);
         var main = encoder.ToArray();
         if (Store.PendingDs == null && Store.PendingStructs == null)
         {
@@ -119,6 +140,25 @@ public sealed partial class YDoc
         }
 
         return UpdateMerge.Merge(updates);
+    }
+
+    /// <summary>The whole document as a v2 update (yjs encodeStateAsUpdateV2).</summary>
+    public byte[] EncodeStateAsUpdateV2() => EncodeStateAsUpdateV2(null);
+
+    /// <summary>What a peer with the given encoded state vector lacks, as a v2 update (yjs encodeStateAsUpdateV2).</summary>
+    public byte[] EncodeStateAsUpdateV2(byte[]? stateVector)
+    {
+        var target = stateVector is null ? new Dictionary<uint, uint>() : DecodeStateVector(stateVector);
+        if (Store.PendingDs == null && Store.PendingStructs == null)
+        {
+            var encoder = new UpdateEncoderV2();
+            UpdateCodec.WriteClientsStructs(encoder, Store, target);
+            DeleteSet.FromStore(Store).Write(encoder);
+            return encoder.ToArray();
+        }
+
+        // with pending data yjs merges in v2; merging is format independent, so convert the v1 result
+        return UpdateMerge.Convert(EncodeStateAsUpdate(stateVector), fromV2: false);
     }
 
     /// <summary>The state vector (per client, the next expected clock), encoded as yjs encodeStateVector.</summary>

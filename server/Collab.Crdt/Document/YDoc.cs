@@ -188,6 +188,9 @@ public sealed partial class YDoc
         throw new InvalidOperationException($"Type with the name {name} has already been defined with a different constructor");
     }
 
+    /// <summary>Exactly what <c>JSON.stringify(doc.toJSON())</c> prints in JavaScript.</summary>
+    public string ToJsonString() => JsJson.Stringify(ToJson())!;
+
     /// <summary>All root types as JSON (yjs doc.toJSON()); untyped roots appear as <see cref="YUndefined"/>.</summary>
     public Dictionary<string, object?> ToJson()
     {

@@ -25,20 +25,20 @@ public sealed class YSnapshot
     /// <summary>Encodes like yjs encodeSnapshot (v1): delete set, then state vector.</summary>
     public byte[] Encode()
     {
-        var w = new Lib0Writer();
-        DeleteSet.Write(w);
+        var encoder = new UpdateEncoderV1();
+        DeleteSet.Write(encoder);
         var sv = YDoc.EncodeStateVector(StateVector);
-        w.WriteBytes(sv);
-        return w.ToArray();
+        encoder.Rest.WriteBytes(sv);
+        return encoder.ToArray();
     }
 
     /// <summary>Decodes yjs encodeSnapshot bytes; throws <see cref="YjsFormatException"/> on malformed input.</summary>
     public static YSnapshot Decode(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var r = new Lib0Reader(bytes);
+        var r = new UpdateReaderV1(bytes);
         var ds = DeleteSet.Read(ref r);
-        var sv = YDoc.DecodeStateVector(r.RemainingSpan);
+        var sv = YDoc.DecodeStateVector(r.R.RemainingSpan);
         return new YSnapshot(ds, sv);
     }
 
@@ -151,7 +151,7 @@ public sealed partial class YDoc
                 }
             }
 
-            snapshot.DeleteSet.Write(encoder.Rest);
+            snapshot.DeleteSet.Write(encoder);
         });
         var newDoc = new YDoc(options);
         newDoc.ApplyUpdate(encoder.ToArray(), "snapshot");

@@ -26,11 +26,27 @@ public static class JsJson
         }
 
         var sb = new StringBuilder();
-        Write(sb, value, 0);
+        Write(sb, value, 0, lenient: false);
         return sb.ToString();
     }
 
-    private static void Write(StringBuilder sb, object? value, int depth)
+    /// <summary>
+    /// Like <see cref="Stringify"/> but never fails on values only update format v2 can carry: undefined becomes
+    /// "null" and a bigint its digits. Used when writing JSON/Embed/Format contents in v1, where yjs would throw.
+    /// </summary>
+    internal static string StringifyForEncoding(object? value)
+    {
+        if (value is YUndefined)
+        {
+            return "null";
+        }
+
+        var sb = new StringBuilder();
+        Write(sb, value, 0, lenient: true);
+        return sb.ToString();
+    }
+
+    private static void Write(StringBuilder sb, object? value, int depth, bool lenient)
     {
         if (depth > MaxDepth)
         {
@@ -67,8 +83,14 @@ public static class JsJson
             case decimal m:
                 sb.Append(JsNumber.ToString((double)m));
                 return;
-            case BigInteger:
-                throw new ArgumentException("Do not know how to serialize a BigInt");
+            case BigInteger bi:
+                if (!lenient)
+                {
+                    throw new ArgumentException("Do not know how to serialize a BigInt");
+                }
+
+                sb.Append(bi.ToString(CultureInfo.InvariantCulture));
+                return;
             case byte[] bytes:
                 // A Uint8Array stringifies as an object with index keys.
                 sb.Append('{');
@@ -104,7 +126,7 @@ public static class JsJson
                         first = false;
                         WriteString(sb, kv.Key);
                         sb.Append(':');
-                        Write(sb, kv.Value, depth + 1);
+                        Write(sb, kv.Value, depth + 1, lenient);
                     }
 
                     sb.Append('}');
@@ -123,7 +145,7 @@ public static class JsJson
                         }
 
                         first = false;
-                        Write(sb, o, depth + 1);
+                        Write(sb, o, depth + 1, lenient);
                     }
 
                     sb.Append(']');

@@ -23,7 +23,10 @@ public sealed class AwarenessRelay : IDisposable
         _table.Update += OnUpdate;
     }
 
-    /// <summary>An awareness update to send to every connection of the document.</summary>
+    /// <summary>
+    /// An awareness update to send to every connection of the document. Raised on the thread that applied or
+    /// removed states, or on a timer thread for timeouts: handlers must be thread safe and should not block.
+    /// </summary>
     public event Action<byte[]>? Broadcast;
 
     /// <summary>The state table (read it for presence lists).</summary>

@@ -34,7 +34,7 @@ internal abstract class AbstractContent
     {
     }
 
-    public abstract void Write(UpdateEncoderV1 encoder, int offset);
+    public abstract void Write(UpdateEncoder encoder, int offset);
 
     /// <summary>Appends the user-visible values (yjs getContent) to <paramref name="output"/>.</summary>
     public abstract void AppendContent(List<object?> output);

@@ -22,7 +22,7 @@ internal abstract class AbstractStruct
 
     public abstract bool MergeWith(AbstractStruct right);
 
-    public abstract void Write(UpdateEncoderV1 encoder, int offset);
+    public abstract void Write(UpdateEncoder encoder, int offset);
 
     public abstract void Integrate(Transaction transaction, int offset);
 
@@ -51,7 +51,7 @@ internal sealed class GcStruct : AbstractStruct
         return true;
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteInfo(0);
         encoder.WriteLen((ulong)(Length - offset));
@@ -92,7 +92,7 @@ internal sealed class SkipStruct : AbstractStruct
         return true;
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteInfo(10);
         encoder.Rest.WriteVarUInt((ulong)(Length - offset));

@@ -81,7 +81,7 @@ internal sealed class ContentString : AbstractContent
         return true;
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.Rest.WriteVarString(Span[offset..]);
+    public override void Write(UpdateEncoder encoder, int offset) => encoder.WriteString(Span[offset..]);
 
     public override void AppendContent(List<object?> output)
     {

@@ -41,7 +41,7 @@ internal sealed class ContentDeleted : AbstractContent
         item.MarkDeleted();
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteLen((ulong)(Len - offset));
+    public override void Write(UpdateEncoder encoder, int offset) => encoder.WriteLen((ulong)(Len - offset));
 
     public override void AppendContent(List<object?> output)
     {
@@ -102,13 +102,13 @@ internal sealed class ContentJson : ListContent
 
     protected override ListContent Create(List<object?> arr) => new ContentJson(arr);
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteLen((ulong)(Arr.Count - offset));
         for (int i = offset; i < Arr.Count; i++)
         {
             var c = Arr[i];
-            encoder.WriteString(c is YUndefined ? "undefined" : JsJson.Stringify(c) ?? "undefined");
+            encoder.WriteString(c is YUndefined ? "undefined" : JsJson.StringifyForEncoding(c));
         }
     }
 }
@@ -131,7 +131,7 @@ internal sealed class ContentBinary : AbstractContent
 
     public override AbstractContent Copy() => new ContentBinary(Content);
 
-    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteBuf(Content);
+    public override void Write(UpdateEncoder encoder, int offset) => encoder.WriteBuf(Content);
 
     public override void AppendContent(List<object?> output) => output.Add(Content);
 
@@ -156,7 +156,7 @@ internal sealed class ContentEmbed : AbstractContent
 
     public override AbstractContent Copy() => new ContentEmbed(Embed);
 
-    public override void Write(UpdateEncoderV1 encoder, int offset) => encoder.WriteJson(Embed);
+    public override void Write(UpdateEncoder encoder, int offset) => encoder.WriteJson(Embed);
 
     public override void AppendContent(List<object?> output) => output.Add(Embed);
 
@@ -195,7 +195,7 @@ internal sealed class ContentFormat : AbstractContent
         }
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteKey(Key);
         encoder.WriteJson(Value);
@@ -220,7 +220,7 @@ internal sealed class ContentAny : ListContent
 
     protected override ListContent Create(List<object?> arr) => new ContentAny(arr);
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteLen((ulong)(Arr.Count - offset));
         for (int i = offset; i < Arr.Count; i++)
@@ -371,7 +371,7 @@ internal sealed class ContentType : AbstractContent
         }
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset) => Type.WriteTypeRef(encoder);
+    public override void Write(UpdateEncoder encoder, int offset) => Type.WriteTypeRef(encoder);
 
     public override void AppendContent(List<object?> output) => output.Add(Type);
 
@@ -436,7 +436,7 @@ internal sealed class ContentDoc : AbstractContent
         }
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         encoder.WriteString(Doc.Guid);
         encoder.WriteAny(Opts());

@@ -470,7 +470,7 @@ internal sealed class Item : AbstractStruct
         }
     }
 
-    public override void Write(UpdateEncoderV1 encoder, int offset)
+    public override void Write(UpdateEncoder encoder, int offset)
     {
         ItemId? origin = offset > 0 ? new ItemId(Id.Client, Id.Clock + (uint)offset - 1) : Origin;
         var rightOrigin = RightOrigin;
@@ -482,12 +482,12 @@ internal sealed class Item : AbstractStruct
         encoder.WriteInfo(info);
         if (origin is { } og)
         {
-            encoder.WriteId(og);
+            encoder.WriteLeftId(og);
         }
 
         if (rightOrigin is { } ro)
         {
-            encoder.WriteId(ro);
+            encoder.WriteRightId(ro);
         }
 
         if (origin is null && rightOrigin is null)
@@ -503,7 +503,7 @@ internal sealed class Item : AbstractStruct
                 else
                 {
                     encoder.WriteParentInfo(false);
-                    encoder.WriteId(parentItem.Id);
+                    encoder.WriteLeftId(parentItem.Id);
                 }
             }
             else if (ParentKey != null)
@@ -514,7 +514,7 @@ internal sealed class Item : AbstractStruct
             else if (ParentId is { } pid)
             {
                 encoder.WriteParentInfo(false);
-                encoder.WriteId(pid);
+                encoder.WriteLeftId(pid);
             }
             else
             {

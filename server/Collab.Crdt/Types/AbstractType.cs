@@ -32,6 +32,9 @@ public abstract partial class AbstractType
     /// <summary>A JSON-like object graph equal to yjs's <c>toJSON()</c> (strings, long/double, bool, null, dictionaries, lists).</summary>
     public abstract object? ToJson();
 
+    /// <summary>Exactly what <c>JSON.stringify(type.toJSON())</c> prints in JavaScript (null for undefined).</summary>
+    public string? ToJsonString() => JsJson.Stringify(ToJson());
+
     /// <summary>Registers a handler called with this type's event after each transaction that changed it.</summary>
     public void Observe(Action<YEvent, Transaction> handler)
     {
@@ -60,7 +63,7 @@ public abstract partial class AbstractType
     internal abstract AbstractType CopyEmpty();
 
     /// <summary>Writes the type ref (and name for XML element/hook) of ContentType.</summary>
-    internal abstract void WriteTypeRef(UpdateEncoderV1 encoder);
+    internal abstract void WriteTypeRef(UpdateEncoder encoder);
 
     internal virtual void IntegrateInto(YDoc doc, Item? item)
     {
@@ -130,6 +133,15 @@ public abstract partial class AbstractType
             {
                 h(evt, transaction);
             }
+        }
+    }
+
+    /// <summary>The part of <see cref="CallObserver"/> that is not about events, for documents without observers.</summary>
+    internal virtual void AfterChangeWithoutObservers(Transaction transaction)
+    {
+        if (!transaction.Local && SearchMarkers != null)
+        {
+            SearchMarkers.Clear();
         }
     }
 

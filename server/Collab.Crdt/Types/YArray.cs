@@ -82,7 +82,7 @@ public sealed class YArray : AbstractType
 
     internal override AbstractType CopyEmpty() => new YArray();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(0);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(0);
 
     internal override void IntegrateInto(YDoc doc, Structs.Item? item)
     {
@@ -98,6 +98,9 @@ public sealed class YArray : AbstractType
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
         base.CallObserver(transaction, parentSubs);
-        CallTypeObservers(transaction, new YArrayEvent(this, transaction));
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YArrayEvent(this, transaction));
+        }
     }
 }

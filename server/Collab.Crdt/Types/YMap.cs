@@ -175,7 +175,7 @@ public class YMap : AbstractType
 
     internal override AbstractType CopyEmpty() => new YMap();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(1);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(1);
 
     internal override void IntegrateInto(YDoc doc, Structs.Item? item)
     {
@@ -197,6 +197,9 @@ public class YMap : AbstractType
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
     {
         base.CallObserver(transaction, parentSubs);
-        CallTypeObservers(transaction, new YMapEvent(this, transaction, parentSubs));
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YMapEvent(this, transaction, parentSubs));
+        }
     }
 }

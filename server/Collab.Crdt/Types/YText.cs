@@ -345,7 +345,7 @@ public partial class YText : AbstractType
 
     internal override AbstractType CopyEmpty() => new YText();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(2);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(2);
 
     internal override void IntegrateInto(YDoc doc, Item? item)
     {
@@ -361,6 +361,15 @@ public partial class YText : AbstractType
                     f();
                 }
             });
+        }
+    }
+
+    internal override void AfterChangeWithoutObservers(Transaction transaction)
+    {
+        base.AfterChangeWithoutObservers(transaction);
+        if (!transaction.Local && HasFormatting)
+        {
+            transaction.NeedFormattingCleanup = true;
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class YUntypedRoot : AbstractType
 
     internal override AbstractType CopyEmpty() => new YUntypedRoot();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) =>
+    internal override void WriteTypeRef(UpdateEncoder encoder) =>
         throw new InvalidOperationException("An untyped root cannot be nested");
 
     internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)

@@ -91,7 +91,7 @@ public class YXmlFragment : AbstractType
 
     internal override AbstractType CopyEmpty() => new YXmlFragment();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(4);
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(4);
 
     internal override void IntegrateInto(YDoc doc, Item? item)
     {
@@ -104,8 +104,13 @@ public class YXmlFragment : AbstractType
         }
     }
 
-    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs) =>
-        CallTypeObservers(transaction, new YXmlEvent(this, transaction, parentSubs));
+    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
+    {
+        if (HasAnyObserver())
+        {
+            CallTypeObservers(transaction, new YXmlEvent(this, transaction, parentSubs));
+        }
+    }
 
     internal static string JsString(object? v) => v switch
     {
@@ -200,7 +205,7 @@ public sealed class YXmlElement : YXmlFragment
 
     internal override AbstractType CopyEmpty() => new YXmlElement(NodeName);
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder)
+    internal override void WriteTypeRef(UpdateEncoder encoder)
     {
         encoder.WriteTypeRef(3);
         encoder.WriteKey(NodeName);
@@ -296,12 +301,7 @@ public sealed class YXmlText : YText
 
     internal override AbstractType CopyEmpty() => new YXmlText();
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder) => encoder.WriteTypeRef(6);
-
-    internal override void CallObserver(Transaction transaction, HashSet<string?> parentSubs)
-    {
-        base.CallObserver(transaction, parentSubs);
-    }
+    internal override void WriteTypeRef(UpdateEncoder encoder) => encoder.WriteTypeRef(6);
 }
 
 /// <summary>A custom XML node kept as a map with a hook name (yjs Y.XmlHook); preserved through decode/encode.</summary>
@@ -318,7 +318,7 @@ public sealed class YXmlHook : YMap
 
     internal override AbstractType CopyEmpty() => new YXmlHook(HookName);
 
-    internal override void WriteTypeRef(UpdateEncoderV1 encoder)
+    internal override void WriteTypeRef(UpdateEncoder encoder)
     {
         encoder.WriteTypeRef(5);
         encoder.WriteKey(HookName);

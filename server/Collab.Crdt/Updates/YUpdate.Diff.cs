@@ -63,8 +63,7 @@ public static partial class YUpdate
         writer.Finish(output);
 
         // yjs reads the delete set and writes it back: clients sorted, ranges as they were (not merged).
-        var r = new Lib0Reader(update.AsSpan(reader.Position), reader.Position);
-        DeleteSet.Read(ref r).Write(output);
+        WriteDeleteSet(output, ReadDeleteSet(update, reader.Position, out _));
         return output.ToArray();
     }
 }

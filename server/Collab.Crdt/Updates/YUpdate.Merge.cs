@@ -6,7 +6,7 @@ namespace Collab.Crdt;
 
 public static partial class YUpdate
 {
-    /// <summary>Below this many inputs the head order is computed the way V8 sorts short arrays (see <see cref="OrderHeads"/>).</summary>
+    /// <summary>Below this many heads V8 sorts by binary insertion: cheap enough to replay at every step.</summary>
     private const int ShortSortLimit = 64;
 
     /// <summary>
@@ -42,11 +42,10 @@ public static partial class YUpdate
         for (int i = 0; i < readers.Length; i++)
         {
             DrainStructs(readers[i]);
-            var r = new Lib0Reader(readers[i].Data.AsSpan(readers[i].Position), readers[i].Position);
-            deleteSets[i] = DeleteSet.Read(ref r);
+            deleteSets[i] = ReadDeleteSet(readers[i].Data, readers[i].Position, out _);
         }
 
-        DeleteSet.Merge(deleteSets).Write(output);
+        WriteDeleteSet(output, DeleteSet.Merge(deleteSets));
         return output.ToArray();
     }
 
@@ -58,11 +57,12 @@ public static partial class YUpdate
         int head = 0;
         int count = heads.Length;
         bool sorted = false;
+        var state = new MergeHeads();
         bool hasWrite = false;
         UpdateStruct write = default;
         while (true)
         {
-            (head, count) = OrderHeads(heads, head, count, sorted);
+            (head, count) = OrderHeads(state, heads, head, count, sorted);
             sorted = true;
             if (count == head)
             {
@@ -180,13 +180,13 @@ public static partial class YUpdate
     };
 
     /// <summary>
-    /// yjs's order of the decoders: higher client first, then lower clock, then Skip last. The comparator treats
-    /// a GC and an item at the same id as each less than the other, so the order then depends on the sorting
-    /// algorithm: below <see cref="ShortSortLimit"/> heads this replays what V8's TimSort does for short arrays
-    /// (one natural run, then binary insertion). Above it, only the head that moved is re-inserted, which is
-    /// the same result whenever the comparator is consistent.
+    /// yjs's order of the decoders: higher client first, then lower clock, then Skip last (re-sorted at every step).
+    /// The comparator treats a GC run and an item at the same id as each less than the other, so while such a pair
+    /// is among the heads only V8's own algorithm gives yjs's order; <see cref="V8ArraySort{T}"/> replays it. Otherwise
+    /// (the common case) the comparator is consistent, every stable sort agrees, and with 64 heads or more only the
+    /// head that moved is re-inserted.
     /// </summary>
-    private static (int Head, int Count) OrderHeads(UpdateStructReader[] heads, int head, int count, bool sorted)
+    private static (int Head, int Count) OrderHeads(MergeHeads state, UpdateStructReader[] heads, int head, int count, bool sorted)
     {
         if (!sorted)
         {
@@ -211,16 +211,14 @@ public static partial class YUpdate
         int n = count - head;
         if (n < 2)
         {
+            state.Ties = false;
             return (head, count);
         }
 
-        if (n < ShortSortLimit)
+        if (!sorted || n < ShortSortLimit || state.Ties || TiesWithRest(heads, head, count))
         {
-            V8ShortSort(heads, head, count);
-        }
-        else if (!sorted)
-        {
-            MergeSort(heads, head, count);
+            state.Sorter.Sort(heads, head, count);
+            state.Ties = HasAdjacentTie(heads, head, count);
         }
         else
         {
@@ -229,6 +227,62 @@ public static partial class YUpdate
 
         return (head, count);
     }
+
+    /// <summary>The sorter, and whether a GC run and an item start at the same id among the heads.</summary>
+    private sealed class MergeHeads
+    {
+        public V8ArraySort<UpdateStructReader> Sorter { get; } = new(CompareHeads);
+
+        public bool Ties { get; set; }
+    }
+
+    /// <summary>Whether the head (which moved) starts at the id of a head of the other kind, among sorted heads without ties.</summary>
+    private static bool TiesWithRest(UpdateStructReader[] a, int head, int count)
+    {
+        ref readonly var moved = ref a[head].Current;
+        int left = head + 1;
+        int right = count;
+        while (left < right)
+        {
+            int mid = left + ((right - left) >> 1);
+            if (CompareIds(a[mid].Current, moved) < 0)
+            {
+                left = mid + 1;
+            }
+            else
+            {
+                right = mid;
+            }
+        }
+
+        for (int i = left; i < count && CompareIds(a[i].Current, moved) == 0; i++)
+        {
+            if (a[i].Current.Kind != moved.Kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether neighbours start at the same id with different kinds (same ids end up adjacent after sorting).</summary>
+    private static bool HasAdjacentTie(UpdateStructReader[] a, int head, int count)
+    {
+        for (int i = head + 1; i < count; i++)
+        {
+            if (CompareIds(a[i - 1].Current, a[i].Current) == 0 && a[i - 1].Current.Kind != a[i].Current.Kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>yjs's order of ids: higher client first, then lower clock.</summary>
+    private static int CompareIds(in UpdateStruct x, in UpdateStruct y) =>
+        x.Client != y.Client ? (x.Client > y.Client ? -1 : 1) : x.Clock.CompareTo(y.Clock);
 
     private static int CompareHeads(UpdateStructReader a, UpdateStructReader b)
     {
@@ -245,83 +299,6 @@ public static partial class YUpdate
         }
 
         return x.Client > y.Client ? -1 : 1;
-    }
-
-    /// <summary>V8's TimSort for fewer than 64 elements: count (and reverse) the first run, then binary insertion.</summary>
-    private static void V8ShortSort(UpdateStructReader[] a, int low, int high)
-    {
-        int run = 2;
-        bool descending = CompareHeads(a[low + 1], a[low]) < 0;
-        var previous = a[low + 1];
-        for (int i = low + 2; i < high; i++)
-        {
-            int order = CompareHeads(a[i], previous);
-            if (descending ? order >= 0 : order < 0)
-            {
-                break;
-            }
-
-            previous = a[i];
-            run++;
-        }
-
-        if (descending)
-        {
-            Array.Reverse(a, low, run);
-        }
-
-        for (int start = low + run; start < high; start++)
-        {
-            var pivot = a[start];
-            int left = low;
-            int right = start;
-            while (left < right)
-            {
-                int mid = left + ((right - left) >> 1);
-                if (CompareHeads(pivot, a[mid]) < 0)
-                {
-                    right = mid;
-                }
-                else
-                {
-                    left = mid + 1;
-                }
-            }
-
-            Array.Copy(a, left, a, left + 1, start - left);
-            a[left] = pivot;
-        }
-    }
-
-    /// <summary>Stable merge sort of a[low..high).</summary>
-    private static void MergeSort(UpdateStructReader[] a, int low, int high)
-    {
-        var tmp = new UpdateStructReader[high - low];
-        for (int width = 1; width < high - low; width *= 2)
-        {
-            for (int lo = low; lo < high - width; lo += 2 * width)
-            {
-                int mid = lo + width;
-                int hi = Math.Min(lo + (2 * width), high);
-                int i = lo, j = mid, k = 0;
-                while (i < mid && j < hi)
-                {
-                    tmp[k++] = CompareHeads(a[j], a[i]) < 0 ? a[j++] : a[i++];
-                }
-
-                while (i < mid)
-                {
-                    tmp[k++] = a[i++];
-                }
-
-                while (j < hi)
-                {
-                    tmp[k++] = a[j++];
-                }
-
-                Array.Copy(tmp, 0, a, lo, k);
-            }
-        }
     }
 
     /// <summary>Moves the head (which advanced) to its place among the sorted rest, before its equals (stability).</summary>

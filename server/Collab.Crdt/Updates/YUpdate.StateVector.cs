@@ -56,8 +56,7 @@ public static partial class YUpdate
         }
 
         // The delete set is read too, so a truncated update fails here as it would anywhere else.
-        var r = new Lib0Reader(update.AsSpan(reader.Position), reader.Position);
-        DeleteSet.Read(ref r);
+        ReadDeleteSet(update, reader.Position, out _);
 
         var w = new Lib0Writer(1 + (entries.Count * 10));
         w.WriteVarUInt((ulong)entries.Count);

@@ -60,10 +60,21 @@ public static partial class YUpdate
             visit?.Invoke(s);
         }
 
-        var r = new Lib0Reader(update[cursor.Position..], cursor.Position);
-        var ds = DeleteSet.Read(ref r);
-        return (ds, cursor.Position + r.Position);
+        var ds = ReadDeleteSet(update, cursor.Position, out int end);
+        return (ds, end);
     }
+
+    /// <summary>Reads the delete set at <paramref name="position"/> with the engine's reader (offsets stay absolute).</summary>
+    private static DeleteSet ReadDeleteSet(ReadOnlySpan<byte> update, int position, out int end)
+    {
+        var r = new UpdateReaderV1(default) { R = new Lib0Reader(update[position..], position) };
+        var ds = DeleteSet.Read(ref r);
+        end = position + r.R.Position;
+        return ds;
+    }
+
+    /// <summary>Writes a delete set in v1 form to <paramref name="output"/>.</summary>
+    private static void WriteDeleteSet(Lib0Writer output, DeleteSet ds) => ds.Write(new UpdateEncoderV1(output));
 
     /// <summary>
     /// <see cref="Walk"/> with the checks a document applies beyond yjs's reader: the update ends with its delete

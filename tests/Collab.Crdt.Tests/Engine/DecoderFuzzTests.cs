@@ -5,7 +5,9 @@ namespace Collab.Crdt.Tests.Engine;
 
 public sealed class DecoderFuzzTests
 {
-    private static byte[] RichUpdate(uint client)
+    private static byte[] RichUpdate(uint client) => RichDoc(client).EncodeStateAsUpdate();
+
+    private static YDoc RichDoc(uint client)
     {
         var doc = new YDoc(new YDocOptions { ClientId = client });
         var t = doc.GetText("t");
@@ -22,15 +24,21 @@ public sealed class DecoderFuzzTests
         arr.Delete(1);
         var x = doc.GetXmlFragment("x");
         x.Insert(0, new YXmlElement("p"), new YXmlText("q"), new YXmlHook("h"));
-        return doc.EncodeStateAsUpdate();
+        return doc;
     }
 
     [Fact]
-    public void mutated_updates_either_apply_or_throw_the_format_exception_leaving_the_doc_unchanged()
+    public void mutated_updates_either_apply_or_throw_the_format_exception_leaving_the_doc_unchanged() =>
+        Fuzz(RichUpdate(7), v2: false);
+
+    [Fact]
+    public void mutated_v2_updates_either_apply_or_throw_the_format_exception_leaving_the_doc_unchanged() =>
+        Fuzz(RichDoc(7).EncodeStateAsUpdateV2(), v2: true);
+
+    private static void Fuzz(byte[] valid, bool v2)
     {
-        var valid = RichUpdate(7);
         var rng = new Random(12345);
-        for (int iter = 0; iter < 3000; iter++)
+        for (int iter = 0; iter < int.Parse(Environment.GetEnvironmentVariable("DECFUZZ_ITERS") ?? "3000"); iter++)
         {
             var bytes = (byte[])valid.Clone();
             int mutations = 1 + rng.Next(4);
@@ -60,7 +68,14 @@ public sealed class DecoderFuzzTests
             var before = doc.EncodeStateAsUpdate();
             try
             {
-                doc.ApplyUpdate(bytes);
+                if (v2)
+                {
+                    doc.ApplyUpdateV2(bytes);
+                }
+                else
+                {
+                    doc.ApplyUpdate(bytes);
+                }
             }
             catch (YjsFormatException)
             {

@@ -40,8 +40,10 @@ public sealed class TypesApiTests
         Assert.Equal(2, m.Count);
         // JavaScript puts array-index keys first
         Assert.Equal("{\"10\":\"index-like\",\"b\":null}", Json(m.ToJson()));
+        Assert.Equal("{\"m\":{\"10\":\"index-like\",\"b\":null}}", doc.ToJsonString());
         m.Clear();
         Assert.Equal(0, m.Count);
+        Assert.Equal("{}", m.ToJsonString());
     }
 
     [Fact]

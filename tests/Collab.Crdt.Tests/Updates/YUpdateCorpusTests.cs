@@ -1,42 +1,19 @@
-using System.IO.Compression;
-using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Collab.Crdt.Tests.Updates;
 
 /// <summary>
-/// Replays yjs-update-corpus.jsonl.gz: what yjs 13.6.33 returned for mergeUpdates, diffUpdate and
-/// encodeStateVectorFromUpdate on seeded random sessions (every content kind, GC on and off, 64+ inputs) and on
+/// Replays yjs-update-corpus.jsonl.gz: what yjs 13.6.33 returned for mergeUpdates, diffUpdate,
+/// encodeStateVectorFromUpdate and convertUpdateFormatV2ToV1/V1ToV2 on seeded random sessions (every content kind, GC on and off, 64+ inputs) and on
 /// odd hand-made inputs. Regenerate with yjs-update-corpus.mjs beside it.
 /// </summary>
 public sealed class YUpdateCorpusTests
 {
     private sealed record Case(string Kind, byte[][] Inputs, byte[]? StateVector, string Expected, bool Odd, int Line);
 
-    /// <summary>
-    /// The corpus beside this file: found through the repository root the build records, else through the path this
-    /// file was compiled from.
-    /// </summary>
-    private static string CorpusPath([CallerFilePath] string here = "")
-    {
-        const string relative = "tests/Collab.Crdt.Tests/Updates/yjs-update-corpus.jsonl.gz";
-        string? root = typeof(YUpdateCorpusTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(static a => a.Key == "CollabRepoRoot")?.Value;
-        if (root is not null && File.Exists(Path.Combine(root, relative)))
-        {
-            return Path.Combine(root, relative);
-        }
-
-        return Path.Combine(Path.GetDirectoryName(here)!, "yjs-update-corpus.jsonl.gz");
-    }
-
     private static List<Case> Load()
     {
-        string path = CorpusPath();
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var text = new StreamReader(gzip);
+        using var text = UpdatesTestData.OpenGzip("yjs-update-corpus.jsonl.gz");
         var cases = new List<Case>();
         int line = 0;
         while (text.ReadLine() is { Length: > 0 } json)
@@ -76,17 +53,23 @@ public sealed class YUpdateCorpusTests
     public void state_vector_matches_yjs_on_every_corpus_case() => AssertAll("sv", static c => YUpdate.StateVector(c.Inputs[0]));
 
     [Fact]
+    public void v2_to_v1_conversion_matches_yjs_on_every_corpus_case() => AssertAll("v2", static c => YUpdate.ConvertV2ToV1(c.Inputs[0]));
+
+    [Fact]
+    public void v1_to_v2_conversion_matches_yjs_on_every_corpus_case() => AssertAll("v1v2", static c => YUpdate.ConvertV1ToV2(c.Inputs[0]));
+
+    [Fact]
     public void every_corpus_input_and_output_from_a_document_passes_validation()
     {
         // The hand-made odd inputs (zero-length structs and the like) are yjs-mergeable but not valid.
         foreach (var c in Load().Where(static c => !c.Odd))
         {
-            foreach (var input in c.Inputs)
+            foreach (var input in c.Kind == "v2" ? [] : c.Inputs)
             {
                 YUpdate.Validate(input);
             }
 
-            if (c.Kind != "sv")
+            if (c.Kind is not ("sv" or "v1v2"))
             {
                 YUpdate.Validate(Convert.FromHexString(c.Expected));
             }

@@ -83,6 +83,14 @@ public sealed class YUpdateGoldenTests
     }
 
     [Fact]
+    public void v2_updates_convert_to_the_v1_bytes_yjs_writes() =>
+        AssertHex(KindsV2AsV1, YUpdate.ConvertV2ToV1(Bytes(KindsV2)));
+
+    [Fact]
+    public void v1_updates_convert_to_the_v2_bytes_yjs_writes() =>
+        AssertHex(KindsV2, YUpdate.ConvertV1ToV2(Bytes(KindsV2AsV1)));
+
+    [Fact]
     public void diff_against_the_empty_state_vector_returns_the_update() =>
         AssertHex(GcFull, YUpdate.Diff(Bytes(GcFull), [0]));
 

@@ -18,6 +18,8 @@ public sealed class YUpdateHostileInputTests
         Try(() => YUpdate.StateVector(update));
         Try(() => YUpdate.Diff(update, [1, 7, 3]));
         Try(() => YUpdate.Merge([update, Bytes(TextU1)]));
+        Try(() => YUpdate.ConvertV2ToV1(update));
+        Try(() => YUpdate.ConvertV1ToV2(update));
     }
 
     private static void Try(Action action)
@@ -46,6 +48,47 @@ public sealed class YUpdateHostileInputTests
                 RunAll(cut);
             }
         }
+    }
+
+    [Fact]
+    public void every_truncation_and_mutation_of_a_v2_update_throws_only_the_format_exception()
+    {
+        var update = Bytes(KindsV2);
+        for (int len = 0; len < update.Length; len++)
+        {
+            Try(() => YUpdate.ConvertV2ToV1(update[..len]));
+        }
+
+        Gen.Select(Gen.Int[0, update.Length - 1], Gen.Byte).Sample((pos, value) =>
+        {
+            var mutated = (byte[])update.Clone();
+            mutated[pos] = value;
+            Try(() => YUpdate.ConvertV2ToV1(mutated));
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void a_v2_update_whose_run_length_columns_repeat_forever_is_bounded()
+    {
+        // Columns: info repeats GC (0) forever, len repeats 1 for 2^40 times (varInt -1, count 2^40 - 2); the rest
+        // stream claims one section of 2^40 structs. Nothing more is read per struct, so only a bound stops it.
+        byte[] twoPow40 = [0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
+        byte[] update =
+        [
+            0, // feature flag
+            0, // key clocks
+            1, 0, // clients: 0
+            0, 0, // left and right clocks
+            1, 0, // info: 0 forever
+            1, 0, // strings: ""
+            0, 0, // parent info, type refs
+            7, 0x41, .. twoPow40, // lengths: 1, repeated
+            1, .. twoPow40, 0, // one section: 2^40 structs at clock 0
+            0, // delete set
+        ];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Throws<YjsFormatException>(() => YUpdate.ConvertV2ToV1(update));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-// Writes yjs-update-corpus.jsonl.gz: results of the real yjs (pinned in tests/js) for mergeUpdates, diffUpdate and
-// encodeStateVectorFromUpdate on random multi-peer sessions and on hand-made odd inputs. One JSON object a line:
-// { kind: 'merge' | 'diff' | 'sv', inputs: [hex], sv?: hex, expected: hex, odd?: true }. Deterministic (seeded).
+// Writes yjs-update-corpus.jsonl.gz: results of the real yjs (pinned in tests/js) for mergeUpdates, diffUpdate,
+// encodeStateVectorFromUpdate and convertUpdateFormatV2ToV1/V1ToV2 on random multi-peer sessions and on hand-made odd inputs. One JSON object a line:
+// { kind: 'merge' | 'diff' | 'sv' | 'v2' | 'v1v2', inputs: [hex], sv?: hex, expected: hex, odd?: true }. Deterministic (seeded).
 // `odd` marks hand-made inputs that yjs merges but a document would reject.
 // Regenerate from the repository root:  npm ci --prefix tests/js && node tests/Collab.Crdt.Tests/Updates/yjs-update-corpus.mjs
 import fs from 'node:fs'
@@ -21,11 +21,15 @@ const sv = u => out.push({ kind: 'sv', inputs: [hex(u)], expected: hex(Y.encodeS
 const randomSv = full => { const m = new Map(); for (const [c, to] of Y.parseUpdateMeta(full).to) if (rnd() < 0.8) m.set(c, ri(to + 2)); return Y.encodeStateVector(m) }
 
 const strs = ['a', 'hello', '😀', 'x😀y', '🎉🎉', 'é', 'עברית', 'e\u0301', '漢字', ' ']
+const v2 = u => out.push({ kind: 'v2', inputs: [hex(u)], expected: hex(Y.convertUpdateFormatV2ToV1(u)) })
+const v1v2 = u => out.push({ kind: 'v1v2', inputs: [hex(u)], expected: hex(Y.convertUpdateFormatV1ToV2(u)) })
 function session (ops, kinds) {
   const gc = rnd() < 0.5
   const docs = [0, 1, 2].map(i => { const d = new Y.Doc({ gc }); d.clientID = 1 + ri(5) * 1000 + i; return d })
   const updates = []
+  const updatesV2 = []
   docs.forEach(d => d.on('update', u => updates.push(u)))
+  docs.forEach(d => d.on('updateV2', u => updatesV2.push(u)))
   const checkpoints = []
   for (let i = 0; i < ops; i++) {
     const d = pick(docs); const t = d.getText('t'); const a = d.getArray('a'); const m = d.getMap('m')
@@ -47,6 +51,7 @@ function session (ops, kinds) {
     if (rnd() < 0.3) checkpoints.push(Y.encodeStateVector(pick(docs)))
   }
   for (const x of docs) for (const y of docs) Y.applyUpdate(y, Y.encodeStateAsUpdate(x))
+  if (rnd() < 0.5) { v2(Y.encodeStateAsUpdateV2(docs[0])); updatesV2.filter(() => rnd() < 0.2).forEach(v2); v2(Y.mergeUpdatesV2(updatesV2)) }
   return { updates, full: Y.encodeStateAsUpdate(docs[0]), checkpoints }
 }
 
@@ -59,12 +64,27 @@ for (let c = 0; c < 80; c++) {
   for (const s of checkpoints.concat([new Uint8Array([0])])) { diff(full, s); diff(Y.mergeUpdates(subset), s) }
   for (let k = 0; k < 2; k++) { const s = randomSv(full); const d = Y.diffUpdate(full, s); diff(full, s); merge([d, ...subset]); sv(d) }
   sv(full); sv(Y.mergeUpdates(subset)); subset.slice(0, 2).forEach(sv)
+  v1v2(full); v1v2(Y.mergeUpdates(subset)); subset.slice(0, 2).forEach(v1v2)
 }
 
 // Many inputs (64 and more take another path in our merge), with GC'd full states among them.
 for (let c = 0; c < 2; c++) {
   const { updates, full } = session(150, ['text', 'text', 'del'])
   merge(shuffle(updates.concat([full]))); merge(updates.concat([full]))
+}
+
+// Merges where GC runs and items start at the same ids (per-transaction updates of a GC'd doc mixed with diffs of
+// its full state): yjs's sort comparator is inconsistent there, so only V8's exact algorithm reproduces the bytes.
+for (let c = 0; c < 4; c++) {
+  const d = new Y.Doc({ gc: true }); d.clientID = 5 + c; const us = []; d.on('update', u => us.push(u))
+  const t = d.getText('t')
+  for (let i = 0; i < 120; i++) { if (rnd() < 0.6 || t.length < 4) t.insert(ri(t.length + 1), 'ab'.slice(0, 1 + ri(2))); else t.delete(ri(t.length - 2), 1 + ri(2)) }
+  const full = Y.encodeStateAsUpdate(d)
+  const end = Y.parseUpdateMeta(full).to.get(d.clientID)
+  const inputs = us.slice()
+  for (let k = 0; k < 40; k++) inputs.push(Y.diffUpdate(full, Y.encodeStateVector(new Map([[d.clientID, ri(end)]]))))
+  const mixed = shuffle(inputs)
+  for (const n of [mixed.length, 70, 63]) merge(mixed.slice(0, n))
 }
 
 // Hand-made odd inputs: zero-length structs, clients out of order or repeated, leading skips, odd delete sets.
