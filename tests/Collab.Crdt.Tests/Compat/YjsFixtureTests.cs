@@ -59,6 +59,30 @@ public sealed class YjsFixtureTests
     }
 
     [Theory]
+    [MemberData(nameof(DocFixtures))]
+    public void the_same_updates_in_format_v2_give_the_same_content_and_yjs_v2_bytes(string name)
+    {
+        var fx = Doc(name);
+        var doc = new YDoc(new YDocOptions { ClientId = 999, Gc = fx["receiverGc"]!.GetValue<bool>() });
+        var updates = fx["updatesV2"]!.AsArray();
+        var roots = fx["roots"]!.AsArray();
+        var checkpoints = fx["after"]!.AsArray().ToDictionary(a => a!["index"]!.GetValue<int>(), a => a!);
+        for (int i = 0; i < updates.Count; i++)
+        {
+            doc.ApplyUpdateV2(Bytes(updates[i]));
+            if (!checkpoints.TryGetValue(i, out var after))
+            {
+                continue;
+            }
+
+            string at = $"{name} after v2 update {i}";
+            AssertContent(doc, roots, after["content"]!, at);
+            AssertBytes(Bytes(after["state"]), doc.EncodeStateAsUpdate(), at + ": EncodeStateAsUpdate");
+            AssertBytes(Bytes(after["stateV2"]), doc.EncodeStateAsUpdateV2(), at + ": EncodeStateAsUpdateV2");
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(OpFixtures))]
     public void document_free_operations_match_yjs(string name)
     {
@@ -69,6 +93,7 @@ public sealed class YjsFixtureTests
             "merge" => YUpdate.Merge(fx["inputs"]!.AsArray().Select(Bytes).ToList()),
             "diff" => YUpdate.Diff(Bytes(fx["update"]), Bytes(fx["stateVector"])),
             "stateVector" => YUpdate.StateVector(Bytes(fx["update"])),
+            "v2tov1" => YUpdate.ConvertV2ToV1(Bytes(fx["update"])),
             var k => throw new InvalidOperationException("unknown op kind " + k),
         };
         AssertBytes(expected, actual, name);
