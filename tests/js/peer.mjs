@@ -104,6 +104,7 @@ const commands = {
   },
   encode: ({ doc, stateVector }) => b64(stateVector ? Y.encodeStateAsUpdate(getDoc(doc), unb64(stateVector)) : Y.encodeStateAsUpdate(getDoc(doc))),
   stateVector: ({ doc }) => b64(Y.encodeStateVector(getDoc(doc))),
+  snapshot: ({ doc }) => b64(Y.encodeSnapshot(Y.snapshot(getDoc(doc)))),
   content: ({ doc, roots }) => docContent(getDoc(doc), roots),
   merge: ({ updates }) => b64(Y.mergeUpdates(updates.map(unb64))),
   diff: ({ update, stateVector }) => b64(Y.diffUpdate(unb64(update), unb64(stateVector))),

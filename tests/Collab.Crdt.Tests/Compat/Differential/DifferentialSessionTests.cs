@@ -352,6 +352,10 @@ public sealed class DifferentialSessionTests
             var roots = new JsonArray(SessionOps.Roots.Select(r => (JsonNode)new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind }).ToArray());
             AssertContent(twin.Doc, roots, content, at);
             AssertBytes(await node.EncodeStateAsUpdateAsync(twin.JsName), twin.Doc.EncodeStateAsUpdate(), at + ": EncodeStateAsUpdate of twins");
+            AssertBytes(
+                NodePeer.Bytes(await node.CallAsync("snapshot", new JsonObject { ["doc"] = twin.JsName })),
+                twin.Doc.CreateSnapshot().Encode(),
+                at + ": snapshot (delete set and state vector) of twins");
             return content;
         }
 
