@@ -52,6 +52,9 @@ const commands = {
     if (observe) {
       const log = []
       eventLogs.set(doc, log)
+      // Every transaction's update event, local or remote, in both formats.
+      d.on('update', (u) => log.push({ root: 'update', v1: b64(u) }))
+      d.on('updateV2', (u) => log.push({ root: 'updateV2', v2: b64(u) }))
       for (const name of ['t', 'a', 'x']) {
         const type = name === 't' ? d.getText(name) : name === 'a' ? d.getArray(name) : d.getXmlFragment(name)
         type.observe((e) => log.push({ root: name, delta: tag(e.delta) }))

@@ -247,9 +247,15 @@ public sealed class DifferentialSessionTests
             }
         }
 
-        /// <summary>Logs observe events of t, a, x (delta) and m (changed keys) as peer.mjs does for the yjs twin.</summary>
+        /// <summary>
+        /// Logs update events (v1 and v2), observe events of t, a, x (delta) and m (changed keys) and deep events under m,
+        /// as peer.mjs does for the yjs twin.
+        /// </summary>
         private static void ObserveRoots(Twin twin)
         {
+            // Every transaction's update event, local or remote, in both formats (as peer.mjs logs them).
+            twin.Doc.UpdateV1 += (u, _) => twin.Events.Add(("update", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "update", ["v1"] = Convert.ToBase64String(u) })));
+            twin.Doc.UpdateV2 += (u, _) => twin.Events.Add(("updateV2", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "updateV2", ["v2"] = Convert.ToBase64String(u) })));
             void LogDelta(string root, YEvent e) =>
                 twin.Events.Add((root, YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = root, ["delta"] = e.Delta.Select(op => op.ToJson()).ToList() })));
             twin.Doc.GetText("t").Observe((e, _) => LogDelta("t", e));
@@ -296,7 +302,7 @@ public sealed class DifferentialSessionTests
             {
                 var twin = _twins[p];
                 var js = results[p]!.AsArray().Select(e => (Root: e!["root"]!.GetValue<string>(), Json: YjsJson.FromJs(e))).ToList();
-                foreach (string root in SessionOps.Roots.Select(r => r.Name).Append("m*"))
+                foreach (string root in SessionOps.Roots.Select(r => r.Name).Concat(["m*", "update", "updateV2"]))
                 {
                     var expected = js.Where(e => e.Root == root).Select(e => e.Json).ToList();
                     var actual = twin.Events.Where(e => e.Root == root).Select(e => e.Json).ToList();
