@@ -237,7 +237,14 @@ public partial class YText : AbstractType
     /// The content at <paramref name="snapshot"/>, optionally marking changes since <paramref name="prevSnapshot"/>
     /// with a "ychange" attribute ({type: "added"|"removed"}), as yjs toDelta does.
     /// </summary>
-    public List<YDeltaOp> ToDelta(YSnapshot? snapshot, YSnapshot? prevSnapshot = null)
+    public List<YDeltaOp> ToDelta(YSnapshot? snapshot, YSnapshot? prevSnapshot = null) => ToDelta(snapshot, prevSnapshot, null);
+
+    /// <summary>
+    /// Like <see cref="ToDelta(YSnapshot?, YSnapshot?)"/>; <paramref name="computeYChange"/> (action "added"/"removed",
+    /// item id) builds the "ychange" attribute value, as in yjs. A run continues while the value's "user" equals the
+    /// item's client and its "type" the action; the default value has no user, so every item starts a new op (as in yjs).
+    /// </summary>
+    public List<YDeltaOp> ToDelta(YSnapshot? snapshot, YSnapshot? prevSnapshot, Func<string, ItemId, object?>? computeYChange)
     {
         var ops = new List<YDeltaOp>();
         var currentAttributes = new AttributeMap();
@@ -266,21 +273,27 @@ public partial class YText : AbstractType
                         case ContentString cs:
                             {
                                 currentAttributes.TryGet("ychange", out var cur);
-                                var curDict = cur as Dictionary<string, object?>;
+                                var curDict = cur as IReadOnlyDictionary<string, object?>;
+                                bool SameChange(string type) =>
+                                    curDict != null
+                                    && curDict.TryGetValue("user", out var user) && user is not null && JsEquality.StrictEquals(user, (long)n.Id.Client)
+                                    && Equals(curDict.GetValueOrDefault("type"), type);
+                                object? YChange(string type) =>
+                                    computeYChange != null ? computeYChange(type, n.Id) : new Dictionary<string, object?> { ["type"] = type };
                                 if (snapshot != null && !YSnapshot.IsVisible(n, snapshot))
                                 {
-                                    if (curDict == null || !Equals(curDict.GetValueOrDefault("type"), "removed"))
+                                    if (cur == null || !SameChange("removed"))
                                     {
                                         PackStr();
-                                        currentAttributes.Set("ychange", new Dictionary<string, object?> { ["type"] = "removed" });
+                                        currentAttributes.Set("ychange", YChange("removed"));
                                     }
                                 }
                                 else if (prevSnapshot != null && !YSnapshot.IsVisible(n, prevSnapshot))
                                 {
-                                    if (curDict == null || !Equals(curDict.GetValueOrDefault("type"), "added"))
+                                    if (cur == null || !SameChange("added"))
                                     {
                                         PackStr();
-                                        currentAttributes.Set("ychange", new Dictionary<string, object?> { ["type"] = "added" });
+                                        currentAttributes.Set("ychange", YChange("added"));
                                     }
                                 }
                                 else if (cur != null)

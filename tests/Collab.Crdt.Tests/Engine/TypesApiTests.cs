@@ -140,3 +140,30 @@ public sealed class TypesApiTests
         Assert.Equal("{\"t\":\"abc\"}", Json(doc.GetMap("m").ToJson()));
     }
 }
+
+public sealed class SnapshotDeltaTests
+{
+    [Fact]
+    public void ychange_attributes_split_and_join_runs_like_yjs()
+    {
+        var d = new YDoc(new YDocOptions { ClientId = 1, Gc = false });
+        var t = d.GetText("t");
+        t.Insert(0, "abc");
+        t.Insert(0, "X");
+        t.Insert(4, "Q");
+        var s1 = d.CreateSnapshot();
+        t.Delete(0, 5);
+        t.Insert(0, "MN");
+        t.Insert(0, "O");
+        var s2 = d.CreateSnapshot();
+        string Render(List<YDeltaOp> ops) => JsJson.Stringify(ops.Select(o => o.ToJson()).ToList())!;
+
+        // printed by yjs 13.6.33 for the same history
+        Assert.Equal(
+            "[{\"insert\":\"X\",\"attributes\":{\"ychange\":{\"type\":\"removed\"}}},{\"insert\":\"abc\",\"attributes\":{\"ychange\":{\"type\":\"removed\"}}},{\"insert\":\"Q\",\"attributes\":{\"ychange\":{\"type\":\"removed\"}}},{\"insert\":\"O\",\"attributes\":{\"ychange\":{\"type\":\"added\"}}},{\"insert\":\"MN\",\"attributes\":{\"ychange\":{\"type\":\"added\"}}}]",
+            Render(t.ToDelta(s2, s1)));
+        Assert.Equal(
+            "[{\"insert\":\"XabcQ\",\"attributes\":{\"ychange\":{\"type\":\"removed\",\"user\":1}}},{\"insert\":\"OMN\",\"attributes\":{\"ychange\":{\"type\":\"added\",\"user\":1}}}]",
+            Render(t.ToDelta(s2, s1, (type, id) => new Dictionary<string, object?> { ["type"] = type, ["user"] = (long)id.Client })));
+    }
+}

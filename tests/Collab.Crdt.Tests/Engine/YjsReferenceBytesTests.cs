@@ -142,3 +142,24 @@ public sealed class YjsReferenceBytesTests
         Assert.True(s.EqualTo(YSnapshot.Decode(s.Encode())));
     }
 }
+
+public sealed class ContentJsonTests
+{
+    [Fact]
+    public void legacy_json_content_is_reprinted_like_javascript()
+    {
+        // an array item with content ref 2 holding: undefined, {"b":1,"2":[1.50,true],"a":"x"}, 1e21, null, "\u00e9\ud800"
+        const string input = "01010300020101610509756e646566696e65641f7b2262223a312c2232223a5b312e35302c747275655d2c2261223a2278227d0431653231046e756c6c0e225c75303065395c75643830302200";
+        var doc = new YDoc(new YDocOptions { ClientId = 9 });
+        doc.ApplyUpdate(Convert.FromHexString(input));
+
+        // printed by yjs 13.6.33 after applying the same bytes
+        Assert.Equal(
+            "01010300020101610509756e646566696e65641e7b2232223a5b312e352c747275655d2c2262223a312c2261223a2278227d0531652b3231046e756c6c0a22c3a95c75643830302200",
+            Convert.ToHexStringLower(doc.EncodeStateAsUpdate()));
+        Assert.Equal("[null,{\"2\":[1.5,true],\"b\":1,\"a\":\"x\"},1e+21,null,\"é\\ud800\"]", doc.GetArray("a").ToJsonString());
+        Assert.Equal(
+            "0000010300000102423b61756e646566696e65647b2232223a5b312e352c747275655d2c2262223a312c2261223a2278227d31652b32316e756c6c22c3a95c75643830302201091e050409010100010501010000",
+            Convert.ToHexStringLower(doc.EncodeStateAsUpdateV2()));
+    }
+}
