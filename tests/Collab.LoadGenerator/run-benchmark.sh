@@ -2,7 +2,8 @@
 # Starts the server (Release, Development sign-in, a fresh data folder, on 127.0.0.1 only), runs the load generator
 # against it with the arguments given, and stops the server. Run from the repository root:
 #   tests/Collab.LoadGenerator/run-benchmark.sh --editors 500 --documents 100 --rate 5
-# Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), SKIP_BUILD=1.
+# Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), IN_MEMORY=true (no event log
+# on disk: isolates the store), SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port="${PORT:-5090}"
@@ -16,6 +17,7 @@ fi
 ASPNETCORE_ENVIRONMENT=Development \
 Collab__DataFolder="$data" \
 Collab__Durability="${DURABILITY:-Fsync}" \
+Collab__InMemory="${IN_MEMORY:-false}" \
 Collab__RateLimits__RestRequestsPerMinute=1000000 \
 Collab__RateLimits__HubMessagesPerSecond=1000000 \
 Collab__RateLimits__HubBurst=1000000 \
