@@ -26,6 +26,7 @@ public sealed class DifferentialSessionTests
         var session = new Session(node, seed, peers: 4, steps: 150, SessionOps.Next);
         await session.RunAsync();
         Assert.True(session.OpsApplied > 1000, $"seed {seed}: only {session.OpsApplied} ops");
+        Assert.True(session.PendingSeen > 0, $"seed {seed}: no delivery ever arrived out of order");
     }
 
     [Theory]
@@ -63,6 +64,9 @@ public sealed class DifferentialSessionTests
         private int _step;
 
         public int OpsApplied { get; private set; }
+
+        /// <summary>How many deliveries left a doc waiting for missing structs or deletes (out-of-order arrival).</summary>
+        public int PendingSeen { get; private set; }
 
         public async Task RunAsync()
         {
@@ -213,6 +217,10 @@ public sealed class DifferentialSessionTests
                 }
 
                 plans.Add((twin, batch, csExtras));
+                if (twin.Doc.HasPending)
+                {
+                    PendingSeen++;
+                }
             }
 
             var results = await node.BatchAsync(plans.Select(p => ("apply", NodePeer.ApplyArgs(p.Twin.JsName, p.Batch))));
@@ -239,9 +247,15 @@ public sealed class DifferentialSessionTests
             }
         }
 
-        /// <summary>Logs observe events of t, a, x (delta) and m (changed keys) as peer.mjs does for the yjs twin.</summary>
+        /// <summary>
+        /// Logs update events (v1 and v2), observe events of t, a, x (delta) and m (changed keys) and deep events under m,
+        /// as peer.mjs does for the yjs twin.
+        /// </summary>
         private static void ObserveRoots(Twin twin)
         {
+            // Every transaction's update event, local or remote, in both formats (as peer.mjs logs them).
+            twin.Doc.UpdateV1 += (u, _) => twin.Events.Add(("update", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "update", ["v1"] = Convert.ToBase64String(u) })));
+            twin.Doc.UpdateV2 += (u, _) => twin.Events.Add(("updateV2", YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = "updateV2", ["v2"] = Convert.ToBase64String(u) })));
             void LogDelta(string root, YEvent e) =>
                 twin.Events.Add((root, YjsJson.FromEngine(new Dictionary<string, object?> { ["root"] = root, ["delta"] = e.Delta.Select(op => op.ToJson()).ToList() })));
             twin.Doc.GetText("t").Observe((e, _) => LogDelta("t", e));
@@ -288,7 +302,7 @@ public sealed class DifferentialSessionTests
             {
                 var twin = _twins[p];
                 var js = results[p]!.AsArray().Select(e => (Root: e!["root"]!.GetValue<string>(), Json: YjsJson.FromJs(e))).ToList();
-                foreach (string root in SessionOps.Roots.Select(r => r.Name).Append("m*"))
+                foreach (string root in SessionOps.Roots.Select(r => r.Name).Concat(["m*", "update", "updateV2"]))
                 {
                     var expected = js.Where(e => e.Root == root).Select(e => e.Json).ToList();
                     var actual = twin.Events.Where(e => e.Root == root).Select(e => e.Json).ToList();
@@ -344,6 +358,10 @@ public sealed class DifferentialSessionTests
             var roots = new JsonArray(SessionOps.Roots.Select(r => (JsonNode)new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind }).ToArray());
             AssertContent(twin.Doc, roots, content, at);
             AssertBytes(await node.EncodeStateAsUpdateAsync(twin.JsName), twin.Doc.EncodeStateAsUpdate(), at + ": EncodeStateAsUpdate of twins");
+            AssertBytes(
+                NodePeer.Bytes(await node.CallAsync("snapshot", new JsonObject { ["doc"] = twin.JsName })),
+                twin.Doc.CreateSnapshot().Encode(),
+                at + ": snapshot (delete set and state vector) of twins");
             return content;
         }
 
