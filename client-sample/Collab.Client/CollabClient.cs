@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -165,13 +166,27 @@ public sealed partial class CollabClient : IAsyncDisposable
     {
         foreach (var document in _documents.Values)
         {
-            try
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (Hub.State == HubConnectionState.Connected && !_disposed.IsCancellationRequested)
             {
-                await document.JoinAsync(_disposed.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                ReportError(e);
+                try
+                {
+                    await document.JoinAsync(_disposed.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (HubException e) when (DocumentConnection.IsTransient(e))
+                {
+                    // The server is starting, stopping or reloading the branch: join again shortly.
+                    ReportError(e);
+                    await Task.Delay(delay, _disposed.Token).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Refused (no access any more, document gone) or the link dropped: the next reconnect tries again.
+                    ReportError(e);
+                    break;
+                }
             }
         }
     }

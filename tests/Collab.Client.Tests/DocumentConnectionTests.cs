@@ -199,6 +199,16 @@ public sealed class DocumentConnectionTests(CollabServer server)
         // The server sent bob's state on join.
         Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(
             awareness.States.Values.Any(s => s.ToString().Contains("\"bob\"", StringComparison.Ordinal)))));
+
+        // Gone while disconnected, back at once (not at the next renewal) after the reconnect.
+        await client.DisconnectAsync();
+        Assert.True(await Eventually.HoldsAsync(async () =>
+            (await node.SendAsync("peers", new { peer = "bob" }))["states"]!.AsArray().Count == 0));
+        await client.ConnectAsync();
+        await connection.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await Eventually.HoldsAsync(async () =>
+            (await node.SendAsync("peers", new { peer = "bob" }))["states"]!.ToJsonString().Contains("\"alice\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

@@ -109,5 +109,12 @@ public sealed class NodeWireTests(CollabServer server)
         await node.SendAsync("disconnect", new { peer = "alice" });
         Assert.True(await Eventually.HoldsAsync(async () =>
             (await node.SendAsync("peers", new { peer = "bob" }))["states"]!.AsArray().Count == 0));
+
+        // Back again: bob must see alice at once, not after her next 15-second renewal.
+        await node.SendAsync("connect", new { peer = "alice" });
+        await node.SendAsync("synced", new { peer = "alice" });
+        Assert.True(await Eventually.HoldsAsync(async () =>
+            (await node.SendAsync("peers", new { peer = "bob" }))["states"]!.ToJsonString().Contains("\"alice\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5)));
     }
 }

@@ -56,9 +56,9 @@ public sealed class ServerRestartTests : IAsyncLifetime
         });
 
         await bobTyping;
-        await connection.Synced.WaitAsync(TimeSpan.FromSeconds(20));
-        await connection.FlushAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        await node.SendAsync("flush", new { peer = "bob", timeoutMs = 20000 }, TimeSpan.FromSeconds(30));
+        await connection.Synced.WaitAsync(TimeSpan.FromSeconds(40));
+        await connection.FlushAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        await node.SendAsync("flush", new { peer = "bob", timeoutMs = 40000 }, TimeSpan.FromSeconds(50));
         Assert.Equal(0, connection.PendingCount);
         Assert.Equal(50, acked.Count); // every keystroke acknowledged exactly once, none refused
 

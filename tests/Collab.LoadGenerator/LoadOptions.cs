@@ -23,6 +23,9 @@ internal sealed class LoadOptions
 
     public int Window { get; private set; } = 16;
 
+    /// <summary>Editors start typing one after another over this time instead of all at once.</summary>
+    public TimeSpan Ramp { get; private set; } = TimeSpan.Zero;
+
     public string Trace { get; private set; } = "../shared/data/editing-traces/automerge-paper.json.gz";
 
     public int? ServerPid { get; private set; }
@@ -48,6 +51,7 @@ internal sealed class LoadOptions
                 case "--duration": o.Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--mode": o.Mode = Next(); break;
                 case "--window": o.Window = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--ramp": o.Ramp = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--trace": o.Trace = Next(); break;
                 case "--server-pid": o.ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--json": o.Json = true; break;
@@ -85,7 +89,8 @@ internal sealed class LoadOptions
           --mode steady|saturate
           --rate R            keystrokes per second per editor in steady mode (default 5)
           --window W          updates in flight per editor in saturate mode (default 16)
-          --warmup S, --duration S   seconds (defaults 5 and 30)
+          --warmup S, --duration S   seconds (defaults 5 and 30); the warm-up includes the ramp
+          --ramp S            editors start typing one after another over S seconds (default 0: all at once)
           --trace PATH        sequential trace (default ../shared/data/editing-traces/automerge-paper.json.gz)
           --server-pid PID    read the server's CPU and memory from /proc/PID
           --json              JSON hub protocol instead of MessagePack

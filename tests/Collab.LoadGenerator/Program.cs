@@ -88,9 +88,19 @@ internal static class LoadGeneratorProgram
 
         using var stop = new CancellationTokenSource();
 
-        var typing = editors.Select(e => options.Mode == "steady"
-            ? Task.Run(() => e.TypeSteadyAsync(options.Rate, stop.Token))
-            : Task.Run(() => e.TypeSaturatedAsync(options.Window, stop.Token))).ToArray();
+        var typing = editors.Select((e, i) => Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(options.Ramp * i / options.Editors, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await (options.Mode == "steady" ? e.TypeSteadyAsync(options.Rate, stop.Token) : e.TypeSaturatedAsync(options.Window, stop.Token));
+        })).ToArray();
 
         await Task.Delay(options.Warmup);
         stats.Recording = true;

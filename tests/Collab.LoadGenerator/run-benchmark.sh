@@ -2,7 +2,8 @@
 # Starts the server (Release, Development sign-in, a fresh data folder, on 127.0.0.1 only), runs the load generator
 # against it with the arguments given, and stops the server. Run from the repository root:
 #   tests/Collab.LoadGenerator/run-benchmark.sh --editors 500 --documents 100 --rate 5
-# Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), SKIP_BUILD=1.
+# Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), IN_MEMORY=true (no event log
+# on disk: isolates the store), SKIP_BUILD=1. The server log of the last run is left in /tmp/collab-bench-server.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port="${PORT:-5090}"
@@ -16,13 +17,14 @@ fi
 ASPNETCORE_ENVIRONMENT=Development \
 Collab__DataFolder="$data" \
 Collab__Durability="${DURABILITY:-Fsync}" \
+Collab__InMemory="${IN_MEMORY:-false}" \
 Collab__RateLimits__RestRequestsPerMinute=1000000 \
 Collab__RateLimits__HubMessagesPerSecond=1000000 \
 Collab__RateLimits__HubBurst=1000000 \
 Logging__LogLevel__Default=Warning \
   dotnet server/Collab.Server/bin/Release/net10.0/Collab.Server.dll --urls "http://127.0.0.1:$port" > "$data/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; cp "$data/server.log" /tmp/collab-bench-server.log 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 50); do
   curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
   sleep 0.2

@@ -45,12 +45,13 @@ const addDoc = (name, description, { roots, updates, receiverGc = true, stepwise
       after.push({
         index: i,
         state: b64(Y.encodeStateAsUpdate(receiver)),
+        stateV2: b64(Y.encodeStateAsUpdateV2(receiver)),
         stateVector: b64(Y.encodeStateVector(receiver)),
         content: docContent(receiver, roots)
       })
     }
   })
-  docs.push({ name, description, receiverGc, roots, updates: updates.map(b64), after })
+  docs.push({ name, description, receiverGc, roots, updates: updates.map(b64), updatesV2: updates.map((u) => b64(Y.convertUpdateFormatV1ToV2(u))), after })
 }
 
 const bothGc = (name, description, build) => {
@@ -456,6 +457,10 @@ for (const d of docs) {
   put('sv-of-first-update', 'stateVector', { update: d.updates[0] }, Y.encodeStateVectorFromUpdate(updates[0]))
   const firstSv = Y.encodeStateVectorFromUpdate(updates[0])
   put('diff-state-against-first', 'diff', { update: b64(state), stateVector: b64(firstSv) }, Y.diffUpdate(state, firstSv))
+  const reloaded = new Y.Doc({ gc: d.receiverGc })
+  Y.applyUpdate(reloaded, state)
+  const stateV2 = Y.encodeStateAsUpdateV2(reloaded)
+  put('v2-state-to-v1', 'v2tov1', { update: b64(stateV2) }, Y.convertUpdateFormatV2ToV1(stateV2))
   put('diff-state-against-empty', 'diff', { update: b64(state), stateVector: b64(new Uint8Array([0])) }, Y.diffUpdate(state, new Uint8Array([0])))
 }
 

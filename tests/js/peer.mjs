@@ -36,6 +36,8 @@ const collecting = (doc, fn) => {
 
 const commands = {
   ping: () => ({ yjs: 'ok' }),
+  // Blocks the peer (busy wait) for ms milliseconds: lets the harness test its timeouts and its kill.
+  block: ({ ms }) => { const end = Date.now() + ms; while (Date.now() < end) { /* busy */ } return null },
   // Several commands in one round trip, in order; results in the same order (the first error fails the batch).
   batch: ({ calls }) => calls.map((c) => {
     const fn = commands[c.cmd]
@@ -50,6 +52,9 @@ const commands = {
     if (observe) {
       const log = []
       eventLogs.set(doc, log)
+      // Every transaction's update event, local or remote, in both formats.
+      d.on('update', (u) => log.push({ root: 'update', v1: b64(u) }))
+      d.on('updateV2', (u) => log.push({ root: 'updateV2', v2: b64(u) }))
       for (const name of ['t', 'a', 'x']) {
         const type = name === 't' ? d.getText(name) : name === 'a' ? d.getArray(name) : d.getXmlFragment(name)
         type.observe((e) => log.push({ root: name, delta: tag(e.delta) }))
@@ -102,6 +107,7 @@ const commands = {
   },
   encode: ({ doc, stateVector }) => b64(stateVector ? Y.encodeStateAsUpdate(getDoc(doc), unb64(stateVector)) : Y.encodeStateAsUpdate(getDoc(doc))),
   stateVector: ({ doc }) => b64(Y.encodeStateVector(getDoc(doc))),
+  snapshot: ({ doc }) => b64(Y.encodeSnapshot(Y.snapshot(getDoc(doc)))),
   content: ({ doc, roots }) => docContent(getDoc(doc), roots),
   merge: ({ updates }) => b64(Y.mergeUpdates(updates.map(unb64))),
   diff: ({ update, stateVector }) => b64(Y.diffUpdate(unb64(update), unb64(stateVector))),

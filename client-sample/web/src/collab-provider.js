@@ -261,6 +261,17 @@ export class CollabProvider extends ObservableV2 {
 
   _failJoin (e) {
     this.emit('error', [e])
+    if (this.connection.state !== signalR.HubConnectionState.Connected) return // the reconnect will join again
+    if (isTransient(e)) {
+      // The server is starting, stopping or reloading the branch: join again shortly.
+      this._joinAttempts = (this._joinAttempts ?? 0) + 1
+      setTimeout(() => {
+        if (this._wantConnected && !this._joined && this.connection.state === signalR.HubConnectionState.Connected) {
+          this._join().catch((e2) => this._failJoin(e2))
+        }
+      }, Math.min(2000, 100 * 2 ** Math.min(this._joinAttempts, 5)))
+      return
+    }
     // A refused join (no access, unknown document) will not get better by retrying.
     this._wantConnected = false
     this.connection.stop()
@@ -282,6 +293,7 @@ export class CollabProvider extends ObservableV2 {
     this._joined = false
     this._inbox = [] // the server's SyncStep1 will arrive right after Join returns
     const result = await this.connection.invoke('Join', this.documentId, this.branch)
+    this._joinAttempts = 0
     this.headSeq = Number(field(result, 'headSeq') ?? 0)
     this.role = field(result, 'role') ?? null
     this.emit('role', [this.role])
@@ -296,6 +308,11 @@ export class CollabProvider extends ObservableV2 {
     await Promise.all(resent.map((item) => this._sendUpdate(item)))
     if (this.connection.state !== signalR.HubConnectionState.Connected) return
 
+    // While we were away the server told the others we left, with our awareness clock + 1; a state with an equal
+    // clock would be ignored, so skip one clock silently (not joined yet: nothing is sent) and publish with the next.
+    const local = this.awareness ? this.awareness.getLocalState() : null
+    if (local !== null) this.awareness.setLocalState(local)
+
     this._joined = true
     const inbox = this._inbox ?? []
     this._inbox = null
@@ -305,9 +322,7 @@ export class CollabProvider extends ObservableV2 {
 
     this._invoke('Sync', syncMessage(syncProtocol.messageYjsSyncStep1, Y.encodeStateVector(this.doc)), null)
       .catch((e) => this.emit('error', [e]))
-    if (this.awareness && this.awareness.getLocalState() !== null) {
-      this._sendAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]))
-    }
+    if (local !== null) this.awareness.setLocalState(local) // sent by the awareness handler
   }
 
   _receive (kind, bytes) {

@@ -81,7 +81,7 @@ public sealed partial class YDoc
                     }
                 }
 
-                pending.Update = UpdateMerge.Merge(new[] { pending.Update, restStructs.Update });
+                pending.Update = YUpdate.Merge([pending.Update, restStructs.Update]);
             }
         }
         else
@@ -136,10 +136,10 @@ public sealed partial class YDoc
 
         if (Store.PendingStructs != null)
         {
-            updates.Add(UpdateMerge.Diff(Store.PendingStructs.Update, target));
+            updates.Add(YUpdate.Diff(Store.PendingStructs.Update, target));
         }
 
-        return UpdateMerge.Merge(updates);
+        return YUpdate.Merge(updates);
     }
 
     /// <summary>The whole document as a v2 update (yjs encodeStateAsUpdateV2).</summary>
@@ -158,7 +158,7 @@ public sealed partial class YDoc
         }
 
         // with pending data yjs merges in v2; merging is format independent, so convert the v1 result
-        return UpdateMerge.Convert(EncodeStateAsUpdate(stateVector), fromV2: false);
+        return UpdateFormat.Convert(EncodeStateAsUpdate(stateVector), fromV2: false);
     }
 
     /// <summary>The state vector (per client, the next expected clock), encoded as yjs encodeStateVector.</summary>

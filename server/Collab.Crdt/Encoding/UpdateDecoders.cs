@@ -131,6 +131,9 @@ internal sealed class UpdateReaderV2 : IUpdateReader
     private long _dsCurrVal;
     private long _budget;
 
+    /// <summary>Values (structs, strings) any v2 update may produce on top of 8 per byte of input.</summary>
+    internal const long FreeValues = 1 << 20;
+
     public UpdateReaderV2(byte[] data)
     {
         _data = data;
@@ -153,8 +156,10 @@ internal sealed class UpdateReaderV2 : IUpdateReader
         _len = new UintOptRleDecoder(Column(ref r, out long o9), o9);
         _restPos = r.Position;
 
-        // Columns are run-length encoded, so a few bytes can claim many values: cap what one update may produce.
-        _budget = (8L * data.Length) + 64;
+        // Columns are run-length encoded, so a few bytes can claim any number of values: cap what one update may
+        // produce. Legit updates compress well too (a run of deleted items typed backwards costs almost nothing per
+        // item), so beyond 8 values per input byte a fixed allowance bounds the work and allocation of a tiny update.
+        _budget = (8L * data.Length) + FreeValues;
     }
 
     public long Offset => _restPos;

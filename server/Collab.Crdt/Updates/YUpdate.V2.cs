@@ -12,7 +12,7 @@ public static partial class YUpdate
     public static byte[] ConvertV2ToV1(byte[] update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return UpdateMerge.Convert(update, fromV2: true);
+        return UpdateFormat.Convert(update, fromV2: true);
     }
 
     /// <summary>Converts a v1 update to yjs's v2 format, as yjs's <c>convertUpdateFormatV1ToV2</c> does.</summary>
@@ -21,20 +21,7 @@ public static partial class YUpdate
     {
         ArgumentNullException.ThrowIfNull(update);
 
-        // v2 writes deleted lengths minus one: an empty range cannot be written (yjs throws there too). Checked
-        // here so that it surfaces as a format error like every other problem with the input.
-        var (ds, _) = Walk(update, null);
-        foreach (var (client, ranges) in ds.Ranges)
-        {
-            foreach (var range in ranges)
-            {
-                if (range.Length == 0)
-                {
-                    throw new YjsFormatException($"Empty deleted range of client {client} at clock {range.Clock}");
-                }
-            }
-        }
-
-        return UpdateMerge.Convert(update, fromV2: false);
+        // v2 writes deleted lengths minus one: UpdateFormat rejects an empty range (yjs throws there too).
+        return UpdateFormat.Convert(update, fromV2: false);
     }
 }

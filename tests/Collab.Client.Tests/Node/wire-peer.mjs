@@ -27,8 +27,16 @@ const rng = (seed) => {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const withTimeout = (promise, ms, what) => Promise.race([
   promise,
-  sleep(ms).then(() => { throw new Error(`timed out after ${ms} ms waiting for ${what}`) })
+  sleep(ms).then(() => { throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`) })
 ])
+// What a timeout message should say about a peer, so that a failure in CI explains itself.
+const describe = (name) => {
+  const p = peers.get(name)
+  if (!p) return name
+  const { provider } = p
+  return `${name} (status ${provider.status}, synced ${provider.synced}, pending ${provider.pendingCount}, ` +
+    `connection ${provider.connection.state}; errors: ${errors.slice(-5).join(' | ') || 'none'})`
+}
 const peer = (name) => {
   const p = peers.get(name)
   if (!p) throw new Error(`no peer named ${name}`)
@@ -76,12 +84,12 @@ const commands = {
   connect ({ peer: name }) { peer(name).provider.connect(); return {} },
   async flush ({ peer: name, timeoutMs = 15000 }) {
     const { provider } = peer(name)
-    await withTimeout(provider.whenSynced(), timeoutMs, `${name} to sync`)
-    while (provider.pendingCount > 0) await withTimeout(provider.whenFlushed(), timeoutMs, `${name} acks`)
+    await withTimeout(provider.whenSynced(), timeoutMs, () => `${describe(name)} to sync`)
+    while (provider.pendingCount > 0) await withTimeout(provider.whenFlushed(), timeoutMs, () => `${describe(name)} acks`)
     return { lastAckSeq: provider.lastAckSeq }
   },
   async synced ({ peer: name, timeoutMs = 15000 }) {
-    await withTimeout(peer(name).provider.whenSynced(), timeoutMs, `${name} to sync`)
+    await withTimeout(peer(name).provider.whenSynced(), timeoutMs, () => `${describe(name)} to sync`)
     return {}
   },
   text ({ peer: name }) {

@@ -128,6 +128,9 @@ internal sealed class NodePeer : IAsyncDisposable
     public static List<byte[]>[] UpdateLists(JsonNode? result) =>
         result!.AsArray().Select(list => list!.AsArray().Select(Bytes).ToList()).ToArray();
 
+    /// <summary>The OS process id of the Node process.</summary>
+    public int ProcessId => _process.Id;
+
     public string Stderr
     {
         get
@@ -262,6 +265,7 @@ internal sealed class NodePeer : IAsyncDisposable
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
             }
 
             await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -32,6 +32,20 @@ public sealed class NodePeerTests
     }
 
     [Fact]
+    public async Task a_stuck_peer_times_out_and_disposing_kills_it()
+    {
+        var peer = await NodePeer.StartAsync();
+        int pid = peer.ProcessId;
+        var call = peer.CallAsync("block", new JsonObject { ["ms"] = 60_000 }, TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAsync<TimeoutException>(() => call);
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await peer.DisposeAsync();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"dispose took {sw.Elapsed}");
+        Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(pid)); // gone, not left running
+    }
+
+    [Fact]
     public async Task the_generated_fixtures_come_from_the_pinned_yjs()
     {
         var root = JsonNode.Parse(await File.ReadAllTextAsync(JsEnvironment.FixturesFile))!;

@@ -43,6 +43,14 @@ public sealed class SnapshotAndPositionFixtureTests
 
         var text = doc.GetText("t");
         Assert.Equal(YjsJson.FromJs(snap["textDelta"]), YjsJson.FromEngine(text.ToDelta(snapshot).ConvertAll(op => op.ToJson())));
+        if (index > 0)
+        {
+            // With the previous snapshot, yjs marks what was added or removed since (ychange), one op per item.
+            var previous = YSnapshot.Decode(Bytes(fx["snapshots"]!.AsArray()[index - 1]!["snapshot"]));
+            Assert.Equal(
+                YjsJson.FromJs(snap["textDeltaSincePrevious"]),
+                YjsJson.FromEngine(text.ToDelta(snapshot, previous).ConvertAll(op => op.ToJson())));
+        }
     }
 
     [Fact]

@@ -17,27 +17,8 @@ public sealed class YjsFixtureTests
 
     [Theory]
     [MemberData(nameof(DocFixtures))]
-    public void applying_yjs_updates_gives_the_content_and_the_bytes_yjs_reports(string name)
-    {
-        var fx = Doc(name);
-        var doc = new YDoc(new YDocOptions { ClientId = 999, Gc = fx["receiverGc"]!.GetValue<bool>() });
-        var updates = fx["updates"]!.AsArray();
-        var roots = fx["roots"]!.AsArray();
-        var checkpoints = fx["after"]!.AsArray().ToDictionary(a => a!["index"]!.GetValue<int>(), a => a!);
-        for (int i = 0; i < updates.Count; i++)
-        {
-            doc.ApplyUpdate(Bytes(updates[i]));
-            if (!checkpoints.TryGetValue(i, out var after))
-            {
-                continue;
-            }
-
-            string at = $"{name} after update {i}";
-            AssertContent(doc, roots, after["content"]!, at);
-            AssertBytes(Bytes(after["stateVector"]), doc.EncodeStateVector(), at + ": EncodeStateVector");
-            AssertBytes(Bytes(after["state"]), doc.EncodeStateAsUpdate(), at + ": EncodeStateAsUpdate");
-        }
-    }
+    public void applying_yjs_updates_gives_the_content_and_the_bytes_yjs_reports(string name) =>
+        Replay(name, "updates", (doc, u) => doc.ApplyUpdate(u), v2: false);
 
     [Theory]
     [MemberData(nameof(DocFixtures))]
@@ -59,6 +40,11 @@ public sealed class YjsFixtureTests
     }
 
     [Theory]
+    [MemberData(nameof(DocFixtures))]
+    public void the_same_updates_in_format_v2_give_the_same_content_and_yjs_v2_bytes(string name) =>
+        Replay(name, "updatesV2", (doc, u) => doc.ApplyUpdateV2(u), v2: true);
+
+    [Theory]
     [MemberData(nameof(OpFixtures))]
     public void document_free_operations_match_yjs(string name)
     {
@@ -69,9 +55,40 @@ public sealed class YjsFixtureTests
             "merge" => YUpdate.Merge(fx["inputs"]!.AsArray().Select(Bytes).ToList()),
             "diff" => YUpdate.Diff(Bytes(fx["update"]), Bytes(fx["stateVector"])),
             "stateVector" => YUpdate.StateVector(Bytes(fx["update"])),
+            "v2tov1" => YUpdate.ConvertV2ToV1(Bytes(fx["update"])),
             var k => throw new InvalidOperationException("unknown op kind " + k),
         };
         AssertBytes(expected, actual, name);
+    }
+
+    /// <summary>
+    /// Applies the fixture's updates in order to a fresh doc (client 999, the fixture's gc) and, at each checkpoint,
+    /// checks content, state vector and state bytes (also in v2 when the updates are v2) against yjs.
+    /// </summary>
+    private static void Replay(string name, string updatesField, Action<YDoc, byte[]> apply, bool v2)
+    {
+        var fx = Doc(name);
+        var doc = new YDoc(new YDocOptions { ClientId = 999, Gc = fx["receiverGc"]!.GetValue<bool>() });
+        var updates = fx[updatesField]!.AsArray();
+        var roots = fx["roots"]!.AsArray();
+        var checkpoints = fx["after"]!.AsArray().ToDictionary(a => a!["index"]!.GetValue<int>(), a => a!);
+        for (int i = 0; i < updates.Count; i++)
+        {
+            apply(doc, Bytes(updates[i]));
+            if (!checkpoints.TryGetValue(i, out var after))
+            {
+                continue;
+            }
+
+            string at = $"{name} after {(v2 ? "v2 " : "")}update {i}";
+            AssertContent(doc, roots, after["content"]!, at);
+            AssertBytes(Bytes(after["stateVector"]), doc.EncodeStateVector(), at + ": EncodeStateVector");
+            AssertBytes(Bytes(after["state"]), doc.EncodeStateAsUpdate(), at + ": EncodeStateAsUpdate");
+            if (v2)
+            {
+                AssertBytes(Bytes(after["stateV2"]), doc.EncodeStateAsUpdateV2(), at + ": EncodeStateAsUpdateV2");
+            }
+        }
     }
 
     [Fact]

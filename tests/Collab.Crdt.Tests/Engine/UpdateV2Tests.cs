@@ -97,4 +97,36 @@ public sealed class UpdateV2Tests
 
         Assert.Equal(new byte[] { 0, 0 }, doc.EncodeStateAsUpdate());
     }
+
+    [Fact]
+    public void well_compressed_v2_updates_with_more_than_8_structs_per_byte_apply()
+    {
+        // Typed backwards, every character is its own item (its right origin is the previous one); deleted, the items
+        // stay apart and every v2 column is one run, so the update holds far more structs than bytes.
+        var a = new YDoc(new YDocOptions { ClientId = 7 });
+        var text = a.GetText("t");
+        const int count = 20_000;
+        for (int i = 0; i < count; i++)
+        {
+            text.Insert(0, "x");
+        }
+
+        text.Delete(0, count);
+        var v2 = a.EncodeStateAsUpdateV2();
+        Assert.True(count > 8 * v2.Length, $"{v2.Length} bytes");
+
+        var b = new YDoc();
+        b.ApplyUpdateV2(v2);
+        Assert.Equal(a.EncodeStateAsUpdate(), b.EncodeStateAsUpdate());
+        Assert.Equal(v2, YUpdate.ConvertV1ToV2(YUpdate.ConvertV2ToV1(v2)));
+    }
+
+    [Fact]
+    public void converting_a_v1_update_with_an_empty_deleted_range_to_v2_is_a_format_error()
+    {
+        // no structs; delete set: client 1, one range at clock 0 of length 0
+        var v1 = new byte[] { 0, 1, 1, 1, 0, 0 };
+        Assert.Throws<YjsFormatException>(() => YUpdate.ConvertV1ToV2(v1));
+        Assert.Throws<YjsFormatException>(() => Collab.Crdt.Document.UpdateFormat.Convert(v1, fromV2: false));
+    }
 }
