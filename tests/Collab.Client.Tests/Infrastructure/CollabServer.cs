@@ -115,7 +115,7 @@ public sealed class CollabServer : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, $"grant: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>Serves the browser sample built into the test's obj folder under /app/, ahead of the server's own files.</summary>
+    /// <summary>Serves the browser sample (built by the server project into its wwwroot/app) under /app/, ahead of the server's own files.</summary>
     private sealed class ServeWebSample : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
