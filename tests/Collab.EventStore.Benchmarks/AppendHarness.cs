@@ -17,8 +17,8 @@ internal static class AppendHarness
     {
         Console.WriteLine($"Durable appends, 15-byte payloads{(WithIds ? " with client update ids" : "")}, Durability.Fsync, {seconds:0.#} s measured after 1 s warm-up per row");
         Console.WriteLine();
-        Console.WriteLine("| appenders | branches | group commit appends/s | p50 ms | p99 ms | 1 tx per append appends/s | p99 ms | ratio |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| appenders | branches | group commit appends/s | p50 ms | p99 ms | p99.9 ms | max ms | 1 tx per append appends/s | p99 ms | ratio |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var appenders in AppenderCounts)
         {
             foreach (var branches in new[] { 1, 100 })
@@ -26,14 +26,16 @@ internal static class AppendHarness
                 var grouped = await MeasureAsync(appenders, branches, maxEventsPerCommit: 1024, seconds);
                 var baseline = await MeasureAsync(appenders, branches, maxEventsPerCommit: 1, seconds);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {appenders} | {branches} | {grouped.PerSecond:N0} | {grouped.P50:0.00} | {grouped.P99:0.00} | {baseline.PerSecond:N0} | {baseline.P99:0.00} | {grouped.PerSecond / baseline.PerSecond:0.0}x |"));
+                    $"| {appenders} | {branches} | {grouped.PerSecond:N0} | {grouped.P50:0.00} | {grouped.P99:0.00} | {grouped.P999:0.0} | {grouped.Max:0.0} | {baseline.PerSecond:N0} | {baseline.P99:0.00} | {grouped.PerSecond / baseline.PerSecond:0.0}x |"));
             }
         }
     }
 
-    private static async Task<(double PerSecond, double P50, double P99)> MeasureAsync(int appenders, int branchCount, int maxEventsPerCommit, double seconds)
+    private static async Task<(double PerSecond, double P50, double P99, double P999, double Max)> MeasureAsync(int appenders, int branchCount, int maxEventsPerCommit, double seconds)
     {
         var options = new LiteDbEventStoreOptions { Path = Bench.TempPath(), Durability = Durability.Fsync, MaxEventsPerCommit = maxEventsPerCommit };
+        if (Environment.GetEnvironmentVariable("COLLAB_BENCH_TAIL_EVENTS") is { } tail) options.TailFlushEvents = int.Parse(tail, CultureInfo.InvariantCulture);
+        if (Environment.GetEnvironmentVariable("COLLAB_BENCH_CHECKPOINT_MB") is { } mb) options.CheckpointBytes = long.Parse(mb, CultureInfo.InvariantCulture) << 20;
         try
         {
             await using var store = new LiteDbEventStore(options);
@@ -58,18 +60,22 @@ internal static class AppendHarness
                 }
             })).ToArray();
             await Task.Delay(1000);
+            var pausedBefore = GC.GetTotalPauseDuration();
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             Volatile.Write(ref measuring, true);
             var clock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             Volatile.Write(ref measuring, false);
             var elapsed = clock.Elapsed.TotalSeconds;
+            var paused = GC.GetTotalPauseDuration() - pausedBefore;
+            var gcs = (GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3);
             Volatile.Write(ref stop, true);
             await Task.WhenAll(tasks);
             var all = latencies.SelectMany(l => l).Order().ToList();
             var stats = store.Statistics;
             Console.Error.WriteLine(FormattableString.Invariant(
-                $"  [{appenders} appenders, {branchCount} branches, max {maxEventsPerCommit}/commit] {stats.Requests / (double)Math.Max(1, stats.Groups):0.0} appends/commit; per commit: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms"));
-            return (counts.Sum() / elapsed, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99));
+                $"  [{appenders} appenders, {branchCount} branches, max {maxEventsPerCommit}/commit] {stats.Requests / (double)Math.Max(1, stats.Groups):0.0} appends/commit; per commit: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms; longest group {stats.LongestGroup.TotalMilliseconds:0.0} ms; {stats.Checkpoints} checkpoints, {stats.Checkpointing.TotalMilliseconds / Math.Max(1, stats.Checkpoints):0.0} ms each, {stats.CheckpointedLogBytes / (double)Math.Max(1, stats.Requests):0} log bytes per append; GC paused {paused.TotalMilliseconds:0} ms in {gcs} collections (gen 0, 1, 2)"));
+            return (counts.Sum() / elapsed, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99), Bench.Percentile(all, 0.999), all.Count > 0 ? all[^1] : 0);
         }
         finally
         {

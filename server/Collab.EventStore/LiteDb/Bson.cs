@@ -11,7 +11,7 @@ namespace Collab.EventStore.LiteDb;
 /// </summary>
 internal static partial class Bson
 {
-    public const string Documents = "documents", Branches = "branches", Events = "events",
+    public const string Documents = "documents", Branches = "branches", Events = "events", Journal = "journal",
         Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions";
 
     public const string Id = "_id";
@@ -34,22 +34,22 @@ internal static partial class Bson
     /// <summary>Document ‖ 0x00 ‖ branch: a document's branches are the range [doc‖0x00, doc‖0x01).</summary>
     public static byte[] BranchKey(BranchRef branch) => Encoding.UTF8.GetBytes(branch.Document.Value + "\0" + branch.Branch.Value);
 
+    public static BranchRef BranchRefOf(byte[] branchKey)
+    {
+        var separator = System.Array.IndexOf(branchKey, (byte)0);
+        return new BranchRef(
+            new DocumentId(Encoding.UTF8.GetString(branchKey, 0, separator)),
+            new BranchName(Encoding.UTF8.GetString(branchKey, separator + 1, branchKey.Length - separator - 1)));
+    }
+
     public static (byte[] From, byte[] To) BranchKeyRange(DocumentId id) =>
         (Encoding.UTF8.GetBytes(id.Value + "\0"), Encoding.UTF8.GetBytes(id.Value + "\u0001"));
 
     /// <summary>
-    /// The event field holding the client update id as branch number (u32 BE) ‖ UTF-8 id: indexed, so that the
-    /// idempotency lookup is one exact, branch-scoped, byte-wise index seek and costs no extra document.
+    /// The field of a single-event document (files written before chunks) holding the client update id as branch
+    /// number (u32 BE) ‖ UTF-8 id. Such files also carry an index on it, which opening drops.
     /// </summary>
     public const string UpdateField = "u";
-
-    public static byte[] UpdateKey(int branchNumber, string clientUpdateId)
-    {
-        var key = new byte[4 + Encoding.UTF8.GetByteCount(clientUpdateId)];
-        BinaryPrimitives.WriteUInt32BigEndian(key, (uint)branchNumber);
-        Encoding.UTF8.GetBytes(clientUpdateId, key.AsSpan(4));
-        return key;
-    }
 
     public static long Millis(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
@@ -59,35 +59,48 @@ internal static partial class Bson
 
     public static EventHash Hash(BsonValue value) => EventHash.FromBytes(value.AsBinary);
 
-    /// <summary>The array behind a payload, without a copy when the memory is a whole array (as the planner makes it).</summary>
+    /// <summary>The array behind a memory, without a copy when the memory is a whole array.</summary>
     public static byte[] Array(ReadOnlyMemory<byte> memory) =>
         MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : memory.ToArray();
 
-    public static BsonDocument Event(int branchNumber, StoredEvent e)
-    {
-        var doc = new BsonDocument
-        {
-            [Id] = EventKey(branchNumber, e.Seq.Value),
-            ["k"] = e.Kind.Value,
-            ["p"] = Array(e.Payload),
-            ["a"] = e.Author,
-            ["t"] = Millis(e.ServerTime),
-            ["v"] = e.SchemaVersion,
-            ["q"] = Hash(e.PreviousHash),
-            ["h"] = Hash(e.Hash),
-        };
-        if (e.ClientIds.Count > 0)
-        {
-            var ids = new byte[e.ClientIds.Count * 4];
-            for (var i = 0; i < e.ClientIds.Count; i++) BinaryPrimitives.WriteUInt32BigEndian(ids.AsSpan(i * 4), e.ClientIds[i]);
-            doc["c"] = ids;
-        }
+    /// <summary>The field of an events document that holds an <see cref="EventChunk"/>.</summary>
+    public const string ChunkField = "e";
 
-        if (e.ClientUpdateId is not null) doc[UpdateField] = UpdateKey(branchNumber, e.ClientUpdateId);
-        return doc;
+    /// <summary>Most events in one chunk (a random read decodes a whole chunk).</summary>
+    public const int MaxChunkEvents = 512;
+
+    /// <summary>A group's fresh events for one branch as chunk documents, each keyed by its first event.</summary>
+    public static IEnumerable<BsonDocument> Chunks(int branchNumber, List<StoredEvent> events)
+    {
+        var start = 0;
+        long bytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            bytes += events[i].Payload.Length;
+            if (i == events.Count - 1 || bytes >= EventChunk.TargetBytes || i - start + 1 == MaxChunkEvents)
+            {
+                yield return new BsonDocument
+                {
+                    [Id] = EventKey(branchNumber, events[start].Seq.Value),
+                    [ChunkField] = EventChunk.Encode(events, start, i - start + 1),
+                };
+                start = i + 1;
+                bytes = 0;
+            }
+        }
     }
 
-    public static StoredEvent Event(BranchRef owner, BsonDocument doc)
+    /// <summary>A journal entry: chunk documents (as in the events collection) of one group, under a rising position.</summary>
+    public static BsonDocument JournalEntry(long position, BsonArray chunks) => new() { [Id] = position, ["c"] = chunks };
+
+    public static IEnumerable<BsonDocument> JournalSections(BsonDocument entry) => entry["c"].AsArray.Select(section => section.AsDocument);
+
+    /// <summary>The events of one stored document: a chunk, or a single event as files written before chunks hold it.</summary>
+    public static List<StoredEvent> EventsOf(BranchRef owner, BsonDocument doc) =>
+        doc.TryGetValue(ChunkField, out var chunk) ? EventChunk.Decode(owner, SeqOf(doc[Id].AsBinary), chunk.AsBinary) : [LegacyEvent(owner, doc)];
+
+    /// <summary>An event stored alone, with one field per property (files written before chunks).</summary>
+    private static StoredEvent LegacyEvent(BranchRef owner, BsonDocument doc)
     {
         uint[] clientIds = [];
         if (doc.TryGetValue("c", out var c))

@@ -82,7 +82,8 @@ public sealed partial class LiteDbEventStore
     public Task<AppendResult> AppendAsync(BranchRef branch, IReadOnlyList<NewEvent> events, EventSeq? expectedHead = null, CancellationToken cancellationToken = default)
     {
         Validation.Events(branch, events, expectedHead, _options);
-        return Enqueue(new AppendOp(branch, events, expectedHead), cancellationToken);
+        var op = new AppendOp(branch, events, expectedHead);
+        return NeedsUpdateIds(branch, events, out var entry) ? PreloadThenAppendAsync(branch, entry, op, cancellationToken) : Enqueue(op, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -172,10 +173,11 @@ public sealed partial class LiteDbEventStore
     private List<StoredEvent> ReadOwn(BranchRef owner, int number, long from, long to, int maxCount, bool upcast)
     {
         var list = new List<StoredEvent>(Math.Min(maxCount, ReadPageSize));
-        foreach (var doc in _events.Find(Query.Between(Bson.Id, Bson.EventKey(number, from), Bson.EventKey(number, to)), 0, maxCount))
+        if (maxCount <= 0) return list;
+        foreach (var e in OwnEvents(owner, number, from, to))
         {
-            var e = Bson.Event(owner, doc);
             list.Add(upcast ? _upcasting.Apply(e) : e);
+            if (list.Count == maxCount) break;
         }
 
         return list;

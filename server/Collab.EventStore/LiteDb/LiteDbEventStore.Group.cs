@@ -25,7 +25,11 @@ public sealed partial class LiteDbEventStore
 
         public bool HasWrites { get; set; }
 
-        public List<BsonDocument> EventDocs { get; } = [];
+        /// <summary>The group's fresh events by branch number, in seq order.</summary>
+        public Dictionary<int, List<StoredEvent>> FreshEvents { get; } = [];
+
+        /// <summary>Branch tails as they will be once the group commits (empty: moved into chunks).</summary>
+        public Dictionary<int, Tail> Tails { get; } = [];
 
 
         public BranchEntry? Find(BranchRef branch) => Branches.TryGetValue(branch, out var entry) ? entry : store.FindEntry(branch);
@@ -67,9 +71,9 @@ public sealed partial class LiteDbEventStore
         {
             var entry = Require(branch);
             if (_updates.TryGetValue((entry.Number, clientUpdateId), out var pending)) return pending;
-            if (store.KnownUpdateIds(branch, entry.Number) is { } known && !known.Contains(clientUpdateId)) return null;
-            var doc = store._events.FindOne(Query.EQ(Bson.UpdateField, Bson.UpdateKey(entry.Number, clientUpdateId)));
-            return doc is null ? null : Bson.Event(branch, doc);
+            if (store.UpdateIds(branch, entry).Candidate(clientUpdateId) is not { } seq) return null;
+            var stored = store.OwnEvent(branch, entry.Number, seq);
+            return stored?.ClientUpdateId == clientUpdateId ? stored : null;
         }
 
         public MergeRecord? FindMerge(EventRef mergeEvent)
@@ -79,7 +83,7 @@ public sealed partial class LiteDbEventStore
         }
 
         /// <summary>The client update ids this group stored, by branch number (to remember once committed).</summary>
-        public IEnumerable<(int Number, string Id)> StoredUpdateIds => _updates.Keys;
+        public IEnumerable<(int Number, string Id, long Seq)> StoredUpdateIds => _updates.Select(pair => (pair.Key.Number, pair.Key.Id, pair.Value.Seq.Value));
 
         public void Clear()
         {
@@ -91,7 +95,8 @@ public sealed partial class LiteDbEventStore
             _updates.Clear();
             _hashes.Clear();
             _merges.Clear();
-            EventDocs.Clear();
+            FreshEvents.Clear();
+            Tails.Clear();
             HasWrites = false;
         }
 

@@ -135,11 +135,12 @@ public sealed partial class LiteDbEventStore
 
         public override void Write(LiteDbEventStore store, Group group)
         {
-            // Collected per group and inserted in bulk: one LiteDB call per collection instead of one per document.
+            // Collected per group and branch, and stored as chunks (see EventChunk).
             var plan = _plan!;
-            foreach (var e in plan.Fresh)
+            if (plan.Fresh.Count > 0)
             {
-                group.EventDocs.Add(Bson.Event(_number, e));
+                if (!group.FreshEvents.TryGetValue(_number, out var fresh)) group.FreshEvents[_number] = fresh = [];
+                fresh.AddRange(plan.Fresh);
             }
 
             foreach (var merge in plan.Merges) store._merges.Insert(Bson.Merge(_number, merge));

@@ -11,15 +11,6 @@ public sealed partial class LiteDbEventStore
     private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextBranchNumber;
 
-    // Writer-only. For a branch whose every client update id is known (it had no own events when the writer first met
-    // it), the set answers "never used" without a database lookup, which costs more than the rest of planning an
-    // append. Null marks a branch that must ask the database; all sets go when they hold too many ids in total.
-    private readonly Dictionary<int, HashSet<string>?> _knownUpdateIds = [];
-    private long _knownUpdateIdCount;
-    private bool _knownUpdateIdsFull;
-
-    /// <summary>Most client update ids kept in memory over all branches.</summary>
-    internal const long MaxKnownUpdateIds = 2_000_000;
     private volatile Exception? _fault;
 
     private Task<T> Enqueue<T>(WriteOp<T> op, CancellationToken cancellationToken)
@@ -52,6 +43,7 @@ public sealed partial class LiteDbEventStore
 
             if (_fault is null)
             {
+                FlushAllTails();
                 _db.Checkpoint();
                 Sync(_log);
             }
@@ -111,7 +103,7 @@ public sealed partial class LiteDbEventStore
             else
             {
                 foreach (var op in group.Planned) op.Write(this, group);
-                if (group.EventDocs.Count > 0) _events.Insert(group.EventDocs);
+                WriteJournal(group);
                 MarkUnpublished(group);
                 _db.Commit();
                 committed = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -137,14 +129,18 @@ public sealed partial class LiteDbEventStore
 
         Statistics.Record(group.Planned.Count, started, planned, committed, System.Diagnostics.Stopwatch.GetTimestamp());
         RememberUpdateIds(group);
+        PublishTails(group);
         foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
         ClearUnpublished(group);
         foreach (var op in group.Planned) op.Complete();
         foreach (var branch in group.Moved) _signals.Notify(branch);
         if (_log.Length > _options.CheckpointBytes)
         {
+            var checkpointing = System.Diagnostics.Stopwatch.GetTimestamp();
+            var logBytes = _log.Length;
             _db.Checkpoint();
             Sync(_log);
+            Statistics.RecordCheckpoint(checkpointing, System.Diagnostics.Stopwatch.GetTimestamp(), logBytes);
         }
     }
 
@@ -161,34 +157,6 @@ public sealed partial class LiteDbEventStore
     {
         foreach (var id in group.NewDocuments) _unpublishedDocuments.TryRemove(id, out _);
         foreach (var branch in group.Branches.Keys) _unpublishedBranches.TryRemove(branch, out _);
-    }
-
-    private HashSet<string>? KnownUpdateIds(BranchRef branch, int number)
-    {
-        if (_knownUpdateIds.TryGetValue(number, out var known)) return known;
-        if (_knownUpdateIdsFull) return null;
-
-        // Committed state only: a branch that is new in this group, or has no own events yet, has no update ids.
-        var committed = FindEntry(branch);
-        known = committed is null || committed.Info.Head == committed.Info.ForkSeq ? new HashSet<string>(StringComparer.Ordinal) : null;
-        _knownUpdateIds[number] = known;
-        return known;
-    }
-
-    private void RememberUpdateIds(Group group)
-    {
-        foreach (var (number, id) in group.StoredUpdateIds)
-        {
-            if (_knownUpdateIds.TryGetValue(number, out var known) && known is not null && known.Add(id)) _knownUpdateIdCount++;
-        }
-
-        if (_knownUpdateIdCount > MaxKnownUpdateIds)
-        {
-            // Forget them all (the database answers from now on) rather than keep memory growing.
-            foreach (var number in _knownUpdateIds.Keys) _knownUpdateIds[number] = null;
-            _knownUpdateIdsFull = true;
-            _knownUpdateIdCount = 0;
-        }
     }
 
     private EventStoreException Unavailable() =>

@@ -19,6 +19,7 @@ public sealed partial class LiteDbEventStore : IEventStore
     private readonly ILiteCollection<BsonDocument> _documents;
     private readonly ILiteCollection<BsonDocument> _branchDocs;
     private readonly ILiteCollection<BsonDocument> _events;
+    private readonly ILiteCollection<BsonDocument> _journal;
     private readonly ILiteCollection<BsonDocument> _snapshots;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
@@ -59,14 +60,18 @@ public sealed partial class LiteDbEventStore : IEventStore
             _documents = _db.GetCollection(Bson.Documents);
             _branchDocs = _db.GetCollection(Bson.Branches);
             _events = _db.GetCollection(Bson.Events);
+            _journal = _db.GetCollection(Bson.Journal);
             _snapshots = _db.GetCollection(Bson.Snapshots);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);
             _resolutions.EnsureIndex("m", "$.m");
-            _events.EnsureIndex(Bson.UpdateField, "$." + Bson.UpdateField);
+
+            // Earlier files indexed the update id; keeping that index up to date cost most of an append's time.
+            _events.DropIndex(Bson.UpdateField);
             Sync(_log);
             _nextBranchNumber = _branchDocs.Count() == 0 ? 1 : _branchDocs.Max("$.n").AsInt32 + 1;
+            RecoverTails();
         }
         catch
         {
@@ -134,12 +139,10 @@ public sealed partial class LiteDbEventStore : IEventStore
         var doc = _branchDocs.FindById(Bson.BranchKey(branch));
         if (doc is null) return null;
         var (number, info) = Bson.Branch(branch, doc);
-        var last = _events.Query()
-            .Where(Query.Between(Bson.Id, Bson.EventKey(number, 0), Bson.EventKey(number, long.MaxValue)))
-            .OrderByDescending(Bson.Id)
-            .Limit(1)
-            .FirstOrDefault();
-        if (last is not null) info = info with { Head = new EventSeq(Bson.SeqOf(last[Bson.Id].AsBinary)), HeadHash = Bson.Hash(last["h"]) };
+        // The tail first: a chunk written after this read holds events the tail read here still has.
+        var tail = TailOf(number);
+        var last = tail.Count > 0 ? tail.Last : ChunkAtOrBefore(number, long.MaxValue) is { } chunk ? Bson.EventsOf(branch, chunk)[^1] : null;
+        if (last is not null) info = info with { Head = last.Seq, HeadHash = last.Hash };
 
         // Checked after the read: the writer marks a branch before its commit and unmarks it after publishing it.
         if (_unpublishedBranches.ContainsKey(branch)) return null;
@@ -163,12 +166,64 @@ public sealed partial class LiteDbEventStore : IEventStore
 
     private BranchInfo Info(BranchRef branch) => (FindEntry(branch) ?? throw Validation.BranchNotFound(branch)).Info;
 
-    private EventHash StoredHash(BranchRef owner, EventSeq seq)
+    private EventHash StoredHash(BranchRef owner, EventSeq seq) =>
+        (OwnEvent(owner, Entry(owner).Number, seq.Value) ?? throw new InvalidOperationException($"Event {owner}@{seq} is missing from the store.")).Hash;
+
+    /// <summary>The branch's own event at <paramref name="seq"/>, or null.</summary>
+    private StoredEvent? OwnEvent(BranchRef owner, int number, long seq)
     {
-        var doc = _events.FindById(Bson.EventKey(Entry(owner).Number, seq.Value))
-            ?? throw new InvalidOperationException($"Event {owner}@{seq} is missing from the store.");
-        return Bson.Hash(doc["h"]);
+        var tail = TailOf(number);
+        if (tail.Count > 0 && seq >= tail.First.Seq.Value) return seq <= tail.Last.Seq.Value ? tail[(int)(seq - tail.First.Seq.Value)] : null;
+        var doc = ChunkAtOrBefore(number, seq);
+        if (doc is null) return null;
+        var events = Bson.EventsOf(owner, doc);
+        var index = seq - events[0].Seq.Value;
+        return index < events.Count ? events[(int)index] : null;
     }
+
+    /// <summary>The branch's own events from <paramref name="from"/> to <paramref name="to"/>, in order (a LiteDB cursor: use on one thread).</summary>
+    private IEnumerable<StoredEvent> OwnEvents(BranchRef owner, int number, long from, long to)
+    {
+        // The tail first: events that leave it for a chunk are in the database before the tail is replaced.
+        var tail = TailOf(number);
+        var tailFrom = tail.Count > 0 ? tail.First.Seq.Value : long.MaxValue;
+        foreach (var e in ChunkEvents(owner, number, from, Math.Min(to, tailFrom - 1))) yield return e;
+        foreach (var e in tail.Range(from, to)) yield return e;
+    }
+
+    private IEnumerable<StoredEvent> ChunkEvents(BranchRef owner, int number, long from, long to)
+    {
+        if (from > to) yield break;
+
+        // The chunk holding `from` starts at or before it; every later chunk starts after it.
+        var first = ChunkAtOrBefore(number, from);
+        if (first is not null)
+        {
+            foreach (var e in Bson.EventsOf(owner, first))
+            {
+                if (e.Seq.Value > to) yield break;
+                if (e.Seq.Value >= from) yield return e;
+            }
+        }
+
+        if (from == to) yield break;
+        foreach (var doc in _events.Find(Query.Between(Bson.Id, Bson.EventKey(number, from + 1), Bson.EventKey(number, to))))
+        {
+            foreach (var e in Bson.EventsOf(owner, doc))
+            {
+                if (e.Seq.Value > to) yield break;
+                yield return e;
+            }
+        }
+    }
+
+    /// <summary>The branch's chunk with the greatest first seq at or before <paramref name="seq"/>.</summary>
+    private BsonDocument? ChunkAtOrBefore(int number, long seq) =>
+        _events.Query()
+            .Where(Query.Between(Bson.Id, Bson.EventKey(number, 0), Bson.EventKey(number, seq)))
+            .OrderByDescending(Bson.Id)
+            .Limit(1)
+            .FirstOrDefault();
 
     private void ThrowIfUnavailable()
     {

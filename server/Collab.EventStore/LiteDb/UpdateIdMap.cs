@@ -1,0 +1,44 @@
+namespace Collab.EventStore.LiteDb;
+
+/// <summary>
+/// Every client update id of one branch's own events, in memory, so that the idempotency check needs no database
+/// index (a LiteDB index on random keys cost more per event than the rest of an append). Ids are kept as their
+/// 32-bit hash and seq: a hit is confirmed by reading the event, and an id whose hash an earlier id already holds is
+/// kept by its full text, so every answer is exact.
+/// </summary>
+internal sealed class UpdateIdMap(long throughSeq)
+{
+    private readonly Dictionary<int, long> _byHash = [];
+    private Dictionary<string, long>? _collided;
+
+    /// <summary>The branch's own events up to this seq are in the map.</summary>
+    public long ThroughSeq { get; private set; } = throughSeq;
+
+    public int Count { get; private set; }
+
+    /// <summary>The writer's group counter when the map was last used (least recently used maps are dropped first).</summary>
+    public long LastUsed { get; set; }
+
+    public void Add(string id, long seq)
+    {
+        if (!_byHash.TryAdd(Hash(id), seq)) (_collided ??= new(StringComparer.Ordinal))[id] = seq;
+        Count++;
+        if (seq > ThroughSeq) ThroughSeq = seq;
+    }
+
+    /// <summary>Marks the branch's events up to <paramref name="seq"/> as seen (they carried no update ids).</summary>
+    public void SeenThrough(long seq)
+    {
+        if (seq > ThroughSeq) ThroughSeq = seq;
+    }
+
+    /// <summary>The seq of the event that may carry <paramref name="id"/> (the caller confirms it), or null when no event does.</summary>
+    public long? Candidate(string id)
+    {
+        if (_collided is not null && _collided.TryGetValue(id, out var exact)) return exact;
+        return _byHash.TryGetValue(Hash(id), out var seq) ? seq : null;
+    }
+
+    // Randomised per process, which is what a table that lives only in memory wants.
+    private static int Hash(string id) => id.GetHashCode(StringComparison.Ordinal);
+}
