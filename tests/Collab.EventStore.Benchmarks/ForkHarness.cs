@@ -50,6 +50,9 @@ internal static class ForkHarness
             }
 
             times.Sort();
+            var stats = store.Statistics;
+            Console.Error.WriteLine(FormattableString.Invariant(
+                $"  [{length:N0} events] per fork: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms; {stats.Checkpoints} checkpoints, {stats.Checkpointing.TotalMilliseconds / Math.Max(1, stats.Checkpoints):0.0} ms each"));
             return (Bench.Percentile(times, 0.5), Bench.Percentile(times, 0.99), times[^1], buildSeconds, loadMs);
         }
         finally

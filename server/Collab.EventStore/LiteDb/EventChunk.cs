@@ -65,22 +65,27 @@ internal static class EventChunk
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Decodes a chunk whose first event has <paramref name="firstSeq"/>. Payloads share <paramref name="data"/>.</summary>
-    public static List<StoredEvent> Decode(BranchRef owner, long firstSeq, byte[] data)
+    /// <summary>
+    /// Decodes a chunk whose first event has <paramref name="firstSeq"/>, or only its first <paramref name="maxCount"/>
+    /// events. Payloads share <paramref name="data"/>.
+    /// </summary>
+    public static List<StoredEvent> Decode(BranchRef owner, long firstSeq, byte[] data, int maxCount = int.MaxValue)
     {
         try
         {
             var reader = new Reader(data);
             if (reader.Byte() != Format) throw new InvalidDataException("unknown chunk format");
             var count = checked((int)reader.VarUInt());
-            var events = new List<StoredEvent>(Math.Min(count, 4096));
+            var decode = Math.Min(count, maxCount);
+            var events = new List<StoredEvent>(Math.Min(decode, 4096));
             var previousHash = reader.Hash();
-            string kind = string.Empty, author = string.Empty;
+            var kind = default(EventKind);
+            var author = string.Empty;
             long millis = 0;
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < decode; i++)
             {
                 var flags = reader.Byte();
-                if ((flags & NewKind) != 0) kind = reader.String();
+                if ((flags & NewKind) != 0) kind = new EventKind(reader.String());
                 if ((flags & NewAuthor) != 0) author = reader.String();
                 millis += reader.VarInt();
                 var schemaVersion = checked((int)reader.VarUInt());
@@ -89,15 +94,15 @@ internal static class EventChunk
                 var updateId = (flags & HasUpdateId) != 0 ? reader.String() : null;
                 var payload = reader.Bytes(checked((int)reader.VarUInt()));
                 var hash = reader.Hash();
-                events.Add(new StoredEvent(owner, new EventSeq(firstSeq + i), new EventKind(kind), payload, author, clientIds,
+                events.Add(new StoredEvent(owner, new EventSeq(firstSeq + i), kind, payload, author, clientIds,
                     DateTimeOffset.FromUnixTimeMilliseconds(millis), updateId, schemaVersion, previousHash, hash));
                 previousHash = hash;
             }
 
-            if (!reader.AtEnd) throw new InvalidDataException("bytes after the last event");
+            if (decode == count && !reader.AtEnd) throw new InvalidDataException("bytes after the last event");
             return events;
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException or FormatException)
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException or FormatException or EventStoreException)
         {
             throw new InvalidDataException($"The stored events of branch {owner} from seq {firstSeq} cannot be decoded ({ex.Message}); the file was changed or damaged.", ex);
         }

@@ -29,7 +29,7 @@ public sealed partial class LiteDbEventStore
     public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(DocumentId? after, int maxCount, CancellationToken cancellationToken = default)
     {
         Validation.MaxCount(maxCount);
-        var query = after is { } a ? Query.GT(Bson.Id, Bson.DocumentKey(a)) : Query.GTE(Bson.Id, Array.Empty<byte>());
+        var query = after is { } a ? Bson.IdAbove(Bson.DocumentKey(a)) : Bson.All;
         var list = new List<DocumentInfo>();
         foreach (var doc in _documents.Find(query, 0, maxCount))
         {
@@ -53,7 +53,7 @@ public sealed partial class LiteDbEventStore
         if (FindDocument(document) is null) throw Validation.DocumentNotFound(document);
         var (from, to) = Bson.BranchKeyRange(document);
         var list = new List<BranchInfo>();
-        foreach (var doc in _branchDocs.Find(Query.And(Query.GTE(Bson.Id, from), Query.LT(Bson.Id, to))))
+        foreach (var doc in _branchDocs.Find(Bson.IdBetween(from, to)))
         {
             var key = doc[Bson.Id].AsBinary;
             var name = System.Text.Encoding.UTF8.GetString(key, from.Length, key.Length - from.Length);

@@ -191,7 +191,7 @@ public sealed partial class LiteDbEventStore
 
     private (BranchRef Branch, long ForkSeq) BranchByNumber(int number)
     {
-        var doc = _branchDocs.FindOne(Query.EQ("n", number))
+        var doc = _branchDocs.FindOne(Bson.FieldEquals("n", number))
             ?? throw new InvalidDataException($"The journal holds events of branch number {number}, which does not exist; the file was changed or damaged.");
         var branch = Bson.BranchRefOf(doc[Bson.Id].AsBinary);
         return (branch, Bson.Branch(branch, doc).Info.ForkSeq.Value);

@@ -14,7 +14,7 @@ public sealed partial class LiteDbEventStore
         {
             var number = Entry(segments[i].Owner).Number;
             var doc = _snapshots.Query()
-                .Where(Query.Between(Bson.Id, Bson.EventKey(number, segments[i].From), Bson.EventKey(number, segments[i].To)))
+                .Where(Bson.IdBetween(Bson.EventKey(number, segments[i].From), Bson.EventKey(number, segments[i].To)))
                 .OrderByDescending(Bson.Id)
                 .Limit(1)
                 .FirstOrDefault();
@@ -38,7 +38,7 @@ public sealed partial class LiteDbEventStore
         foreach (var segment in Ancestry.Segments(Entry(branch).Info, 1, long.MaxValue, Info))
         {
             var number = Entry(segment.Owner).Number;
-            foreach (var doc in _merges.Find(Query.Between(Bson.Id, Bson.EventKey(number, segment.From), Bson.EventKey(number, segment.To))))
+            foreach (var doc in _merges.Find(Bson.IdBetween(Bson.EventKey(number, segment.From), Bson.EventKey(number, segment.To))))
             {
                 list.Add(Bson.Merge(segment.Owner, doc));
             }
@@ -54,7 +54,7 @@ public sealed partial class LiteDbEventStore
         var entry = FindEntry(mergeEvent.Branch);
         if (entry is null) return Task.FromResult<IReadOnlyList<ResolutionRecord>>([]);
         var list = new List<ResolutionRecord>();
-        foreach (var doc in _resolutions.Find(Query.EQ("m", Bson.EventKey(entry.Number, mergeEvent.Seq.Value))))
+        foreach (var doc in _resolutions.Find(Bson.FieldEquals("m", Bson.EventKey(entry.Number, mergeEvent.Seq.Value))))
         {
             var resolution = Bson.Resolution(mergeEvent.Branch.Document, doc);
             if (FindEntry(resolution.Event.Branch) is { } owner && resolution.Event.Seq <= owner.Info.Head) list.Add(resolution);

@@ -176,8 +176,8 @@ public sealed partial class LiteDbEventStore : IEventStore
         if (tail.Count > 0 && seq >= tail.First.Seq.Value) return seq <= tail.Last.Seq.Value ? tail[(int)(seq - tail.First.Seq.Value)] : null;
         var doc = ChunkAtOrBefore(number, seq);
         if (doc is null) return null;
-        var events = Bson.EventsOf(owner, doc);
-        var index = seq - events[0].Seq.Value;
+        var index = seq - Bson.SeqOf(doc[Bson.Id].AsBinary);
+        var events = Bson.EventsOf(owner, doc, (int)Math.Min(index + 1, int.MaxValue));
         return index < events.Count ? events[(int)index] : null;
     }
 
@@ -207,7 +207,7 @@ public sealed partial class LiteDbEventStore : IEventStore
         }
 
         if (from == to) yield break;
-        foreach (var doc in _events.Find(Query.Between(Bson.Id, Bson.EventKey(number, from + 1), Bson.EventKey(number, to))))
+        foreach (var doc in _events.Find(Bson.IdBetween(Bson.EventKey(number, from + 1), Bson.EventKey(number, to))))
         {
             foreach (var e in Bson.EventsOf(owner, doc))
             {
@@ -220,7 +220,7 @@ public sealed partial class LiteDbEventStore : IEventStore
     /// <summary>The branch's chunk with the greatest first seq at or before <paramref name="seq"/>.</summary>
     private BsonDocument? ChunkAtOrBefore(int number, long seq) =>
         _events.Query()
-            .Where(Query.Between(Bson.Id, Bson.EventKey(number, 0), Bson.EventKey(number, seq)))
+            .Where(Bson.IdBetween(Bson.EventKey(number, 0), Bson.EventKey(number, seq)))
             .OrderByDescending(Bson.Id)
             .Limit(1)
             .FirstOrDefault();
