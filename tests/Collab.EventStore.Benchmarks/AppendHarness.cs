@@ -46,7 +46,8 @@ internal static class AppendHarness
             var counts = new long[appenders];
             var tasks = Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
             {
-                var mine = latencies[a] = new List<double>(1 << 16);
+                // Small: 256 appenders × 64 Ki samples were 128 MiB of large-object heap per row, which itself drove gen 2 GCs.
+                var mine = latencies[a] = new List<double>(4096);
                 var branch = branches[a % branches.Count];
                 for (var i = 0; !Volatile.Read(ref stop); i++)
                 {
@@ -61,6 +62,7 @@ internal static class AppendHarness
             })).ToArray();
             await Task.Delay(1000);
             var pausedBefore = GC.GetTotalPauseDuration();
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
             var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             Volatile.Write(ref measuring, true);
             var clock = Stopwatch.StartNew();
@@ -68,13 +70,15 @@ internal static class AppendHarness
             Volatile.Write(ref measuring, false);
             var elapsed = clock.Elapsed.TotalSeconds;
             var paused = GC.GetTotalPauseDuration() - pausedBefore;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+            var lastGc = GC.GetGCMemoryInfo(GCKind.Any);
             var gcs = (GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3);
             Volatile.Write(ref stop, true);
             await Task.WhenAll(tasks);
             var all = latencies.SelectMany(l => l).Order().ToList();
             var stats = store.Statistics;
             Console.Error.WriteLine(FormattableString.Invariant(
-                $"  [{appenders} appenders, {branchCount} branches, max {maxEventsPerCommit}/commit] {stats.Requests / (double)Math.Max(1, stats.Groups):0.0} appends/commit; per commit: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms; longest group {stats.LongestGroup.TotalMilliseconds:0.0} ms; {stats.Checkpoints} checkpoints, {stats.Checkpointing.TotalMilliseconds / Math.Max(1, stats.Checkpoints):0.0} ms each, {stats.CheckpointedLogBytes / (double)Math.Max(1, stats.Requests):0} log bytes per append; GC paused {paused.TotalMilliseconds:0} ms in {gcs} collections (gen 0, 1, 2)"));
+                $"  [{appenders} appenders, {branchCount} branches, max {maxEventsPerCommit}/commit] {stats.Requests / (double)Math.Max(1, stats.Groups):0.0} appends/commit; per commit: plan {stats.Planning.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, commit {stats.Committing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms, fsync {stats.Syncing.TotalMilliseconds / Math.Max(1, stats.Groups):0.00} ms; longest group {stats.LongestGroup.TotalMilliseconds:0.0} ms; {stats.Checkpoints} checkpoints, {stats.Checkpointing.TotalMilliseconds / Math.Max(1, stats.Checkpoints):0.0} ms each, {stats.CheckpointedLogBytes / (double)Math.Max(1, stats.Requests):0} log bytes per append; GC paused {paused.TotalMilliseconds:0} ms in {gcs} collections (gen 0, 1, 2), {allocated / (double)Math.Max(1, counts.Sum()):0} bytes allocated per append, last GC gen {lastGc.Generation} promoted {lastGc.PromotedBytes / 1024} KiB, heap {lastGc.HeapSizeBytes >> 20} MiB"));
             return (counts.Sum() / elapsed, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99), Bench.Percentile(all, 0.999), all.Count > 0 ? all[^1] : 0);
         }
         finally

@@ -86,7 +86,8 @@ internal static class AppendPlanner
 
             results[i] = stored;
             fresh.Add(stored);
-            if (e.ClientUpdateId is { } freshId) (inBatch ??= new(StringComparer.Ordinal))[freshId] = stored;
+            // Only a later event of this batch can repeat the id (a single-event append, the usual case, needs no table).
+            if (e.ClientUpdateId is { } freshId && i < events.Count - 1) (inBatch ??= new(StringComparer.Ordinal))[freshId] = stored;
             head = seq;
             headHash = hash;
         }
