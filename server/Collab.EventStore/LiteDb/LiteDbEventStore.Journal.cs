@@ -4,14 +4,13 @@ using LiteDB;
 namespace Collab.EventStore.LiteDb;
 
 /// <summary>
-/// How events reach the disk cheaply. Each group commit writes its fresh events, for every branch, into journal
-/// documents keyed by a rising number, so a commit adds one or two entries at the end of one index. The events of a
-/// branch are copied into its own chunks (keyed by branch and seq, for reads) only once the branch has gathered a
-/// tail of 32 events or 128 KiB, or its oldest tail event lies 1,024 journal entries back (see
-/// <see cref="LiteDbEventStoreOptions"/>); until then readers find those events in memory. Journal entries
-/// whose events all reached their chunks are deleted a few per group. Opening the store rebuilds the tails from the
-/// journal. Inserting one document per branch per group into a branch-ordered index was what made an append to one of
-/// many branches cost tens of microseconds and filled the log with rewritten index pages.
+/// How events reach the disk cheaply. A branch's events go into its own chunks (keyed by branch and seq, for reads) once
+/// it has gathered a tail of 32 events or 128 KiB, or its oldest tail event lies 1,024 journal entries back (see
+/// <see cref="LiteDbEventStoreOptions"/>); a busy branch thus writes each group's events straight into a chunk. The
+/// events of the other branches wait in memory (readers find them there) and, for durability, in one journal entry per
+/// group, keyed by a rising number, so a commit adds one entry at the end of one index instead of one entry per branch
+/// into a branch-ordered index, which touched many index pages per commit. Journal entries whose events all reached
+/// their chunks are deleted a few per group. Opening the store rebuilds the tails from the journal.
 /// </summary>
 public sealed partial class LiteDbEventStore
 {
