@@ -36,7 +36,7 @@ internal sealed class Tail
         return new Tail(buffer, count);
     }
 
-    public List<StoredEvent> ToList() => new(_buffer.AsSpan(0, Count).ToArray());
+    public List<StoredEvent> ToList() => [.. _buffer.AsSpan(0, Count)];
 
     /// <summary>The events from <paramref name="from"/> to <paramref name="to"/> (seqs).</summary>
     public IEnumerable<StoredEvent> Range(long from, long to)
