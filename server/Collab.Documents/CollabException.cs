@@ -32,6 +32,9 @@ public enum CollabErrorCode
 
     /// <summary>Shutting down or reloading after a storage failure; the caller should retry.</summary>
     Unavailable,
+
+    /// <summary>An update whose Yjs client id already wrote the same clocks on another branch of the document.</summary>
+    ClientIdDiverged,
 }
 
 /// <summary>
@@ -80,6 +83,7 @@ public sealed class CollabException : Exception
         CollabErrorCode.RateLimited => "rate_limited",
         CollabErrorCode.Conflict => "conflict",
         CollabErrorCode.Unavailable => "unavailable",
+        CollabErrorCode.ClientIdDiverged => "client_id_diverged",
         _ => "error",
     };
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Collab.Crdt;
+using Collab.Documents.History;
 using Collab.EventStore;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,7 @@ namespace Collab.Documents.Sessions;
 internal sealed partial class BranchSession
 {
     /// <summary>Snapshot payloads are whole-document Yjs v1 updates.</summary>
-    public const int SnapshotFormat = 1;
+    public const int SnapshotFormat = DocumentReplayer.SnapshotFormat;
 
     /// <summary>
     /// Loads a branch: the nearest snapshot at or before the head (on the branch or its ancestry), then the events after
@@ -32,27 +33,20 @@ internal sealed partial class BranchSession
         var session = new BranchSession(branch, doc, store, broadcaster, options, time, logger);
         try
         {
-            var from = EventSeq.Zero;
-            var snapshot = await store.GetNearestSnapshotAsync(branch, head, cancellationToken).ConfigureAwait(false);
-            if (snapshot is not null && snapshot.FormatVersion == SnapshotFormat)
-            {
-                doc.Apply(snapshot.State.ToArray());
-                from = snapshot.Seq;
-            }
-            var replayed = 0;
-            if (from < head)
-            {
-                await foreach (var stored in store.ReadAsync(branch, from.Next, head, cancellationToken).ConfigureAwait(false))
-                {
-                    doc.Apply(stored.Payload.ToArray());
-                    if (stored.ClientUpdateId is { } id) session._updateIds.Remember(id, stored.Seq.Value, update: null);
-                    replayed++;
-                }
-            }
-            session._head = head.Value;
             // Snapshots are found across the ancestry, so one on a parent at the fork point serves this branch too.
-            session._snapshotSeq = from.Value;
-            DocumentsLog.SessionLoaded(logger, branch, head.Value, from.Value, replayed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var stats = await new DocumentReplayer(store).ReplayAsync(
+                branch,
+                head,
+                useSnapshots: true,
+                update => doc.Apply(update),
+                stored =>
+                {
+                    if (stored.ClientUpdateId is { } id) session._updateIds.Remember(id, stored.Seq.Value, update: null);
+                },
+                cancellationToken).ConfigureAwait(false);
+            session._head = head.Value;
+            session._snapshotSeq = stats.SnapshotSeq.Value;
+            DocumentsLog.SessionLoaded(logger, branch, head.Value, stats.SnapshotSeq.Value, stats.Replayed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (YjsFormatException ex)
         {

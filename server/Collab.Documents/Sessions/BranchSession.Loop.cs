@@ -27,7 +27,9 @@ internal sealed partial class BranchSession
                 {
                     if (work is ApplyWork apply)
                     {
-                        Stage(apply);
+                        // Domain events (merge, resolution, revert) share the client updates' ordered path and batch.
+                        if (apply.Domain is null) Stage(apply);
+                        else StageDomain(apply);
                         continue;
                     }
                     // Reads see durable state only: commit what is staged before answering.
@@ -142,11 +144,14 @@ internal sealed partial class BranchSession
             for (var i = 0; i < staged.Emitted.Count; i++)
             {
                 var emitted = staged.Emitted[i];
-                events.Add(new NewEvent(EventKind.Update, emitted.Update, staged.Work.Author)
+                events.Add(new NewEvent(staged.Work.Kind, emitted.Update, staged.Work.Author)
                 {
                     ClientIds = emitted.ClientIds,
                     // The id marks the event that completes the client's update.
                     ClientUpdateId = i == staged.Emitted.Count - 1 ? staged.Work.UpdateId : null,
+                    // A domain event is staged as exactly one event, with its record.
+                    Merge = staged.Work.Domain?.Merge,
+                    Resolution = staged.Work.Domain?.Resolution,
                 });
                 owners.Add(staged);
             }

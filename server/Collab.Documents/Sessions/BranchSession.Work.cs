@@ -1,3 +1,5 @@
+using Collab.EventStore;
+
 namespace Collab.Documents.Sessions;
 
 internal sealed partial class BranchSession
@@ -13,6 +15,15 @@ internal sealed partial class BranchSession
         public string Author { get; } = author;
 
         public string? ConnectionId { get; } = connectionId;
+
+        /// <summary>A domain event (merge, resolution, revert…) instead of a client update; null for client updates.</summary>
+        public DomainEvent? Domain { get; init; }
+
+        /// <summary>The kind of event this work appends.</summary>
+        public EventKind Kind => Domain?.Kind ?? EventKind.Update;
+
+        /// <summary>For a domain event: the branch's head (counting staged updates) when it was staged.</summary>
+        public long HeadBefore { get; set; }
 
         public TaskCompletionSource<long?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,4 +1,6 @@
 using Collab.Crdt.Protocol;
+using Collab.Crdt;
+using Collab.Crdt.Updates;
 using System.Collections.Concurrent;
 using Collab.EventStore;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly LiveSessionOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionManager> _logger;
+    private readonly ClientClockIndex _clocks;
     private volatile bool _stopping;
 
     public SessionManager(
@@ -47,6 +50,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _clocks = new ClientClockIndex(store);
     }
 
     /// <summary>How many branch sessions are loaded.</summary>
@@ -132,6 +136,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
 
         var payload = frame.Payload.ToArray();
+        var checkedClocks = false;
         while (true)
         {
             var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
@@ -151,6 +156,11 @@ public sealed partial class SessionManager : IAsyncDisposable
                         throw CollabException.Forbidden("Your role on this document is read-only: your changes are refused.");
                     }
                     return new SyncOutcome(null, null);
+                }
+                if (!checkedClocks)
+                {
+                    await _clocks.CheckAndReserveAsync(branch, Summarize(payload), cancellationToken).ConfigureAwait(false);
+                    checkedClocks = true;
                 }
                 var seq = await session.SubmitUpdateAsync(payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
                 return new SyncOutcome(seq, null);
@@ -193,6 +203,66 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 await WaitRetiredAsync(branch, session).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes a server event (merge, resolution, revert…) through the branch's single writer: applied to the live
+    /// document, stored in order with the client updates, broadcast to every connection of the branch as an ordinary
+    /// update. Throws <see cref="BranchMovedException"/> when <see cref="DomainEvent.ExpectedHead"/> is set and the
+    /// branch is elsewhere.
+    /// </summary>
+    public async Task<DomainEventResult> WriteDomainEventAsync(BranchRef branch, DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domainEvent);
+        UpdateSummary summary = Summarize(domainEvent.Update);
+        await _clocks.RecordAsync(branch, summary, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await session.SubmitDomainEventAsync(domainEvent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionClosedException)
+            {
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets the branch store every update it accepted so far, then returns its durable head and state vector: after
+    /// this, the log up to the head holds everything sent to the branch before the call.
+    /// </summary>
+    public async Task<(long Head, byte[] StateVector)> SettleAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await session.StateAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionClosedException)
+            {
+                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Tells the client-id rule about a new fork (it holds what its source held at the fork position).</summary>
+    public Task BranchCreatedAsync(BranchRef branch, CancellationToken cancellationToken) => _clocks.BranchCreatedAsync(branch, cancellationToken);
+
+    private static UpdateSummary Summarize(byte[] update)
+    {
+        try
+        {
+            return YUpdate.Summarize(update);
+        }
+        catch (Crdt.YjsFormatException ex)
+        {
+            throw new CollabException(CollabErrorCode.Malformed, $"The update is malformed: {ex.Message}");
         }
     }
 

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using Collab.Crdt;
+using Collab.Crdt.Updates;
+using Collab.Documents.History;
+using Collab.EventStore;
+
+namespace Collab.Documents.Sessions;
+
+/// <summary>
+/// Enforces "one Yjs client id, one line of history". Yjs takes an item id (client, clock) to mean the same content
+/// everywhere; if one client id wrote on two branches after they diverged, a later merge would silently mix two
+/// different items under one id. So an update on branch B is refused when, for some client c it carries with first
+/// new clock k on B, another branch of the document already holds items of c with clock ≥ k (which B lacks).
+/// </summary>
+/// <remarks>
+/// Per document, an in-memory table: branch → client → clock end (the state vector, as far as writes are concerned).
+/// It is built on the first write to the document (each branch: its nearest snapshot's state vector plus the clock
+/// ranges of the events after it, decoded without being applied), then kept up to date on every accepted write and
+/// fork. A check and its reservation run under the document's lock, so two branches cannot accept the same client's
+/// clock at once. A reservation is made before the session stores the update; if the store then fails, the table may
+/// claim clocks the branch does not hold, which can only refuse the same client id on another branch — the
+/// conservative direction.
+/// </remarks>
+internal sealed class ClientClockIndex(IEventStore store)
+{
+    private readonly ConcurrentDictionary<DocumentId, DocumentClocks> _documents = new();
+    private readonly DocumentReplayer _replayer = new(store);
+
+    /// <summary>
+    /// Refuses (with <see cref="CollabErrorCode.ClientIdDiverged"/>) an update that would make a client id diverge, and
+    /// otherwise records what <paramref name="branch"/> will hold once it is stored.
+    /// </summary>
+    public async Task CheckAndReserveAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
+    {
+        if (summary.Inserted.Count == 0) return;
+        var clocks = _documents.GetOrAdd(branch.Document, static _ => new DocumentClocks());
+        await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureLoadedAsync(clocks, branch, cancellationToken).ConfigureAwait(false);
+            var own = clocks.Branches[branch.Branch];
+            foreach (var (client, ranges) in summary.Inserted)
+            {
+                var held = own.GetValueOrDefault(client);
+                ulong? firstNew = null;
+                foreach (var range in ranges)
+                {
+                    if (range.End <= held) continue;
+                    var candidate = Math.Max(range.Clock, held);
+                    if (firstNew is null || candidate < firstNew) firstNew = candidate;
+                }
+                if (firstNew is not { } k) continue;
+                foreach (var (other, otherClocks) in clocks.Branches)
+                {
+                    if (other == branch.Branch) continue;
+                    if (otherClocks.TryGetValue(client, out var end) && end > k)
+                    {
+                        throw new CollabException(
+                            CollabErrorCode.ClientIdDiverged,
+                            $"Yjs client id {client} already wrote clock {k} and later on branch '{other}', which branch '{branch.Branch}' does not hold: " +
+                            "one client id must keep one line of history (a client needs a fresh client id for each branch it writes on).");
+                    }
+                }
+            }
+            Reserve(own, summary);
+        }
+        finally
+        {
+            clocks.Gate.Release();
+        }
+    }
+
+    /// <summary>Records what a server-written event (a merge) brings into <paramref name="branch"/>; never refuses.</summary>
+    public async Task RecordAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
+    {
+        if (!_documents.TryGetValue(branch.Document, out var clocks)) return; // not built yet: it will read the log
+        await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (clocks.Branches.TryGetValue(branch.Branch, out var own)) Reserve(own, summary);
+        }
+        finally
+        {
+            clocks.Gate.Release();
+        }
+    }
+
+    /// <summary>Adds a new fork: it holds what its source held at the fork position (read from the log).</summary>
+    public async Task BranchCreatedAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        if (!_documents.TryGetValue(branch.Document, out var clocks)) return;
+        await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (clocks.Loaded) clocks.Branches[branch.Branch] = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            clocks.Gate.Release();
+        }
+    }
+
+    private async Task EnsureLoadedAsync(DocumentClocks clocks, BranchRef branch, CancellationToken cancellationToken)
+    {
+        if (!clocks.Loaded)
+        {
+            foreach (var info in await store.ListBranchesAsync(branch.Document, cancellationToken).ConfigureAwait(false))
+            {
+                clocks.Branches[info.Ref.Branch] = await ReadClocksAsync(info.Ref, cancellationToken).ConfigureAwait(false);
+            }
+            clocks.Loaded = true;
+        }
+        // A branch created elsewhere (another process, or before this index heard of it) is read when first seen.
+        if (!clocks.Branches.ContainsKey(branch.Branch)) clocks.Branches[branch.Branch] = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Dictionary<uint, ulong>> ReadClocksAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<uint, ulong>();
+        var info = await store.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false)
+            ?? throw CollabException.NotFound($"Branch '{branch.Branch}' of document '{branch.Document}' does not exist.");
+        // A snapshot is a whole state and an event an update: either way, the clock ranges it carries are what it holds.
+        await _replayer.ReplayAsync(branch, info.Head, useSnapshots: true, payload =>
+        {
+            foreach (var (client, ranges) in YUpdate.Summarize(payload).Inserted)
+            {
+                foreach (var range in ranges) Raise(result, client, range.End);
+            }
+        }, onEvent: null, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static void Reserve(Dictionary<uint, ulong> own, UpdateSummary summary)
+    {
+        foreach (var (client, ranges) in summary.Inserted)
+        {
+            foreach (var range in ranges) Raise(own, client, range.End);
+        }
+    }
+
+    private static void Raise(Dictionary<uint, ulong> clocks, uint client, ulong end)
+    {
+        if (end > clocks.GetValueOrDefault(client)) clocks[client] = end;
+    }
+
+    private sealed class DocumentClocks
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public Dictionary<BranchName, Dictionary<uint, ulong>> Branches { get; } = [];
+
+        public bool Loaded { get; set; }
+    }
+}
