@@ -20,4 +20,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: closing {Count} hub connections")]
     public static partial void ClosingConnections(ILogger logger, int count);
+
+    [LoggerMessage(7, LogLevel.Warning, "Sending a branch notification for {Document} failed")]
+    public static partial void NotificationFailed(ILogger logger, string document, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Collab.Documents.Access;
+using Collab.Documents.Branching;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.Server.Auth;
@@ -38,6 +39,11 @@ internal static class ServerSetup
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
         services.AddSingleton<IBranchBroadcaster, HubBroadcaster>();
         services.AddSingleton<SessionManager>();
+        services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
+        services.AddSingleton<BranchService>();
+        services.AddSingleton<MergeService>();
+        services.AddSingleton<BranchNotifier>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
         services.AddHostedService<SessionHost>();
@@ -89,6 +95,7 @@ internal static class ServerSetup
         app.MapScalarApiReference();
         app.MapHealthChecks("/healthz");
         app.MapDocumentEndpoints();
+        app.MapBranchEndpoints();
         var options = app.Services.GetRequiredService<IOptions<CollabServerOptions>>().Value;
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
@@ -102,3 +109,7 @@ internal static class ServerSetup
 /// <summary>Data-annotation checks on the session options, generated at compile time.</summary>
 [OptionsValidator]
 internal sealed partial class SessionOptionsValidator : IValidateOptions<LiveSessionOptions>;
+
+/// <summary>Data-annotation checks on the merge options, generated at compile time.</summary>
+[OptionsValidator]
+internal sealed partial class MergeOptionsValidator : IValidateOptions<MergeOptions>;

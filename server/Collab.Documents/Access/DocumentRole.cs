@@ -28,6 +28,12 @@ public static class DocumentRoles
     /// <summary>Store updates (SyncStep2, Update).</summary>
     public static bool CanWrite(this DocumentRole role) => role is DocumentRole.Owner or DocumentRole.Editor;
 
+    /// <summary>Fork a branch (editors and owners: forking writes branch metadata only).</summary>
+    public static bool CanFork(this DocumentRole role) => role is DocumentRole.Owner or DocumentRole.Editor;
+
+    /// <summary>Merge one branch into another (owners).</summary>
+    public static bool CanMerge(this DocumentRole role) => role == DocumentRole.Owner;
+
     /// <summary>Read the event log and verify it.</summary>
     public static bool CanReadHistory(this DocumentRole role) => role is DocumentRole.Owner or DocumentRole.Auditor;
 

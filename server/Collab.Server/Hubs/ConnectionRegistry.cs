@@ -67,6 +67,25 @@ internal sealed class ConnectionRegistry
         return result;
     }
 
+    /// <summary>The connections that joined some branch of <paramref name="document"/>.</summary>
+    public IReadOnlyList<string> JoinedTo(DocumentId document)
+    {
+        var result = new List<string>();
+        foreach (var (id, connection) in _connections)
+        {
+            lock (connection.Joined)
+            {
+                foreach (var branch in connection.Joined)
+                {
+                    if (branch.Document != document) continue;
+                    result.Add(id);
+                    break;
+                }
+            }
+        }
+        return result;
+    }
+
     /// <summary>Remembers the SignalR connection itself (see <see cref="TrackingHubLifetimeManager"/>).</summary>
     public void Attach(HubConnectionContext connection) => _transports[connection.ConnectionId] = connection;
 

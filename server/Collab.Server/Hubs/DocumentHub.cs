@@ -1,5 +1,6 @@
 using Collab.Documents;
 using Collab.Documents.Access;
+using Collab.Documents.Branching;
 using Collab.Documents.Sessions;
 using Collab.Server.Options;
 using Microsoft.AspNetCore.Authorization;
@@ -13,9 +14,11 @@ namespace Collab.Server.Hubs;
 /// the session manager. The contract is in docs/protocol.md.
 /// </summary>
 [Authorize]
-internal sealed class DocumentHub(
+internal sealed partial class DocumentHub(
     SessionManager sessions,
     DocumentCatalog catalog,
+    BranchService branches,
+    BranchNotifier notifier,
     ConnectionRegistry registry,
     IOptions<CollabServerOptions> options,
     ILogger<DocumentHub> logger) : Hub<IDocumentClient>

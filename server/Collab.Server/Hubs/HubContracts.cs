@@ -10,6 +10,13 @@ public interface IDocumentClient
 
     /// <summary>A y-protocols awareness update for a joined branch.</summary>
     Task Awareness(string documentId, string branch, byte[] update);
+
+    /// <summary>
+    /// Something happened to the document's branches (a branch was created, or merged into), sent to every connection
+    /// joined to any branch of the document. <paramref name="json"/> is a JSON object whose <c>type</c> says what
+    /// (docs/protocol.md).
+    /// </summary>
+    Task BranchEvent(string documentId, string json);
 }
 
 /// <summary>The answer to <c>Join</c>. MessagePack writes it as a map with the same camelCase keys as JSON.</summary>
@@ -19,3 +26,11 @@ public sealed record JoinResult([property: Key("headSeq")] long HeadSeq, [proper
 /// <summary>The answer to <c>Sync</c>: the seq at which the update was stored, or null when nothing was stored.</summary>
 [MessagePackObject]
 public sealed record SyncAck([property: Key("seq")] long? Seq);
+
+/// <summary>The answer to <c>MoveToBranch</c>: the new branch the connection is now joined to.</summary>
+[MessagePackObject]
+public sealed record MoveResult(
+    [property: Key("branch")] string Branch,
+    [property: Key("forkSeq")] long ForkSeq,
+    [property: Key("headSeq")] long HeadSeq,
+    [property: Key("role")] string Role);
