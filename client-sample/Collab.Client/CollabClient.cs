@@ -50,14 +50,15 @@ public sealed partial class CollabClient : IAsyncDisposable
         Hub = builder.Build();
         Hub.On<string, string, byte[]>("Sync", (documentId, branch, message) =>
         {
-            if (_documents.TryGetValue((documentId, branch), out var document))
+            // While a document moves to a new branch it is registered under both; only the new branch's messages count.
+            if (_documents.TryGetValue((documentId, branch), out var document) && document.Branch == branch)
             {
                 document.Receive(isAwareness: false, message);
             }
         });
         Hub.On<string, string, byte[]>("Awareness", (documentId, branch, update) =>
         {
-            if (_documents.TryGetValue((documentId, branch), out var document))
+            if (_documents.TryGetValue((documentId, branch), out var document) && document.Branch == branch)
             {
                 document.Receive(isAwareness: true, update);
             }

@@ -43,7 +43,7 @@ public sealed partial class DocumentConnection : IAsyncDisposable
     public string DocumentId { get; }
 
     /// <summary>The branch's name.</summary>
-    public string Branch { get; }
+    public string Branch { get; private set; }
 
     /// <summary>The caller's role from the last join (<c>owner</c>, <c>editor</c>, <c>viewer</c>, <c>auditor</c>).</summary>
     public string? Role { get; private set; }
@@ -185,6 +185,56 @@ public sealed partial class DocumentConnection : IAsyncDisposable
             return;
         }
 
+        FinishJoin();
+    }
+
+    /// <summary>
+    /// Moves this connection's replica to a new branch forked from the current one (the hub's <c>MoveToBranch</c>). Stops
+    /// sending, waits for updates already sent, then switches; unsent edits go to the new branch, and the handshake that
+    /// follows brings anything else the server lacks.
+    /// </summary>
+    internal async Task<MoveResult> MoveAsync(string newBranch, CancellationToken cancellationToken)
+    {
+        Task[] inFlight;
+        lock (_gate)
+        {
+            _joined = false; // new edits wait in _pending
+            inFlight = _pending.Where(p => p.Sent).Select(p => p.Done.Task).ToArray();
+        }
+
+        await Task.WhenAll(inFlight).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var oldBranch = Branch;
+        lock (_gate)
+        {
+            _inbox = []; // the new branch's SyncStep1 arrives before MoveToBranch returns: hold it
+            Branch = newBranch;
+        }
+
+        MoveResult result;
+        try
+        {
+            result = await _client.Hub.InvokeAsync<MoveResult>("MoveToBranch", DocumentId, oldBranch, newBranch, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                Branch = oldBranch;
+            }
+
+            FinishJoin();
+            throw;
+        }
+
+        Role = result.Role;
+        HeadSeq = result.HeadSeq;
+        FinishJoin();
+        return result;
+    }
+
+    private void FinishJoin()
+    {
         lock (_gate)
         {
             _joined = true;
