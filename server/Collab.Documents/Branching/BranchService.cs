@@ -112,7 +112,6 @@ public sealed class BranchService(IEventStore store, DocumentCatalog catalog, Se
         {
             throw new CollabException(CollabErrorCode.Invalid, $"Seq {position} is beyond the head of branch '{source.Branch}'.", ex);
         }
-        await sessions.BranchCreatedAsync(target, cancellationToken).ConfigureAwait(false);
         return await DetailsAsync(created, cancellationToken).ConfigureAwait(false);
     }
 

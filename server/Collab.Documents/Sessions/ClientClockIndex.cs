@@ -15,8 +15,9 @@ namespace Collab.Documents.Sessions;
 /// <remarks>
 /// Per document, an in-memory table: branch → client → clock end (the state vector, as far as writes are concerned).
 /// It is built on the first write to the document (each branch: its nearest snapshot's state vector plus the clock
-/// ranges of the events after it, decoded without being applied), then kept up to date on every accepted write and
-/// fork. A check and its reservation run under the document's lock, so two branches cannot accept the same client's
+/// ranges of the events after it, decoded without being applied), then kept up to date on every accepted write; a
+/// new fork is read from the log when it first writes. A check and its reservation run under the document's lock, so
+/// two branches cannot accept the same client's
 /// clock at once. A reservation is made before the session stores the update; if the store then fails, the table may
 /// claim clocks the branch does not hold, which can only refuse the same client id on another branch — the
 /// conservative direction.
@@ -85,21 +86,6 @@ internal sealed class ClientClockIndex(IEventStore store)
         }
     }
 
-    /// <summary>Adds a new fork: it holds what its source held at the fork position (read from the log).</summary>
-    public async Task BranchCreatedAsync(BranchRef branch, CancellationToken cancellationToken)
-    {
-        if (!_documents.TryGetValue(branch.Document, out var clocks)) return;
-        await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (clocks.Loaded) clocks.Branches[branch.Branch] = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            clocks.Gate.Release();
-        }
-    }
-
     private async Task EnsureLoadedAsync(DocumentClocks clocks, BranchRef branch, CancellationToken cancellationToken)
     {
         if (!clocks.Loaded)
@@ -110,7 +96,9 @@ internal sealed class ClientClockIndex(IEventStore store)
             }
             clocks.Loaded = true;
         }
-        // A branch created elsewhere (another process, or before this index heard of it) is read when first seen.
+        // A branch created since (a fork) is read when it first writes. Until then it holds a prefix of its source, so
+        // whatever it could make the check refuse, its source refuses already: leaving it out changes no answer, and a
+        // fork stays O(1).
         if (!clocks.Branches.ContainsKey(branch.Branch)) clocks.Branches[branch.Branch] = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
     }
 

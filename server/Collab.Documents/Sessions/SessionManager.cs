@@ -251,9 +251,6 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Tells the client-id rule about a new fork (it holds what its source held at the fork position).</summary>
-    public Task BranchCreatedAsync(BranchRef branch, CancellationToken cancellationToken) => _clocks.BranchCreatedAsync(branch, cancellationToken);
-
     private static UpdateSummary Summarize(byte[] update)
     {
         try
