@@ -12,6 +12,11 @@ internal static class LoadGeneratorProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "fork-rest")
+        {
+            return await ForkRestHarness.RunAsync(args[1..]);
+        }
+
         LoadOptions options;
         try
         {
