@@ -28,7 +28,7 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
         public const string Strictness = "strictness";
         public const string AnalysedTargetSeq = "analysedTargetSeq";
         public const string AnalysedTargetHash = "analysedTargetHash";
-        public const string TargetMoved = "targetMovedDuringMerge";
+        public const string HeadNotChecked = "targetHeadNotChecked";
         public const string BaseStateVector = "baseStateVector";
     }
 
@@ -83,7 +83,8 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
                 [Keys.BaseStateVector] = Convert.ToBase64String(analysis.BaseStateVector),
             };
             if (request.Message is { Length: > 0 } message) properties[Keys.Message] = message;
-            if (forced) properties[Keys.TargetMoved] = "true";
+            // The last attempt is written whatever the head: the record says so (and keeps the analysed head).
+            if (forced) properties[Keys.HeadNotChecked] = "true";
             var draft = new MergeRecordDraft(sourceDigest, baseDigest, analysis.Conflicts.Select(ToRecord).ToList()) { Properties = properties };
             var domainEvent = new DomainEvent(EventKind.Merge, analysis.Update, user)
             {
