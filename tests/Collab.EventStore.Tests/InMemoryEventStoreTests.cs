@@ -13,4 +13,10 @@ public sealed class InMemoryEventStoreTests : EventStoreSpec
         ((InMemoryEventStore)store).TamperForTests(target, payload);
         return Task.FromResult(store);
     }
+
+    protected override Task<IEventStore> TamperRecordTextAsync(IEventStore store, string original, string replacement)
+    {
+        Assert.True(((InMemoryEventStore)store).TamperRecordTextForTests(original, replacement) > 0, "the record text was not found");
+        return Task.FromResult(store);
+    }
 }

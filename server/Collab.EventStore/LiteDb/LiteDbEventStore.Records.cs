@@ -63,4 +63,15 @@ public sealed partial class LiteDbEventStore
         list.Sort(static (x, y) => x.RecordedAt != y.RecordedAt ? x.RecordedAt.CompareTo(y.RecordedAt) : x.Event.Seq.CompareTo(y.Event.Seq));
         return Task.FromResult<IReadOnlyList<ResolutionRecord>>(list);
     }
+
+    // Verification reads a record as stored, for an event at or below the published head (the verifier walks only those).
+    MergeRecord? IRecordLookup.FindMergeRecord(EventRef mergeEvent) => LoadMerge(mergeEvent);
+
+    ResolutionRecord? IRecordLookup.FindResolutionRecord(EventRef resolutionEvent)
+    {
+        var entry = FindEntry(resolutionEvent.Branch);
+        if (entry is null || resolutionEvent.Seq > entry.Info.Head) return null;
+        var doc = _resolutions.FindById(Bson.EventKey(entry.Number, resolutionEvent.Seq.Value));
+        return doc is null ? null : Bson.Resolution(resolutionEvent.Branch.Document, doc);
+    }
 }

@@ -10,7 +10,7 @@ namespace Collab.EventStore.LiteDb;
 /// transaction (group commit), fsyncs the log, and only then completes the callers' tasks; readers run concurrently.
 /// See docs/event-store.md for the layout and the durability promises.
 /// </summary>
-public sealed partial class LiteDbEventStore : IEventStore
+public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
 {
     private readonly LiteDbEventStoreOptions _options;
     private readonly Stream _data;
