@@ -28,7 +28,7 @@ internal static class ServerSetup
         services.AddSingleton<IValidateOptions<LiveSessionOptions>, SessionOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IEventStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<CollabServerOptions>>().Value));
+        services.AddSingleton<IEventStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<CollabServerOptions>>().Value, sp.GetRequiredService<IOptions<LiveSessionOptions>>().Value));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<CollabServerOptions>>().Value;
