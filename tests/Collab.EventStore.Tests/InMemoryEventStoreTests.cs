@@ -4,7 +4,7 @@ namespace Collab.EventStore.Tests;
 
 public sealed class InMemoryEventStoreTests : EventStoreSpec
 {
-    protected override EventStoreOptions NewOptions() => new() { MaxPayloadBytes = 4096, MaxEventsPerAppend = 64 };
+    protected override EventStoreOptions NewOptions() => new() { MaxPayloadBytes = 4096, MaxSnapshotBytes = 64 * 1024, MaxEventsPerAppend = 64 };
 
     protected override Task<IEventStore> CreateStoreAsync(EventStoreOptions options) => Task.FromResult<IEventStore>(new InMemoryEventStore(options));
 

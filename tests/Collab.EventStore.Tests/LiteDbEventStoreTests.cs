@@ -11,6 +11,7 @@ public sealed class LiteDbEventStoreTests : EventStoreSpec
     {
         Path = _dir.File($"store{Interlocked.Increment(ref _files)}.db"),
         MaxPayloadBytes = 4096,
+        MaxSnapshotBytes = 64 * 1024,
         MaxEventsPerAppend = 64,
     };
 

@@ -33,11 +33,13 @@ internal sealed partial class BranchSession
         try
         {
             var from = EventSeq.Zero;
+            long bytes = 0;
             var snapshot = await store.GetNearestSnapshotAsync(branch, head, cancellationToken).ConfigureAwait(false);
             if (snapshot is not null && snapshot.FormatVersion == SnapshotFormat)
             {
                 doc.Apply(snapshot.State.ToArray());
                 from = snapshot.Seq;
+                bytes = snapshot.State.Length;
             }
             var replayed = 0;
             if (from < head)
@@ -45,6 +47,7 @@ internal sealed partial class BranchSession
                 await foreach (var stored in store.ReadAsync(branch, from.Next, head, cancellationToken).ConfigureAwait(false))
                 {
                     doc.Apply(stored.Payload.ToArray());
+                    bytes += stored.Payload.Length;
                     if (stored.ClientUpdateId is { } id) session._updateIds.Remember(id, stored.Seq.Value, update: null);
                     replayed++;
                 }
@@ -52,6 +55,7 @@ internal sealed partial class BranchSession
             session._head = head.Value;
             // Snapshots are found across the ancestry, so one on a parent at the fork point serves this branch too.
             session._snapshotSeq = from.Value;
+            session._documentBytes = bytes;
             DocumentsLog.SessionLoaded(logger, branch, head.Value, from.Value, replayed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (YjsFormatException ex)

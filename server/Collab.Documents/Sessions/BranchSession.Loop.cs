@@ -35,7 +35,7 @@ internal sealed partial class BranchSession
                     Answer(work);
                 }
                 await CommitAsync().ConfigureAwait(false);
-                if (_head - _snapshotSeq >= _options.SnapshotEvery) await SnapshotAsync().ConfigureAwait(false);
+                if (SnapshotDue()) await SnapshotAsync().ConfigureAwait(false);
             }
             if (_head > _snapshotSeq) await SnapshotAsync().ConfigureAwait(false);
             DocumentsLog.SessionUnloaded(_logger, Branch, _head);
@@ -68,6 +68,7 @@ internal sealed partial class BranchSession
             }
         }
 
+        if (!AdmitSize(work)) return;
         IReadOnlyList<AppliedUpdate> emitted;
         try
         {
@@ -85,6 +86,7 @@ internal sealed partial class BranchSession
             work.Done.TrySetResult(null); // nothing new: nothing to store or broadcast
             return;
         }
+        Grew(emitted);
         var staged = new Staged(work, emitted);
         _staged.Add(staged);
         _stagedEvents += emitted.Count;
@@ -202,11 +204,13 @@ internal sealed partial class BranchSession
             var state = _doc.EncodeStateAsUpdate(null);
             await _store.PutSnapshotAsync(Branch, new EventSeq(_head), state, SnapshotFormat, CancellationToken.None).ConfigureAwait(false);
             _snapshotSeq = _head;
+            _snapshotFailures = 0;
+            Measured(state.Length);
             DocumentsLog.SnapshotWritten(_logger, Branch, _head, state.Length);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            DocumentsLog.SnapshotFailed(_logger, Branch, ex);
+            SnapshotFailed(ex);
         }
     }
 

@@ -29,4 +29,12 @@ public sealed class LiveSessionOptions
     /// <summary>Queued work items per branch before senders wait (back-pressure).</summary>
     [Range(16, 1_000_000)]
     public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Largest size of a document (its whole state encoded as one update) in bytes. An update that could take the
+    /// document past it is refused (<c>too_large</c>) and changes nothing; updates that only delete are still accepted.
+    /// Snapshots may be up to twice this size (the size between snapshots is an estimate). Default 32 MiB.
+    /// </summary>
+    [Range(4 * 1024, 256 * 1024 * 1024)]
+    public int MaxDocumentBytes { get; set; } = 32 * 1024 * 1024;
 }

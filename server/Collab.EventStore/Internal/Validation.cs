@@ -54,7 +54,7 @@ internal static class Validation
     private static void State(ReadOnlyMemory<byte> state, EventStoreOptions options)
     {
         if (state.IsEmpty) throw Invalid("a snapshot state must not be empty");
-        if (state.Length > options.MaxPayloadBytes) throw TooLarge("snapshot state", state.Length, options);
+        if (state.Length > options.MaxSnapshotBytes) throw TooLarge("snapshot state", state.Length, options.MaxSnapshotBytes);
     }
 
     public static void Events(BranchRef branch, IReadOnlyList<NewEvent>? events, EventSeq? expectedHead, EventStoreOptions options)
@@ -153,8 +153,10 @@ internal static class Validation
 
     public static EventStoreException Record(string message) => new(EventStoreError.InvalidRecord, Sentence(message));
 
-    public static EventStoreException TooLarge(string what, int length, EventStoreOptions options) =>
-        new(EventStoreError.PayloadTooLarge, $"The {what} has {length} bytes; the limit is {options.MaxPayloadBytes} bytes.");
+    public static EventStoreException TooLarge(string what, int length, EventStoreOptions options) => TooLarge(what, length, options.MaxPayloadBytes);
+
+    public static EventStoreException TooLarge(string what, int length, int limit) =>
+        new(EventStoreError.PayloadTooLarge, $"The {what} has {length} bytes; the limit is {limit} bytes.");
 
     public static EventStoreException DocumentNotFound(DocumentId id) => new(EventStoreError.DocumentNotFound, $"Document \"{id}\" does not exist.");
 

@@ -18,10 +18,24 @@ public sealed partial class LiteDbEventStore
                 .OrderByDescending(Bson.Id)
                 .Limit(1)
                 .FirstOrDefault();
-            if (doc is not null) return Task.FromResult<Snapshot?>(Bson.Snapshot(segments[i].Owner, doc));
+            if (doc is not null) return Task.FromResult(ReadSnapshot(segments[i].Owner, doc));
         }
 
         return Task.FromResult<Snapshot?>(null);
+    }
+
+    /// <summary>
+    /// A snapshot with its pieces. A snapshot rewritten at the same position while it is read shows pieces of another
+    /// generation: the head is read again. Snapshots are a cache, so after a few tries "none" is a correct answer.
+    /// </summary>
+    private Snapshot? ReadSnapshot(BranchRef owner, BsonDocument doc)
+    {
+        for (var attempt = 0; attempt < 3 && doc is not null; attempt++)
+        {
+            if (Bson.Snapshot(owner, doc, key => _snapshotParts.FindById(key)) is { } snapshot) return snapshot;
+            doc = _snapshots.FindById(doc[Bson.Id]);
+        }
+        return null;
     }
 
     /// <inheritdoc />

@@ -21,6 +21,7 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
     private readonly ILiteCollection<BsonDocument> _events;
     private readonly ILiteCollection<BsonDocument> _journal;
     private readonly ILiteCollection<BsonDocument> _snapshots;
+    private readonly ILiteCollection<BsonDocument> _snapshotParts;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
 
@@ -62,6 +63,7 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
             _events = _db.GetCollection(Bson.Events);
             _journal = _db.GetCollection(Bson.Journal);
             _snapshots = _db.GetCollection(Bson.Snapshots);
+            _snapshotParts = _db.GetCollection(Bson.SnapshotParts);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);

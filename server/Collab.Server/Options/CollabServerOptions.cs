@@ -33,6 +33,12 @@ public sealed class CollabServerOptions
     /// <summary>Authentication settings.</summary>
     [ValidateObjectMembers]
     public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>
+    /// Serves the OpenAPI document (<c>/openapi/v1.json</c>) and the API reference (<c>/scalar</c>) to anyone. Null means
+    /// "only in Development": elsewhere they describe the attack surface to strangers unless asked for.
+    /// </summary>
+    public bool? OpenApi { get; set; }
 }
 
 /// <summary>Limits set on purpose; docs/protocol.md lists them with their defaults.</summary>

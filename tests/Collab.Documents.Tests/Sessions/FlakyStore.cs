@@ -44,7 +44,18 @@ internal sealed class FlakyStore(IEventStore inner) : IEventStore
 
     public Task<VerificationResult> VerifyAsync(BranchRef branch, CancellationToken cancellationToken = default) => inner.VerifyAsync(branch, cancellationToken);
 
-    public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default) => inner.PutSnapshotAsync(branch, seq, state, formatVersion, cancellationToken);
+    /// <summary>Refuse every snapshot (as a store refuses one that is too large).</summary>
+    public bool RefuseSnapshots { get; set; }
+
+    public int SnapshotAttempts { get; private set; }
+
+    public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default)
+    {
+        SnapshotAttempts++;
+        return RefuseSnapshots
+            ? Task.FromException<Snapshot>(new EventStoreException(EventStoreError.PayloadTooLarge, $"The snapshot state has {state.Length} bytes (refused by the test)."))
+            : inner.PutSnapshotAsync(branch, seq, state, formatVersion, cancellationToken);
+    }
 
     public Task<Snapshot?> GetNearestSnapshotAsync(BranchRef branch, EventSeq atOrBefore, CancellationToken cancellationToken = default) => inner.GetNearestSnapshotAsync(branch, atOrBefore, cancellationToken);
 
