@@ -32,6 +32,12 @@ public enum CollabErrorCode
 
     /// <summary>Shutting down or reloading after a storage failure; the caller should retry.</summary>
     Unavailable,
+
+    /// <summary>
+    /// An update waited for content the branch never received (it builds on state nobody sent) and was dropped; send
+    /// what it builds on first, e.g. by answering the server's SyncStep1.
+    /// </summary>
+    MissingDependency,
 }
 
 /// <summary>
@@ -80,6 +86,7 @@ public sealed class CollabException : Exception
         CollabErrorCode.RateLimited => "rate_limited",
         CollabErrorCode.Conflict => "conflict",
         CollabErrorCode.Unavailable => "unavailable",
+        CollabErrorCode.MissingDependency => "missing_dependency",
         _ => "error",
     };
 

@@ -32,4 +32,7 @@ internal static partial class DocumentsLog
 
     [LoggerMessage(107, LogLevel.Information, "Reloaded {Branch} after a failure; asked {Members} connections to resync")]
     public static partial void SessionReloaded(ILogger logger, BranchRef branch, int members);
+
+    [LoggerMessage(120, LogLevel.Information, "Dropped {Count} updates of {Branch} that waited too long for content the branch never received")]
+    public static partial void PendingExpired(ILogger logger, BranchRef branch, int count);
 }

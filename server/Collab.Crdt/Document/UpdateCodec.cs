@@ -389,6 +389,14 @@ internal static class UpdateCodec
                     UpdateMissingSv(headClient, stackHead.Id.Clock - 1);
                     AddStackToRestSs();
                 }
+                else if (offset >= stackHead.Length)
+                {
+                    // Already integrated: nothing to do, whatever it claims to depend on. yjs asks for its
+                    // dependencies first and keeps it pending when they are missing; a copy that refers to unknown
+                    // state can only be forged, and a pending copy of an integrated id would be merged over the
+                    // real one in encodeStateAsUpdate. In a consistent update the dependencies of an integrated
+                    // struct are integrated too, so this changes nothing for valid input.
+                }
                 else
                 {
                     uint? missing = stackHead.GetMissing(transaction, store);
@@ -406,7 +414,7 @@ internal static class UpdateCodec
                             continue;
                         }
                     }
-                    else if (offset == 0 || offset < stackHead.Length)
+                    else
                     {
                         stackHead.Integrate(transaction, (int)offset);
                         uint newClock = stackHead.Id.Clock + (uint)stackHead.Length;
@@ -448,7 +456,13 @@ internal static class UpdateCodec
             var encoder = new UpdateEncoderV1();
             WriteClientsStructs(encoder, restStructs, new Dictionary<uint, uint>());
             encoder.Rest.WriteVarUInt(0);
-            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray());
+            var ranges = new Dictionary<uint, (uint Low, uint High)>(restStructs.Clients.Count);
+            foreach (var kv in restStructs.Clients)
+            {
+                ranges[kv.Key] = (kv.Value[0].Id.Clock, kv.Value[^1].EndClock);
+            }
+
+            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray(), ranges);
         }
 
         return null;

@@ -52,6 +52,9 @@ internal sealed partial class BranchSession
                     replayed++;
                 }
             }
+            // Pending content is never carried over a load: nobody waits for it here (logs written before issue 13
+            // may hold updates that were stored while they waited; their senders resend them when they resync).
+            doc.ClearPending();
             session._head = head.Value;
             // Snapshots are found across the ancestry, so one on a parent at the fork point serves this branch too.
             session._snapshotSeq = from.Value;

@@ -35,8 +35,14 @@ internal sealed partial class BranchSession
                     Answer(work);
                 }
                 await CommitAsync().ConfigureAwait(false);
+                // After the head moved: waiting updates that are now too old are dropped; younger ones are applied
+                // again, and should that integrate anything it is committed at once.
+                ExpirePending();
+                await CommitAsync().ConfigureAwait(false);
                 if (SnapshotDue()) await SnapshotAsync().ConfigureAwait(false);
             }
+            // Waiting content is never stored: its senders retry on the next session.
+            FailWaiters(new CollabException(CollabErrorCode.Unavailable, "The branch was unloaded while the update waited for content it builds on. Retry."));
             if (_head > _snapshotSeq) await SnapshotAsync().ConfigureAwait(false);
             DocumentsLog.SessionUnloaded(_logger, Branch, _head);
         }
@@ -50,9 +56,13 @@ internal sealed partial class BranchSession
         }
     }
 
-    private void Stage(ApplyWork work)
+    /// <summary>
+    /// Applies one update to the document and stages what it integrated for the next append. <paramref name="previous"/>
+    /// is set when a waiting update is applied again after expiry cleared the document's pending content.
+    /// </summary>
+    private void Stage(ApplyWork work, Waiter? previous = null)
     {
-        if (work.UpdateId is { } id)
+        if (previous is null && work.UpdateId is { } id)
         {
             if (_updateIds.TryGet(id, work.Update, out var seq, out var same))
             {
@@ -66,12 +76,19 @@ internal sealed partial class BranchSession
                 else work.Done.TrySetException(ReusedId(id));
                 return;
             }
+            if (_waiterIds.TryGetValue(id, out var waiter))
+            {
+                if (waiter.Work.Update.AsSpan().SequenceEqual(work.Update)) (waiter.Followers ??= []).Add(work);
+                else work.Done.TrySetException(ReusedId(id));
+                return;
+            }
         }
 
         if (!AdmitSize(work)) return;
         IReadOnlyList<AppliedUpdate> emitted;
         try
         {
+            if (previous is null && !AdmitPending(work)) return;
             emitted = _doc.Apply(work.Update);
         }
         catch (YjsFormatException ex)
@@ -81,16 +98,26 @@ internal sealed partial class BranchSession
             return;
         }
 
+        // Only integrated content is stored and broadcast; what waits for missing content stays in memory, and the
+        // sender hears back when it is integrated (or dropped).
+        var waits = WaitIfPending(work, previous);
         if (emitted.Count == 0)
         {
+            if (waits) return;
             work.Done.TrySetResult(null); // nothing new: nothing to store or broadcast
+            if (previous?.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetResult(null);
             return;
         }
         Grew(emitted);
-        var staged = new Staged(work, emitted);
+        var staged = new Staged(work, SplitLarge(emitted))
+        {
+            Waiting = waits,
+            Released = ReleaseWaiters(),
+            Followers = waits ? null : previous?.Followers,
+        };
         _staged.Add(staged);
-        _stagedEvents += emitted.Count;
-        if (work.UpdateId is { } newId) _stagedIds[newId] = staged;
+        _stagedEvents += staged.Emitted.Count;
+        if (!waits && work.UpdateId is { } newId) _stagedIds[newId] = staged;
     }
 
     private async Task CommitAsync()
@@ -128,9 +155,13 @@ internal sealed partial class BranchSession
                     DocumentsLog.BroadcastFailed(_logger, Branch, ex);
                 }
             }
-            if (staged.Work.UpdateId is { } id) _updateIds.Remember(id, staged.Seq, staged.Work.Update);
-            staged.Work.Done.TrySetResult(staged.Seq);
-            if (staged.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetResult(staged.Seq);
+            if (!staged.Waiting)
+            {
+                if (staged.Work.UpdateId is { } id) _updateIds.Remember(id, staged.Seq, staged.Work.Update);
+                staged.Work.Done.TrySetResult(staged.Seq);
+                if (staged.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetResult(staged.Seq);
+            }
+            if (staged.Released is { } released) foreach (var waiter in released) CompleteWaiter(waiter, staged.Seq);
         }
         ClearStaged();
     }
@@ -147,8 +178,8 @@ internal sealed partial class BranchSession
                 events.Add(new NewEvent(EventKind.Update, emitted.Update, staged.Work.Author)
                 {
                     ClientIds = emitted.ClientIds,
-                    // The id marks the event that completes the client's update.
-                    ClientUpdateId = i == staged.Emitted.Count - 1 ? staged.Work.UpdateId : null,
+                    // The id marks the event that completes the client's update (not yet when part of it waits).
+                    ClientUpdateId = i == staged.Emitted.Count - 1 && !staged.Waiting ? staged.Work.UpdateId : null,
                 });
                 owners.Add(staged);
             }
@@ -227,6 +258,7 @@ internal sealed partial class BranchSession
         var error = new CollabException(CollabErrorCode.Unavailable, "The branch is reloading after a failure. Retry.");
         foreach (var staged in _staged) FailStaged(staged, error);
         ClearStaged();
+        FailWaiters(error);
         // Queued work never touched the document: the manager retries it on the reloaded session.
         var closed = new SessionClosedException();
         while (_queue.Reader.TryRead(out var work)) FailWork(work, closed);
@@ -236,6 +268,7 @@ internal sealed partial class BranchSession
     {
         staged.Work.Done.TrySetException(error);
         if (staged.Followers is { } followers) foreach (var follower in followers) follower.Done.TrySetException(error);
+        if (staged.Released is { } released) foreach (var waiter in released) FailWaiter(waiter, error);
     }
 
     private static void FailWork(Work work, Exception error)

@@ -37,4 +37,31 @@ public sealed class LiveSessionOptions
     /// </summary>
     [Range(4 * 1024, 256 * 1024 * 1024)]
     public int MaxDocumentBytes { get; set; } = 32 * 1024 * 1024;
+    /// <summary>
+    /// Most bytes of updates per branch that may wait for content the branch lacks (missing dependencies). Waiting
+    /// content lives in the live document's memory only: it is not stored, served, broadcast or snapshotted, and its
+    /// sender is acknowledged only once it is integrated. An update that would wait beyond this is refused
+    /// (<c>too_large</c>); 0 refuses every update that would wait.
+    /// </summary>
+    [Range(0, 64 * 1024 * 1024)]
+    public int MaxPendingBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Waiting content is dropped, and its senders refused with <c>missing_dependency</c>, once this many events were
+    /// stored on the branch after it arrived without completing it.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PendingMaxEvents { get; set; } = 1000;
+
+    /// <summary>... or once it has waited this long (checked whenever the branch does work).</summary>
+    public TimeSpan PendingMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Largest event payload a session writes: what one update integrates (with any waiting content it completes) is
+    /// split into several events when bigger. Must not exceed the event store's payload limit (8 MiB for the server's
+    /// stores); only a single unit that cannot be cut (a binary, embed or format value) bigger than this is stored
+    /// whole, and such a unit is never bigger than the update that carried it.
+    /// </summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxEventBytes { get; set; } = 6 * 1024 * 1024;
 }
