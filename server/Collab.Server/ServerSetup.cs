@@ -44,10 +44,12 @@ internal static class ServerSetup
 
         services.AddCollabAuth();
         services.AddSingleton<HubGuardFilter>();
+        services.AddSingleton<ConnectionCapFilter>();
         services.AddSignalR(hub =>
             {
                 hub.EnableDetailedErrors = false;
                 hub.AddFilter<HubGuardFilter>();
+                hub.AddFilter<ConnectionCapFilter>();
             })
             .AddMessagePackProtocol();
         // SignalR's 32 KB default cannot carry a first sync of a real document.

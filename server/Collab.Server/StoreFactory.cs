@@ -15,7 +15,9 @@ internal static class StoreFactory
     {
         if (options.InMemory) return new InMemoryEventStore(new EventStoreOptions { MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit });
         Directory.CreateDirectory(options.DataFolder);
-        return new LiteDbEventStore(new LiteDbEventStoreOptions
+        // Reopens its files after a failed write (a full disk): writes are refused as unavailable meanwhile, reads go on,
+        // and writing resumes by itself once there is space again.
+        return new ReopeningLiteDbEventStore(new LiteDbEventStoreOptions
         {
             Path = Path.Combine(options.DataFolder, LogFile),
             // Snapshots share this limit; updates are capped lower (Limits.MaxUpdateBytes) so an accepted update always fits.
