@@ -62,6 +62,10 @@ public sealed partial class SessionManager : IAsyncDisposable
     internal IReadOnlyCollection<string> MembersOf(BranchRef branch) =>
         _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.Members : [];
 
+    /// <summary>Work queued on the branch's loaded session (0 when it is not loaded); for tests and diagnostics.</summary>
+    internal int QueuedWorkOf(BranchRef branch) =>
+        _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.QueuedWork : 0;
+
     /// <summary>Adds a connection to a branch and returns what it needs to start syncing.</summary>
     public async Task<JoinState> JoinAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
     {
