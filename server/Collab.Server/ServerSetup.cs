@@ -50,10 +50,12 @@ internal static class ServerSetup
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
+        services.AddSingleton<ConnectionCapFilter>();
         services.AddSignalR(hub =>
             {
                 hub.EnableDetailedErrors = false;
                 hub.AddFilter<HubGuardFilter>();
+                hub.AddFilter<ConnectionCapFilter>();
             })
             .AddMessagePackProtocol();
         InvalidArgumentsProtocol.WrapAll(services);

@@ -18,7 +18,9 @@ internal static class StoreFactory
         var maxSnapshotBytes = Math.Max(64 * 1024 * 1024, 2 * sessions.MaxDocumentBytes);
         if (options.InMemory) return new InMemoryEventStore(new EventStoreOptions { MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit, MaxSnapshotBytes = maxSnapshotBytes });
         Directory.CreateDirectory(options.DataFolder);
-        return new LiteDbEventStore(new LiteDbEventStoreOptions
+        // Reopens its files after a failed write (a full disk): writes are refused as unavailable meanwhile, reads go on,
+        // and writing resumes by itself once there is space again.
+        return new ReopeningLiteDbEventStore(new LiteDbEventStoreOptions
         {
             Path = Path.Combine(options.DataFolder, LogFile),
             // Updates are capped lower (Limits.MaxUpdateBytes) so that what the document emits for one fits; snapshots have their own limit.

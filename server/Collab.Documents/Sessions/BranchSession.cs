@@ -167,6 +167,9 @@ internal sealed partial class BranchSession
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Work waiting in the session's bounded queue (at most <see cref="LiveSessionOptions.QueueCapacity"/>; senders wait beyond it).</summary>
+    internal int QueuedWork => _queue.Reader.Count;
+
     /// <summary>The whole document at the durable head (for REST reads).</summary>
     public async Task<(long Head, byte[] Update)> ContentAsync(CancellationToken cancellationToken)
     {

@@ -24,6 +24,9 @@ public sealed record SyncOutcome(long? Seq, byte[]? Reply);
 public sealed partial class SessionManager : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<BranchRef, Lazy<Task<BranchSession>>> _sessions = new();
+
+    // Per branch: reloads after a failure in a row (a minute apart resets) and when the last one was (resync back-off).
+    private readonly ConcurrentDictionary<BranchRef, (int Count, long At)> _reloads = new();
     private readonly IEventStore _store;
     private readonly ICrdtDocumentFactory _documents;
     private readonly IBranchBroadcaster _broadcaster;
@@ -54,6 +57,14 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>Whether the branch has a loaded session.</summary>
     public bool IsLoaded(BranchRef branch) => _sessions.ContainsKey(branch);
+
+    /// <summary>The connections joined to the branch's loaded session (none when it is not loaded); for tests and diagnostics.</summary>
+    internal IReadOnlyCollection<string> MembersOf(BranchRef branch) =>
+        _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.Members : [];
+
+    /// <summary>Work queued on the branch's loaded session (0 when it is not loaded); for tests and diagnostics.</summary>
+    internal int QueuedWorkOf(BranchRef branch) =>
+        _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.QueuedWork : 0;
 
     /// <summary>Adds a connection to a branch and returns what it needs to start syncing.</summary>
     public async Task<JoinState> JoinAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
@@ -309,8 +320,29 @@ public sealed partial class SessionManager : IAsyncDisposable
             try
             {
                 var fresh = await replacement.Value.ConfigureAwait(false);
-                var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
-                await _broadcaster.BroadcastSyncAsync(branch, SyncMessage.EncodeSyncStep1(stateVector), null, CancellationToken.None).ConfigureAwait(false);
+                var delay = ResyncDelay(branch);
+                if (delay == TimeSpan.Zero)
+                {
+                    await ResyncAsync(branch, fresh).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Reloaded again soon after the last reload (a full disk): every resync makes the clients send their
+                    // state again, which fails again and reloads again. Back off, and meanwhile answer reads.
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await Task.Delay(delay, _time).ConfigureAwait(false);
+                            if (_sessions.TryGetValue(branch, out var current) && IsSame(current, fresh) && !fresh.IsFaulted && !_stopping) await ResyncAsync(branch, fresh).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            DocumentsLog.SessionFaulted(_logger, branch, ex);
+                        }
+                    });
+                }
+
                 DocumentsLog.SessionReloaded(_logger, branch, members.Count);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -321,6 +353,28 @@ public sealed partial class SessionManager : IAsyncDisposable
             return;
         }
         _sessions.TryRemove(new KeyValuePair<BranchRef, Lazy<Task<BranchSession>>>(branch, lazy));
+    }
+
+    /// <summary>Asks the branch's connections to resync with a fresh session (its SyncStep1): they send what the log lost.</summary>
+    private async Task ResyncAsync(BranchRef branch, BranchSession fresh)
+    {
+        try
+        {
+            var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
+            await _broadcaster.BroadcastSyncAsync(branch, SyncMessage.EncodeSyncStep1(stateVector), null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SessionClosedException or CollabException)
+        {
+            // The fresh session failed too (it resyncs when it is reloaded) or is closing.
+        }
+    }
+
+    /// <summary>No delay for a branch's first reload in a minute; then 250 ms, doubling up to 30 s per reload.</summary>
+    private TimeSpan ResyncDelay(BranchRef branch)
+    {
+        var now = _time.GetTimestamp();
+        var (count, _) = _reloads.AddOrUpdate(branch, (0, now), (_, last) => (_time.GetElapsedTime(last.At, now) > TimeSpan.FromMinutes(1) ? 0 : last.Count + 1, now));
+        return count == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, Math.Min(count - 1, 16)), 30_000));
     }
 
     private static bool IsSame(Lazy<Task<BranchSession>> lazy, BranchSession session) =>

@@ -99,9 +99,21 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
         await _writerStopped.Task.ConfigureAwait(false);
         _disposed.Cancel();
         _signals.NotifyAll();
-        _db.Dispose();
-        await _data.DisposeAsync().ConfigureAwait(false);
-        await _log.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            if (_fault is not null) AbandonedTransactions.Abandon(_db);
+            _db.Dispose();
+        }
+        catch (Exception) when (_fault is not null)
+        {
+            // After a failed write LiteDB may fail to close (it rethrows the I/O error it saw); the files must still be
+            // released so that the store can be opened again.
+        }
+        finally
+        {
+            await _data.DisposeAsync().ConfigureAwait(false);
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
 
         // _disposed is not disposed: subscriptions keep its token, and it holds no timer.
     }

@@ -71,6 +71,13 @@ public sealed class LimitOptions
     /// </summary>
     [Range(1, 1024)]
     public int MaxParallelInvocationsPerConnection { get; set; } = 32;
+
+    /// <summary>
+    /// Hub connections one user may hold open at once; more are closed at once with <c>too_many_connections</c>. Keeps one
+    /// account from exhausting the server; a user with many tabs or devices needs one connection each.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 64;
 }
 
 /// <summary>Per-user rate limits (partitioned by the authenticated user name).</summary>
