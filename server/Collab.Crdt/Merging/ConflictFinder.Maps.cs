@@ -16,9 +16,9 @@ internal sealed partial class ConflictFinder
                 continue;
             }
 
-            var b = _r.EntryIn(rightmost, Version.Base);
             var t = _r.EntryIn(rightmost, Version.Ours);
             var s = _r.EntryIn(rightmost, Version.Theirs);
+            var b = BaseEntry(rightmost);
             bool oursChanged = !SameEntry(b, t);
             bool theirsChanged = !SameEntry(b, s);
             if (oursChanged || theirsChanged)
@@ -47,6 +47,29 @@ internal sealed partial class ConflictFinder
             byte[] pos = TypePosition(type, 0);
             AddConflict(MergeAnalyzer.MapKey, type, key, TypeAnchor(type), pos, pos, baseJson, oursJson, theirsJson, mergedJson, outcome);
         }
+    }
+
+    /// <summary>
+    /// The base entry of a key. dsB = dsT ∩ dsS also holds base values that both sides overwrote or that one side
+    /// overwrote and the other deleted after the fork; a state cannot tell those from a value deleted before the fork.
+    /// When a side wrote the key after the fork, the last base value counts as present in the base (so set versus
+    /// delete and double overwrites are seen); otherwise a value deleted on both sides was deleted in the base.
+    /// </summary>
+    private Seg? BaseEntry(Item rightmost)
+    {
+        if (_r.RightmostIn(rightmost, Version.Base) is not { } b)
+        {
+            return null;
+        }
+
+        if (b.VisibleB)
+        {
+            return b;
+        }
+
+        bool oursWrote = _r.RightmostIn(rightmost, Version.Ours) is { } t && !t.InB;
+        bool theirsWrote = _r.RightmostIn(rightmost, Version.Theirs) is { } s && !s.InB;
+        return oursWrote || theirsWrote ? b : null;
     }
 
     private static ItemId LastId(in Seg s) => s.IdAt(s.Len - 1);
