@@ -148,7 +148,10 @@ internal sealed partial class ConflictFinder
     /// <summary>Gives M's roots the types the target (else the source) gave them, so MergedJson matches target + update.</summary>
     private void TypeRoots()
     {
-        foreach (string name in _m.RootNames.ToList())
+        var names = new SortedSet<string>(_m.RootNames, StringComparer.Ordinal);
+        names.UnionWith(_target.RootNames);
+        names.UnionWith(_source.RootNames);
+        foreach (string name in names)
         {
             var t = _target.GetRoot(name);
             if (t is null or YUntypedRoot)

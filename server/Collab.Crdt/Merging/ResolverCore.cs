@@ -275,14 +275,30 @@ internal static class ResolverCore
             return; // the chosen side is the one that deleted it: the merge already did that
         }
 
-        ItemId id;
-        if (conflict.Start is { } s && YRelativePosition.Decode(s).Item is { } itemId)
+        if (conflict.Key is { } mapKey)
         {
-            id = itemId;
+            // a map entry: set the key to a new nested type holding the chosen version
+            var map = FindType(doc, conflict);
+            object? now = map.MapGet(mapKey);
+            if (now is AbstractType nowType && (JsJson.Stringify(nowType.ToJson()) ?? "null") == json)
+            {
+                return;
+            }
+
+            var restored = JsJson.Parse(json) switch
+            {
+                Dictionary<string, object?> d => (AbstractType)new YMap(d),
+                List<object?> l => new YArray(l),
+                string str => new YText(str),
+                _ => null,
+            };
+            doc.Transact(t => map.MapSet(t, mapKey, restored));
+            return;
         }
-        else
+
+        if (conflict.Start is not { } s || YRelativePosition.Decode(s).Item is not { } id)
         {
-            throw new InvalidOperationException("A delete-edit conflict of a map entry is decided through its key: use the map-key tools");
+            throw new ArgumentException("A delete-edit conflict of a list item needs its position", nameof(conflict));
         }
 
         if (doc.Store.GetState(id.Client) <= id.Clock || doc.Store.Find(id) is not Item { Content: ContentType ct } item)
@@ -308,14 +324,7 @@ internal static class ResolverCore
         var copy = Prelim(ct.Type, json);
         doc.Transact(t =>
         {
-            if (conflict.Key is { } key)
-            {
-                parent.MapSet(t, key, copy);
-            }
-            else
-            {
-                parent.ListInsertGenerics(t, index, new object?[] { copy });
-            }
+            parent.ListInsertGenerics(t, index, new object?[] { copy });
         });
     }
 
