@@ -93,23 +93,18 @@ public class MergeAnalysisBenchmarks
             var sw = Stopwatch.StartNew();
             var a = MergeAnalyzer.Analyze(t, s, "warmup");
             Console.WriteLine($"{kind}: first run {sw.Elapsed.TotalMilliseconds:F1} ms, {a.Conflicts.Count} conflicts, update {a.Update.Length} bytes");
-            for (int i = 0; i < 5; i++)
+            const int Runs = 20;
+            var proc = Process.GetCurrentProcess();
+            var cpu0 = proc.TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            for (int i = 0; i < Runs; i++)
             {
-                sw.Restart();
                 MergeAnalyzer.Analyze(t, s, "m");
-                double total = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                var m = new YDoc(new YDocOptions { Gc = false });
-                m.ApplyUpdate(t.EncodeStateAsUpdate());
-                double clone = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                m.ApplyUpdate(s.EncodeStateAsUpdate(t.EncodeStateVector()));
-                double diff = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                _ = m.GetText("text").ToString();
-                double json = sw.Elapsed.TotalMilliseconds;
-                Console.WriteLine($"{kind}: {total:F1} ms (clone {clone:F1}, diff {diff:F1}, text {json:F1})");
             }
+
+            proc.Refresh();
+            double cpu = (proc.TotalProcessorTime - cpu0).TotalMilliseconds / Runs;
+            Console.WriteLine($"{kind}: {Runs} runs, wall {wall.Elapsed.TotalMilliseconds / Runs:F1} ms/op, process CPU {cpu:F1} ms/op");
         }
     }
 }

@@ -36,7 +36,6 @@ internal sealed partial class ConflictFinder
 
     public MergeAnalysis Run()
     {
-        var swT = System.Diagnostics.Stopwatch.StartNew();
         var svT = _target.Store.GetStateVector();
         var svS = _source.Store.GetStateVector();
         var dsT = DeleteSet.FromStore(_target.Store);
@@ -46,7 +45,6 @@ internal sealed partial class ConflictFinder
         _m.ApplyUpdate(_target.EncodeStateAsUpdate());
         _m.ApplyUpdate(update);
         TypeRoots();
-        Phase(swT, "clone+diff");
         _v = new MergeVersions(svT, svS, dsT, dsS);
         _r = new VersionRenderer(_v);
 
@@ -118,7 +116,6 @@ internal sealed partial class ConflictFinder
             }
         }
 
-        Phase(swT, "scan");
         var typeChanges = new Dictionary<AbstractType, (bool Ours, bool Theirs)>();
         AnalyzeMaps(mapKeys, typeChanges);
         if (_strictness != MergeStrictness.Lenient)
@@ -126,7 +123,6 @@ internal sealed partial class ConflictFinder
             AnalyzeSequences(seqTypes, typeChanges);
         }
 
-        Phase(swT, "maps+seq");
         AnalyzeDeleteEdit(changedByTheirs, ours: true);
         AnalyzeDeleteEdit(changedByOurs, ours: false);
 
@@ -146,20 +142,7 @@ internal sealed partial class ConflictFinder
             list.Add(c.Info);
         }
 
-        var res = new MergeAnalysis(update, list, YDoc.EncodeStateVector(_v.BaseStateVector), _m.ToJsonString());
-        Phase(swT, "rest");
-        return res;
-    }
-
-    private static readonly bool Timing = Environment.GetEnvironmentVariable("COLLAB_MERGE_TIMING") == "1";
-
-    private static void Phase(System.Diagnostics.Stopwatch sw, string name)
-    {
-        if (Timing)
-        {
-            Console.Error.WriteLine($"  {name}: {sw.Elapsed.TotalMilliseconds:F1} ms");
-            sw.Restart();
-        }
+        return new MergeAnalysis(update, list, YDoc.EncodeStateVector(_v.BaseStateVector), _m.ToJsonString());
     }
 
     /// <summary>Gives M's roots the types the target (else the source) gave them, so MergedJson matches target + update.</summary>
