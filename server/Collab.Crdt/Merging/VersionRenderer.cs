@@ -25,6 +25,9 @@ internal sealed class VersionRenderer
         _versions = versions;
     }
 
+    /// <summary>Appends the runs of <paramref name="item"/> (see <see cref="MergeVersions.Split"/>).</summary>
+    public void Split(Item item, List<Seg> output) => _versions.Split(item, output);
+
     public static TypeKind KindOf(AbstractType type)
     {
         switch (type)

@@ -12,6 +12,14 @@ public sealed class MergePropertyTests(Xunit.Abstractions.ITestOutputHelper outp
 {
     private static readonly string[] Choices = ["merged", "ours", "theirs", "custom"];
 
+    private static void ApplyIfAny(YDoc doc, byte[] update)
+    {
+        if (update.Length > 0)
+        {
+            doc.ApplyUpdate(update);
+        }
+    }
+
     /// <summary>Map keys sorted: yjs's toJSON lists keys in the order each replica integrated them.</summary>
     private static string Canonical(string json) => YjsJson.FromEngine(JsJson.Parse(json));
 
@@ -85,6 +93,36 @@ public sealed class MergePropertyTests(Xunit.Abstractions.ITestOutputHelper outp
             s.ApplyUpdate(t.EncodeStateAsUpdate(s.EncodeStateVector()));
             Assert.Equal(Canonical(t.ToJsonString()), Canonical(s.ToJsonString()));
         }, iter: 100, print: x => $"seed {x.Item1} pick {x.Item2}");
+    }
+
+    [Fact]
+    public void revert_restores_the_earlier_content_and_reverting_the_revert_restores_the_later()
+    {
+        Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[0, 30], Gen.Int[1, 30]).Sample((seed, k, n) =>
+        {
+            var r = new Random(seed);
+            var d = NewDoc(1);
+            RandomBranches.Type(d);
+            for (int i = 0; i < k; i++)
+            {
+                RandomBranches.Edit(d, r);
+            }
+
+            var before = Fork(d, 900);
+            string earlier = Canonical(d.ToJsonString()) + YjsJson.Delta(d.GetText("t"));
+            for (int i = 0; i < n; i++)
+            {
+                RandomBranches.Edit(d, r);
+            }
+
+            var after = Fork(d, 901);
+            string later = Canonical(d.ToJsonString()) + YjsJson.Delta(d.GetText("t"));
+            ApplyIfAny(d, RevertBuilder.Revert(d, before, after, 700));
+            Assert.Equal(earlier, Canonical(d.ToJsonString()) + YjsJson.Delta(d.GetText("t")));
+            var reverted = Fork(d, 902);
+            ApplyIfAny(d, RevertBuilder.Revert(d, after, reverted, 701));
+            Assert.Equal(later, Canonical(d.ToJsonString()) + YjsJson.Delta(d.GetText("t")));
+        }, iter: 150, print: x => $"seed {x.Item1} k {x.Item2} n {x.Item3}");
     }
 
     [Fact]
