@@ -12,12 +12,15 @@ internal sealed class RefusalLogThrottle(TimeProvider time)
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<string, Counter> _users = new(StringComparer.Ordinal);
+    private long _lastPrune;
 
     /// <summary>Whether to log this refusal of <paramref name="user"/>; <paramref name="suppressed"/> is how many were not logged before it.</summary>
     public bool ShouldLog(string user, out int suppressed)
     {
         var now = time.GetTimestamp();
-        if (_users.Count > PruneAbove)
+        // At most once a window, by one caller: a table of many active users must not be walked on every refusal.
+        var last = Interlocked.Read(ref _lastPrune);
+        if (_users.Count > PruneAbove && time.GetElapsedTime(last, now) >= Window && Interlocked.CompareExchange(ref _lastPrune, now, last) == last)
         {
             foreach (var (key, counter) in _users)
             {

@@ -223,8 +223,10 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
     [Fact]
     public async Task hub_messages_above_the_per_user_rate_are_refused_as_rate_limited()
     {
-        using var limited = new CollabAppFactory();
-        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "1";
+        // The clock moves only when told to, so no token comes back while a loaded machine runs the calls slowly.
+        var clock = new ManualClock();
+        using var limited = new CollabAppFactory { Clock = clock };
+        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "2";
         limited.Overrides["Collab:RateLimits:HubBurst"] = "3";
         var doc = await limited.CreateDocumentAsync("alice");
         await using var connection = limited.HubFor("alice");
@@ -245,6 +247,13 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
             }
         }
         Assert.Equal(["ok", "ok", "ok", "rate_limited", "rate_limited"], codes);
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JoinResult>("Join", doc, "main"));
+        Assert.Contains("Retry after 500 ms.", refused.Message, StringComparison.Ordinal);
+
+        // Half a second later (2 per second) one message is allowed again, and only one.
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("owner", (await connection.InvokeAsync<JoinResult>("Join", doc, "main")).Role);
+        Assert.Equal("rate_limited", CodeOf(await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JoinResult>("Join", doc, "main"))));
 
         await using var bob = limited.HubFor("bob"); // another user has its own budget
         await bob.StartAsync();

@@ -15,6 +15,7 @@ internal sealed class HubRateLimiter(IOptions<CollabServerOptions> options, Time
     // Buckets of users who went quiet long enough to be full again are dropped once the table grows past this.
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private long _lastPrune;
 
     /// <summary>Takes one token of <paramref name="user"/>'s bucket; when none is left, says when one will be.</summary>
     public bool TryAcquire(string user, out TimeSpan retryAfter)
@@ -22,6 +23,7 @@ internal sealed class HubRateLimiter(IOptions<CollabServerOptions> options, Time
         var limits = options.Value.RateLimits;
         var now = time.GetTimestamp();
         if (_buckets.Count > PruneAbove) Prune(now, limits);
+
         var bucket = _buckets.GetOrAdd(user, static (_, state) => new Bucket(state.Burst, state.Now), (Burst: (double)limits.HubBurst, Now: now));
         lock (bucket)
         {
@@ -39,6 +41,9 @@ internal sealed class HubRateLimiter(IOptions<CollabServerOptions> options, Time
 
     private void Prune(long now, RateLimitOptions limits)
     {
+        // At most once a second, by one caller: a table of many active users must not be walked on every call.
+        var last = Interlocked.Read(ref _lastPrune);
+        if (time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1) || Interlocked.CompareExchange(ref _lastPrune, now, last) != last) return;
         foreach (var (user, bucket) in _buckets)
         {
             lock (bucket)
