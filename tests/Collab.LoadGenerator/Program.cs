@@ -12,6 +12,8 @@ internal static class LoadGeneratorProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["soak", ..]) return await Soak.RunAsync(args[1..]);
+
         LoadOptions options;
         try
         {

@@ -93,6 +93,28 @@ public sealed class DiskFullTests
         await bob.WaitForTextAsync(expected);
     }
 
+    [Fact]
+    public void the_directory_refuses_a_grant_on_a_full_disk_and_keeps_every_later_one()
+    {
+        using var disk = Tmpfs.Mount(megabytes: 1);
+        var journal = Path.Combine(disk.Folder, "directory.jsonl");
+        using (var directory = new Documents.Access.DocumentDirectory(journal))
+        {
+            directory.Add(new Documents.Access.DocumentEntry("doc", "Doc", "alice", DateTimeOffset.UnixEpoch));
+            disk.Fill("filler");
+            var refused = Assert.Throws<Documents.CollabException>(() => directory.Grant("doc", "bob-" + new string('x', 8000), Documents.Access.DocumentRole.Editor));
+            Assert.Equal(Documents.CollabErrorCode.Unavailable, refused.Code);
+            disk.Free("filler");
+            directory.Grant("doc", "carol", Documents.Access.DocumentRole.Viewer);
+        }
+
+        // Replayed from the file: the grant after the refused one is there (a torn line would have ended the replay).
+        using var replayed = new Documents.Access.DocumentDirectory(journal);
+        Assert.Equal(Documents.Access.DocumentRole.Viewer, replayed.RoleOf("doc", "carol"));
+        Assert.Equal(Documents.Access.DocumentRole.Owner, replayed.RoleOf("doc", "alice"));
+        Assert.Equal(Documents.Access.DocumentRole.None, replayed.RoleOf("doc", "bob-" + new string('x', 8000)));
+    }
+
     private static byte[] EditLocally(TestPeer peer, string text)
     {
         byte[]? update = null;
