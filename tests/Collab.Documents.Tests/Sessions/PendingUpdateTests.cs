@@ -83,7 +83,12 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         return events;
     }
 
-    private static async Task<CollabException> RefusedAsync(Task task) => await Assert.ThrowsAsync<CollabException>(() => task);
+    private static async Task<CollabException> RefusedAsync(Task task) => await Assert.ThrowsAsync<CollabException>(() => task.WaitAsync(Timeout));
+
+    /// <summary>Generous: only reached when something is broken (a waiting update is never answered).</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static Task<SyncOutcome> Within(Task<SyncOutcome> task) => task.WaitAsync(Timeout);
 
     [Fact]
     public async Task a_forged_copy_of_an_integrated_struct_never_empties_the_document_for_joiners_snapshots_or_restarts()
@@ -122,8 +127,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Empty(_broadcaster.Syncs);
 
         Assert.Equal(1, (await SendAsync(first, "id-1")).Seq);
-        Assert.Equal(1, (await early).Seq); // integrated and stored by event 1
-        Assert.Equal(1, (await retry).Seq);
+        Assert.Equal(1, (await Within(early)).Seq); // integrated and stored by event 1
+        Assert.Equal(1, (await Within(retry)).Seq);
         Assert.Equal(1, (await SendAsync(second, "id-2")).Seq); // remembered
         Assert.Equal("abcd", await LiveTextAsync());
         Assert.Equal("abcd", await LogTextAsync());
@@ -148,8 +153,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
 
         // The completing update releases what waited (and is never refused by the cap).
         Assert.Equal(2, (await SendAsync(first)).Seq);
-        Assert.Equal(2, (await held[0]).Seq);
-        Assert.Equal(2, (await held[1]).Seq);
+        Assert.Equal(2, (await Within(held[0])).Seq);
+        Assert.Equal(2, (await Within(held[1])).Seq);
         Assert.Equal(3, (await SendAsync(waiting[2])).Seq); // fits again now
         Assert.Equal(await LiveTextAsync(), await LogTextAsync());
         Assert.Equal(5 + 1200 + 300, (await LiveTextAsync()).Length);
@@ -181,7 +186,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Contains("ab", text, StringComparison.Ordinal);
         Assert.DoesNotContain("cd", text, StringComparison.Ordinal);
         Assert.Equal(5, (await SendAsync(youngFirst)).Seq); // the younger one still waited, and completes now
-        Assert.Equal(5, (await youngWaiting).Seq);
+        Assert.Equal(5, (await Within(youngWaiting)).Seq);
         Assert.Equal(await LiveTextAsync(), await LogTextAsync());
     }
 
@@ -200,7 +205,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Equal("", await LiveTextAsync());
 
         var completing = await SendAsync(first, "first");
-        foreach (var task in held) Assert.Equal(completing.Seq, (await task).Seq);
+        foreach (var task in held) Assert.Equal(completing.Seq, (await Within(task)).Seq);
         var events = await EventsAsync();
         Assert.True(events.Count >= 3, $"{events.Count} events");
         Assert.All(events, e => Assert.True(e.Payload.Length <= 512 * 1024, $"{e.Payload.Length} bytes"));

@@ -159,7 +159,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
         Assert.False(early.IsCompleted);
 
         Assert.Equal(1, (await SendAsync("c1", first)).Seq);
-        Assert.Equal(1, (await early).Seq); // stored as part of what the completing update integrated
+        Assert.Equal(1, (await early.WaitAsync(TimeSpan.FromSeconds(30))).Seq); // stored as part of what the completing update integrated
         Assert.Equal("abcd", await LiveTextAsync());
         Assert.Equal("abcd", await LogTextAsync());
     }
