@@ -29,4 +29,7 @@ internal static partial class DocumentsLog
 
     [LoggerMessage(107, LogLevel.Information, "Reloaded {Branch} after a failure; asked {Members} connections to resync")]
     public static partial void SessionReloaded(ILogger logger, BranchRef branch, int members);
+
+    [LoggerMessage(108, LogLevel.Warning, "The store refused one event of {Branch} ({Error}: {Reason}); only its caller is refused, its batch-mates are stored or retried, and the session reloads from the log")]
+    public static partial void EventRefused(ILogger logger, BranchRef branch, EventStoreError error, string reason);
 }

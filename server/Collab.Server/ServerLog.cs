@@ -20,4 +20,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: closing {Count} hub connections")]
     public static partial void ClosingConnections(ILogger logger, int count);
+
+    [LoggerMessage(7, LogLevel.Warning, "Connection {ConnectionId} fell behind ({Messages} messages, {Bytes} bytes waiting); dropping it, it will reconnect and resync")]
+    public static partial void OutboxOverflow(ILogger logger, string connectionId, int messages, long bytes);
 }
