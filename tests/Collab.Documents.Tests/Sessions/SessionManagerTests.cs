@@ -67,6 +67,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
     {
         await _sessions.JoinAsync(_branch, Caller("c1"), default);
         await _sessions.JoinAsync(_branch, Caller("c2"), default);
+        var connectionOfWriter = new Dictionary<uint, string>();
+        for (uint w = 1; w <= 8; w++) connectionOfWriter[w] = w % 2 == 0 ? "c1" : "c2";
         var writers = Enumerable.Range(1, 8).Select(w => Task.Run(async () =>
         {
             var doc = new YDoc(new YDocOptions { ClientId = (uint)w });
@@ -83,7 +85,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
         var events = await _inner.ReadPageAsync(_branch, new EventSeq(1), 500);
         var broadcasts = _broadcaster.Syncs.Where(b => b.Branch == _branch).ToList();
         Assert.Equal(events.Select(e => SyncMessage.EncodeUpdate(e.Payload)), broadcasts.Select(b => b.Message));
-        Assert.All(broadcasts, b => Assert.NotNull(b.Except));
+        // Each broadcast excludes exactly the connection that sent the update (known from the Yjs client id it carries).
+        Assert.Equal(events.Select(e => connectionOfWriter[Assert.Single(e.ClientIds)]), broadcasts.Select(b => b.Except));
         Assert.Equal(await LogTextAsync(), await LiveTextAsync());
         Assert.Equal(200, (await LiveTextAsync()).Length);
     }
@@ -103,7 +106,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
         // The reloaded session equals the log (without the failed update) and asks its connections to resync.
         Assert.Equal("kept", await LiveTextAsync());
         Assert.Equal("kept", await LogTextAsync());
-        Assert.True(_broadcaster.Syncs.Count(b => SyncMessage.Read(b.Message).Type == SyncMessageType.SyncStep1) > syncStep1Before);
+        Assert.Equal(syncStep1Before + 1, _broadcaster.Syncs.Count(b => SyncMessage.Read(b.Message).Type == SyncMessageType.SyncStep1));
 
         // The client resends what the server lost (as its SyncStep2 would) and it is stored.
         var resend = await _sessions.SyncAsync(_branch, Caller("c1"), SyncMessage.EncodeSyncStep2(doc.EncodeStateAsUpdate()), null, 1 << 20, default);
