@@ -33,14 +33,8 @@ internal sealed class ConnectionOutbox
         Completion = Task.Run(DrainAsync);
     }
 
-    /// <summary>The connection this outbox sends to.</summary>
-    public string ConnectionId => _connection.ConnectionId;
-
     /// <summary>Completes when the drain task has stopped (after <see cref="Close"/> or an abort).</summary>
     public Task Completion { get; }
-
-    /// <summary>Bytes queued and not yet written (for tests and diagnostics).</summary>
-    public long QueuedBytes => Interlocked.Read(ref _bytes);
 
     /// <summary>
     /// Queues a message without waiting. When the outbox is full (by count, or by bytes while something is already

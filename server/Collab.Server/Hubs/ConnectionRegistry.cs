@@ -103,9 +103,6 @@ internal sealed class ConnectionRegistry(IOptions<CollabServerOptions> options, 
         return result;
     }
 
-    /// <summary>The outbox of a connection, or null when it is gone (tests and diagnostics).</summary>
-    public ConnectionOutbox? OutboxOf(string connectionId) => _connections.TryGetValue(connectionId, out var c) ? c.Outbox : null;
-
     public Task BroadcastSyncAsync(BranchRef branch, byte[] message, string? exceptConnectionId, CancellationToken cancellationToken)
     {
         Broadcast(branch, nameof(IDocumentClient.Sync), message, exceptConnectionId);
