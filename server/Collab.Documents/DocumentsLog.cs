@@ -35,4 +35,7 @@ internal static partial class DocumentsLog
 
     [LoggerMessage(120, LogLevel.Information, "Dropped {Count} updates of {Branch} that waited too long for content the branch never received")]
     public static partial void PendingExpired(ILogger logger, BranchRef branch, int count);
+
+    [LoggerMessage(108, LogLevel.Warning, "The store refused one event of {Branch} ({Error}: {Reason}); only its caller is refused, its batch-mates are stored or retried, and the session reloads from the log")]
+    public static partial void EventRefused(ILogger logger, BranchRef branch, EventStoreError error, string reason);
 }

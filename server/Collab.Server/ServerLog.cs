@@ -29,4 +29,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(22, LogLevel.Debug, "Refused {Method} {Path} from {User}: {Code} {Reason}")]
     public static partial void RestRefused(ILogger logger, string method, string path, string user, string code, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "Connection {ConnectionId} fell behind ({Messages} messages, {Bytes} bytes waiting); dropping it, it will reconnect and resync")]
+    public static partial void OutboxOverflow(ILogger logger, string connectionId, int messages, long bytes);
 }

@@ -40,9 +40,11 @@ internal static class ServerSetup
         });
         services.AddSingleton<DocumentCatalog>();
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
-        services.AddSingleton<IBranchBroadcaster, HubBroadcaster>();
-        services.AddSingleton<SessionManager>();
         services.AddSingleton<ConnectionRegistry>();
+        // The registry is the broadcaster: broadcasts go to its joined connections' outboxes.
+        services.AddSingleton<IBranchBroadcaster>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<SessionManager>();
+        services.AddSingleton<HubMembership>();
         services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
         services.AddHostedService<SessionHost>();
 

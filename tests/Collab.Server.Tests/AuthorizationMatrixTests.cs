@@ -258,7 +258,16 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
         Assert.Contains("HubException: forbidden:", error.Message, StringComparison.Ordinal);
         var received = editor.Received.Count;
         await owner.InsertAsync(0, "owner ");
-        await Task.Delay(200);
+
+        // Marker: the editor keeps its role on another document, joined on the same connection. An update there, sent
+        // after the owner's was acknowledged (and so broadcast), reaches the editor after anything from the first.
+        var other = await factory.CreateDocumentAsync("owner", ("editor", "editor"));
+        await using var editorOnOther = TestPeer.Create(editor.Connection, other, clientId: 12);
+        await using var ownerOnOther = TestPeer.Create(factory.HubFor("owner"), other, clientId: 11);
+        await editorOnOther.JoinAsync();
+        await ownerOnOther.JoinAsync();
+        await ownerOnOther.InsertAsync(0, "marker");
+        await editorOnOther.WaitForTextAsync("marker");
         Assert.Equal(received, editor.Received.Count);
     }
 

@@ -25,6 +25,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
             App.Overrides["Collab:Limits:MaxAwarenessBytes"] = "512";
             App.Overrides["Collab:Limits:MaxBranchesPerConnection"] = "2";
             App.Overrides["Collab:Limits:MaxMessageBytes"] = "65536";
+            App.Overrides["Collab:Sessions:MaxStateVectorEntries"] = "1024";
         }
 
         public CollabAppFactory App { get; }
@@ -86,8 +87,9 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", message, null));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        Assert.Equal(bobReceived, bob.Received.Count);
         await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        // The next update is the marker: bob received it and nothing before it.
+        Assert.Equal(bobReceived + 1, bob.Received.Count);
     }
 
     [Fact]
@@ -151,6 +153,11 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => vic.InsertAsync(0, "nope "));
 
         Assert.Equal("forbidden", CodeOf(error));
+        // Marker: vic's presence, published after the refusal, reaches alice after anything the refused edit could have sent.
+        await vic.Connection.InvokeAsync("Awareness", doc, "main", AwarenessUpdate.Write([new AwarenessEntry(2, 1, "{}")]));
+        var deadline = Environment.TickCount64 + 10_000;
+        while (alice.AwarenessReceived.IsEmpty && Environment.TickCount64 < deadline) await Task.Delay(10);
+        Assert.Single(alice.AwarenessReceived);
         Assert.Equal("read me", alice.Text);
         Assert.Equal(aliceReceived, alice.Received.Count);
         var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
@@ -261,6 +268,47 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         Assert.Equal("forbidden", CodeOf(other));
     }
 
+    [Fact]
+    public async Task an_empty_update_id_is_invalid_for_that_caller_alone_and_concurrent_updates_are_stored()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+
+        var sends = Enumerable.Range(0, 40)
+            .Select(i => alice.SendUpdateAsync(TestUpdates.Insert((uint)(100 + i), "u"), i == 17 ? "" : $"id-{i}"))
+            .ToList();
+
+        var error = await Assert.ThrowsAsync<HubException>(() => sends[17]);
+        Assert.Equal("invalid", CodeOf(error));
+        var seqs = new List<long>();
+        for (var i = 0; i < sends.Count; i++) if (i != 17) seqs.Add((await sends[i]).Seq!.Value);
+        Assert.Equal(Enumerable.Range(2, 39).Select(i => (long)i), seqs.Order());
+        var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(40, head.Seq.Value);
+        Assert.Equal(41, (await alice.SendUpdateAsync(TestUpdates.Insert(117, "u"), "id-17")).Seq); // the retry with an id
+    }
+
+    [Fact]
+    public async Task a_state_vector_with_too_many_entries_is_too_large()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var w = new Collab.Crdt.Encoding.Lib0Writer(8192);
+        w.WriteVarUInt(2000);
+        for (var i = 0; i < 2000; i++)
+        {
+            w.WriteVarUInt((ulong)i + 1);
+            w.WriteVarUInt(1);
+        }
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(w.ToArray()), null));
+
+        Assert.Equal("too_large", CodeOf(error));
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+    }
+
     public static TheoryData<string, byte[]> MalformedAwareness => new()
     {
         { "truncated", [1, 5] },
@@ -280,8 +328,8 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", update));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        Assert.Empty(bob.AwarenessReceived);
         await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        Assert.Empty(bob.AwarenessReceived); // checked after the marker update reached bob on the same connection
     }
 
     [Fact]

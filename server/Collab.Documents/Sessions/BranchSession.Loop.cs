@@ -31,7 +31,15 @@ internal sealed partial class BranchSession
                         continue;
                     }
                     // Reads see durable state only: commit what is staged before answering.
-                    await CommitAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await CommitAsync().ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        FailWork(work, new SessionClosedException()); // already dequeued: retried on the reloaded session
+                        throw;
+                    }
                     Answer(work);
                 }
                 await CommitAsync().ConfigureAwait(false);
@@ -125,7 +133,12 @@ internal sealed partial class BranchSession
         if (_staged.Count == 0) return;
         try
         {
-            await AppendStagedAsync().ConfigureAwait(false);
+            await AppendStagedAsync(_staged).ConfigureAwait(false);
+        }
+        catch (EventStoreException ex) when (RefusesOneEvent(ex.Error))
+        {
+            await CommitOneByOneAsync(ex).ConfigureAwait(false);
+            return;
         }
         catch (Exception ex)
         {
@@ -134,15 +147,91 @@ internal sealed partial class BranchSession
             DocumentsLog.AppendFailed(_logger, Branch, ex);
             // Faulted before any caller hears of it, so that a caller's next request already goes to a fresh session.
             MarkFaulted();
-            var error = ex is EventStoreException { Error: EventStoreError.IdempotencyConflict }
-                ? new CollabException(CollabErrorCode.Conflict, "An update id was reused for different bytes.", ex)
-                : new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", ex);
+            var error = new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", ex);
             foreach (var staged in _staged) FailStaged(staged, error);
             ClearStaged();
             throw new SessionClosedException("Append failed.", ex);
         }
 
-        foreach (var staged in _staged)
+        await PublishAsync(_staged).ConfigureAwait(false);
+        ClearStaged();
+    }
+
+    /// <summary>
+    /// The store refused the batch (an append is all or nothing) for the content of one event: staged updates are
+    /// appended again one at a time, in order, to find it. Those before it are stored and acknowledged as usual; it is
+    /// refused to its caller alone. Those after it may build on it, so they are not appended from this document: the
+    /// session is discarded (its document holds the refused update, and must not get ahead of the log) and their callers
+    /// retry on the reloaded session, which applies their own bytes again to a document equal to the log.
+    /// </summary>
+    private async Task CommitOneByOneAsync(EventStoreException batchRefusal)
+    {
+        var durable = new List<Staged>(_staged.Count);
+        var pending = 0;
+        foreach (var staged in _staged) if (!staged.Durable) pending++;
+        var index = 0;
+        EventStoreException? refusal = null;
+        Exception? failure = null;
+        for (; index < _staged.Count; index++)
+        {
+            var staged = _staged[index];
+            if (staged.Durable)
+            {
+                durable.Add(staged);
+                continue;
+            }
+            if (pending == 1)
+            {
+                refusal = batchRefusal; // the only one left is the one refused: no need to ask again
+                break;
+            }
+            try
+            {
+                await AppendStagedAsync([staged]).ConfigureAwait(false);
+                durable.Add(staged);
+                pending--;
+            }
+            catch (EventStoreException ex) when (RefusesOneEvent(ex.Error))
+            {
+                refusal = ex;
+                break;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                break;
+            }
+        }
+
+        await PublishAsync(durable).ConfigureAwait(false);
+        if (refusal is null && failure is null)
+        {
+            ClearStaged(); // refused only together (e.g. too many events for one append): each alone was stored
+            return;
+        }
+
+        if (failure is not null) DocumentsLog.AppendFailed(_logger, Branch, failure);
+        else DocumentsLog.EventRefused(_logger, Branch, refusal!.Error, refusal.Message);
+        MarkFaulted();
+        if (failure is not null)
+        {
+            var error = new CollabException(CollabErrorCode.Unavailable, "The update could not be stored; the branch is reloading. Retry.", failure);
+            for (var i = index; i < _staged.Count; i++) FailStaged(_staged[i], error);
+        }
+        else
+        {
+            FailStaged(_staged[index], RefusalOf(refusal!));
+            var retry = new SessionClosedException("A batch-mate was refused; retrying on the reloaded session.");
+            for (var i = index + 1; i < _staged.Count; i++) FailStaged(_staged[i], retry);
+        }
+        ClearStaged();
+        throw new SessionClosedException("An event was refused by the store.", failure ?? refusal!);
+    }
+
+    /// <summary>Broadcasts durable updates to the branch's other connections and acknowledges them, in seq order.</summary>
+    private async Task PublishAsync(List<Staged> durable)
+    {
+        foreach (var staged in durable)
         {
             foreach (var emitted in staged.Emitted)
             {
@@ -163,16 +252,27 @@ internal sealed partial class BranchSession
             }
             if (staged.Released is { } released) foreach (var waiter in released) CompleteWaiter(waiter, staged.Seq);
         }
-        ClearStaged();
     }
 
-    private async Task AppendStagedAsync()
+    /// <summary>Store refusals caused by one event's own content (not by the store's state or health).</summary>
+    private static bool RefusesOneEvent(EventStoreError error) =>
+        error is EventStoreError.IdempotencyConflict or EventStoreError.PayloadTooLarge or EventStoreError.InvalidArgument
+            or EventStoreError.InvalidRecord or EventStoreError.InvalidName;
+
+    private static CollabException RefusalOf(EventStoreException ex) => ex.Error switch
     {
-        var events = new List<NewEvent>(_stagedEvents);
-        var owners = new List<Staged>(_stagedEvents);
-        foreach (var staged in _staged)
+        EventStoreError.IdempotencyConflict => new CollabException(CollabErrorCode.Conflict, "An update id was reused for different bytes.", ex),
+        EventStoreError.PayloadTooLarge => new CollabException(CollabErrorCode.TooLarge, $"The update cannot be stored: {ex.Message}", ex),
+        _ => new CollabException(CollabErrorCode.Invalid, $"The update cannot be stored: {ex.Message}", ex),
+    };
+
+    private async Task AppendStagedAsync(List<Staged> batch)
+    {
+        var events = new List<NewEvent>();
+        var owners = new List<Staged>();
+        foreach (var staged in batch)
         {
-            for (var i = 0; i < staged.Emitted.Count; i++)
+            for (var i = staged.Appended; i < staged.Emitted.Count; i++)
             {
                 var emitted = staged.Emitted[i];
                 events.Add(new NewEvent(EventKind.Update, emitted.Update, staged.Work.Author)
@@ -191,7 +291,12 @@ internal sealed partial class BranchSession
             // Expected head: if anything else wrote to this branch, our document is stale and must reload.
             var result = await _store.AppendAsync(Branch, chunk, new EventSeq(_head), CancellationToken.None).ConfigureAwait(false);
             if (result.Events.Count != count) throw new InvalidOperationException($"The store returned {result.Events.Count} events for {count} appended.");
-            for (var i = 0; i < count; i++) owners[start + i].Seq = result.Events[i].Seq.Value;
+            for (var i = 0; i < count; i++)
+            {
+                var owner = owners[start + i];
+                owner.Seq = result.Events[i].Seq.Value;
+                owner.Appended++;
+            }
             Volatile.Write(ref _head, result.Head.Seq.Value);
         }
     }

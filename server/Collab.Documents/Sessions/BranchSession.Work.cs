@@ -61,6 +61,12 @@ internal sealed partial class BranchSession
         public List<Waiter>? Released { get; set; }
 
         public long Seq { get; set; }
+
+        /// <summary>How many of <see cref="Emitted"/> are in the log.</summary>
+        public int Appended { get; set; }
+
+        /// <summary>Whether everything it emitted is in the log.</summary>
+        public bool Durable => Appended == Emitted.Count;
     }
 
     /// <summary>

@@ -45,6 +45,7 @@ internal sealed partial class BranchSession
         _time = time;
         _logger = logger;
         _updateIds = new UpdateIdCache(options.RememberedUpdateIds);
+        Awareness = new AwarenessRelay(options);
         _idleSince = time.GetTimestamp();
         _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.QueueCapacity)
         {
@@ -57,7 +58,7 @@ internal sealed partial class BranchSession
     public BranchRef Branch { get; }
 
     /// <summary>The awareness states of the branch's connections.</summary>
-    public AwarenessRelay Awareness { get; } = new();
+    public AwarenessRelay Awareness { get; }
 
     /// <summary>The seq of the last event known durable.</summary>
     public long Head => Volatile.Read(ref _head);

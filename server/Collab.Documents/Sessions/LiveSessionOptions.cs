@@ -37,6 +37,7 @@ public sealed class LiveSessionOptions
     /// </summary>
     [Range(4 * 1024, 256 * 1024 * 1024)]
     public int MaxDocumentBytes { get; set; } = 32 * 1024 * 1024;
+
     /// <summary>
     /// Most bytes of updates per branch that may wait for content the branch lacks (missing dependencies). Waiting
     /// content lives in the live document's memory only: it is not stored, served, broadcast or snapshotted, and its
@@ -64,4 +65,26 @@ public sealed class LiveSessionOptions
     /// </summary>
     [Range(64 * 1024, 64 * 1024 * 1024)]
     public int MaxEventBytes { get; set; } = 6 * 1024 * 1024;
+
+    /// <summary>Awareness client ids one connection may hold on one branch (a browser tab needs one per document).</summary>
+    [Range(1, 1024)]
+    public int MaxAwarenessClientsPerConnection { get; set; } = 4;
+
+    /// <summary>Awareness client ids one branch holds at most (the presence of this many people at once).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxAwarenessClientsPerBranch { get; set; } = 1000;
+
+    /// <summary>
+    /// Bytes of awareness state one branch holds at most (UTF-8 JSON plus 64 bytes per client id). It bounds the memory
+    /// presence takes and the awareness message every joiner receives.
+    /// </summary>
+    [Range(64 * 1024, 256 * 1024 * 1024)]
+    public int MaxAwarenessBytesPerBranch { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Entries a client's state vector (SyncStep1) may have. A real document's state vector has one entry per client
+    /// that ever edited it; the server's answer to a much larger one would only cost every editor of the branch time.
+    /// </summary>
+    [Range(1024, 10_000_000)]
+    public int MaxStateVectorEntries { get; set; } = 100_000;
 }

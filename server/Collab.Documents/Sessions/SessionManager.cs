@@ -1,4 +1,5 @@
 using Collab.Crdt.Protocol;
+using Collab.Documents.Access;
 using System.Collections.Concurrent;
 using Collab.EventStore;
 using Microsoft.Extensions.Logging;
@@ -67,8 +68,10 @@ public sealed partial class SessionManager : IAsyncDisposable
         _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.QueuedWork : 0;
 
     /// <summary>Adds a connection to a branch and returns what it needs to start syncing.</summary>
-    public async Task<JoinState> JoinAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    public async Task<JoinState> JoinAsync(BranchRef branch, SessionCaller caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
+        var connectionId = caller.ConnectionId;
         while (true)
         {
             var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
@@ -107,22 +110,27 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>
     /// Handles one y-protocols sync message from a joined connection. SyncStep1 is answered with SyncStep2; SyncStep2 and
-    /// Update are applied, stored durably and broadcast when <paramref name="canWrite"/>, refused otherwise.
+    /// Update are applied, stored durably and broadcast when the caller's role may write, refused otherwise.
     /// </summary>
     public async Task<SyncOutcome> SyncAsync(
         BranchRef branch,
-        string connectionId,
-        string author,
+        SessionCaller caller,
         byte[] message,
         string? updateId,
-        bool canWrite,
         int maxUpdateBytes,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(message);
-        if (updateId is { Length: > NewEvent.MaxClientUpdateIdLength })
+        var connectionId = caller.ConnectionId;
+        // What the store would refuse for this event alone is refused here, before it can share an append with others.
+        if (updateId is { Length: 0 or > NewEvent.MaxClientUpdateIdLength })
         {
-            throw new CollabException(CollabErrorCode.Invalid, $"An update id must be at most {NewEvent.MaxClientUpdateIdLength} characters.");
+            throw new CollabException(CollabErrorCode.Invalid, $"An update id must have 1–{NewEvent.MaxClientUpdateIdLength} characters (got {updateId.Length}).");
+        }
+        if (string.IsNullOrWhiteSpace(caller.User) || caller.User.Length > NewEvent.MaxAuthorLength)
+        {
+            throw new CollabException(CollabErrorCode.Invalid, $"A user name must have 1–{NewEvent.MaxAuthorLength} characters to author updates.");
         }
         SyncMessage frame;
         try
@@ -141,6 +149,10 @@ public sealed partial class SessionManager : IAsyncDisposable
                 throw new CollabException(CollabErrorCode.TooLarge, $"The update is {frame.Payload.Length} bytes; the limit is {maxUpdateBytes}.");
             }
         }
+        else
+        {
+            CheckStateVectorSize(frame.Payload.Span);
+        }
 
         var payload = frame.Payload.ToArray();
         while (true)
@@ -153,7 +165,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                     var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
                     return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
                 }
-                if (!canWrite)
+                if (!caller.Role.CanWrite())
                 {
                     // A read-only peer's empty answer (its SyncStep2 to our SyncStep1) is fine; a change is refused
                     // loudly, never dropped in silence.
@@ -163,7 +175,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                     }
                     return new SyncOutcome(null, null);
                 }
-                var seq = await session.SubmitUpdateAsync(payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
+                var seq = await session.SubmitUpdateAsync(payload, updateId, caller.User, connectionId, cancellationToken).ConfigureAwait(false);
                 return new SyncOutcome(seq, null);
             }
             catch (SessionClosedException)
@@ -173,21 +185,43 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Validates and relays an awareness update from a joined connection; never stored.</summary>
-    public async Task AwarenessAsync(BranchRef branch, string connectionId, byte[] update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates an awareness update from a joined connection and relays what it may publish (see
+    /// <see cref="AwarenessRelay"/>: its own client ids, within the limits); never stored.
+    /// </summary>
+    public async Task AwarenessAsync(BranchRef branch, SessionCaller caller, byte[] update, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(update);
-        var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
-        bool changed;
+        var session = await GetJoinedAsync(branch, caller.ConnectionId, cancellationToken).ConfigureAwait(false);
+        byte[]? relay;
         try
         {
-            changed = session.Awareness.Apply(update, connectionId);
+            relay = session.Awareness.Apply(update, caller);
         }
         catch (Crdt.YjsFormatException ex)
         {
             throw new CollabException(CollabErrorCode.Malformed, $"The awareness update is malformed: {ex.Message}");
         }
-        if (changed) await _broadcaster.BroadcastAwarenessAsync(branch, update, connectionId, cancellationToken).ConfigureAwait(false);
+        if (relay is not null) await _broadcaster.BroadcastAwarenessAsync(branch, relay, caller.ConnectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses a state vector with more entries than allowed, from its leading count (no decoding).</summary>
+    private void CheckStateVectorSize(ReadOnlySpan<byte> stateVector)
+    {
+        int entries;
+        try
+        {
+            entries = new Crdt.Encoding.Lib0Reader(stateVector).ReadVarUIntAsLength(2);
+        }
+        catch (Crdt.YjsFormatException ex)
+        {
+            throw new CollabException(CollabErrorCode.Malformed, $"The state vector is malformed: {ex.Message}");
+        }
+        if (entries > _options.MaxStateVectorEntries)
+        {
+            throw new CollabException(CollabErrorCode.TooLarge, $"The state vector has {entries} entries; the limit is {_options.MaxStateVectorEntries}.");
+        }
     }
 
     /// <summary>The whole document at the durable head (opens the session if needed).</summary>

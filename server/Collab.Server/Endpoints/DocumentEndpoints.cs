@@ -78,16 +78,11 @@ internal static class DocumentEndpoints
             .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, ConnectionRegistry registry, SessionManager sessions, IHubContext<DocumentHub, IDocumentClient> hub, HttpContext http) =>
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, HttpContext http) =>
             {
                 if (!catalog.Revoke(id, HubUser.NameOf(http.User), user)) return Results.NotFound();
                 // A revoked user stops receiving the document's messages at once, not at its next reconnect.
-                foreach (var (connectionId, branch) in registry.JoinedBy(user, new Collab.EventStore.DocumentId(id)))
-                {
-                    registry.Leave(connectionId, branch);
-                    await hub.Groups.RemoveFromGroupAsync(connectionId, HubBroadcaster.GroupOf(branch));
-                    await sessions.LeaveAsync(branch, connectionId, CancellationToken.None);
-                }
+                await membership.RevokeAsync(user, new Collab.EventStore.DocumentId(id));
                 return Results.NoContent();
             })
             .WithSummary("Remove a user's role (owner). The last owner cannot be removed.")

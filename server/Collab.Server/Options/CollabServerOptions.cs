@@ -78,6 +78,19 @@ public sealed class LimitOptions
     /// </summary>
     [Range(1, 100_000)]
     public int MaxConnectionsPerUser { get; set; } = 64;
+
+    /// Messages that may wait to be sent to one connection (broadcast updates and awareness). Broadcasts never wait for
+    /// a connection; one that falls this far behind is dropped, and reconnects and resyncs.
+    /// </summary>
+    [Range(16, 1_000_000)]
+    public int MaxOutboxMessages { get; set; } = 4096;
+
+    /// <summary>
+    /// Bytes that may wait to be sent to one connection; past this it is dropped, like <see cref="MaxOutboxMessages"/>.
+    /// One message larger than this still goes out when nothing else is waiting.
+    /// </summary>
+    [Range(64 * 1024, 4L * 1024 * 1024 * 1024)]
+    public long MaxOutboxBytes { get; set; } = 32 * 1024 * 1024;
 }
 
 /// <summary>Per-user rate limits (partitioned by the authenticated user name).</summary>
