@@ -79,6 +79,7 @@ public sealed class LimitOptions
     [Range(1, 100_000)]
     public int MaxConnectionsPerUser { get; set; } = 64;
 
+    /// <summary>
     /// Messages that may wait to be sent to one connection (broadcast updates and awareness). Broadcasts never wait for
     /// a connection; one that falls this far behind is dropped, and reconnects and resyncs.
     /// </summary>

@@ -11,6 +11,8 @@ namespace Collab.Documents.Tests.Sessions;
 /// <summary>Updates that wait for missing dependencies (issue 13, findings 1, 6 and 12).</summary>
 public sealed class PendingUpdateTests : IAsyncLifetime
 {
+    private static readonly SessionCaller Alice = new("c1", "alice", Collab.Documents.Access.DocumentRole.Editor);
+
     /// <summary>Finding 1: a forged copy of 1001:0 under an unknown parent, plus a struct of 0xFFFFFFFF after an unknown one.</summary>
     private static readonly byte[] Forged = Convert.FromHexString("0201ffffffff0f0084feffffff0f00017801e907000400feffffff0f00017900");
 
@@ -24,7 +26,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     {
         await _store.CreateDocumentAsync(_branch.Document, "alice");
         _sessions = NewManager();
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Alice, default);
     }
 
     public async Task DisposeAsync() => await _sessions.DisposeAsync();
@@ -36,7 +38,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     {
         await _sessions.StopAsync();
         _sessions = NewManager();
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Alice, default);
     }
 
     private static byte[] Edit(YDoc doc, string text)
@@ -50,7 +52,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     }
 
     private Task<SyncOutcome> SendAsync(byte[] update, string? updateId = null) =>
-        _sessions.SyncAsync(_branch, "c1", "alice", SyncMessage.EncodeUpdate(update), updateId, true, 8 << 20, default);
+        _sessions.SyncAsync(_branch, Alice, SyncMessage.EncodeUpdate(update), updateId, 8 << 20, default);
 
     private static string TextOf(byte[] update)
     {
@@ -65,7 +67,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     /// <summary>What a joiner with an empty document receives in SyncStep2.</summary>
     private async Task<string> JoinerTextAsync()
     {
-        var outcome = await _sessions.SyncAsync(_branch, "c1", "alice", SyncMessage.EncodeSyncStep1(new YDoc().EncodeStateVector()), null, true, 8 << 20, default);
+        var outcome = await _sessions.SyncAsync(_branch, Alice, SyncMessage.EncodeSyncStep1(new YDoc().EncodeStateVector()), null, 8 << 20, default);
         return TextOf(SyncMessage.Read(outcome.Reply!).Payload.ToArray());
     }
 

@@ -10,6 +10,8 @@ namespace Collab.Documents.Tests.Sessions;
 /// <summary>The per-document size limit and what happens when the store refuses snapshots.</summary>
 public sealed class SessionLimitTests : IAsyncLifetime
 {
+    private static readonly SessionCaller Alice = new("c1", "alice", Collab.Documents.Access.DocumentRole.Editor);
+
     private readonly InMemoryEventStore _inner = new(new EventStoreOptions { MaxPayloadBytes = 1 << 20 });
     private readonly FlakyStore _store;
     private readonly LiveSessionOptions _options = new() { SnapshotEvery = 1000, IdleUnloadAfter = TimeSpan.Zero };
@@ -22,7 +24,7 @@ public sealed class SessionLimitTests : IAsyncLifetime
     {
         await _store.CreateDocumentAsync(_branch.Document, "alice");
         _sessions = new SessionManager(_store, new YDocFactory(), new RecordingBroadcaster(), Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System, NullLogger<SessionManager>.Instance);
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Alice, default);
     }
 
     public async Task DisposeAsync() => await _sessions.DisposeAsync();
@@ -39,7 +41,7 @@ public sealed class SessionLimitTests : IAsyncLifetime
 
     /// <summary>Sends an update; its seq, or 0 when nothing was stored.</summary>
     private async Task<long> SendAsync(byte[] update) =>
-        (await _sessions.SyncAsync(_branch, "c1", "alice", SyncMessage.EncodeUpdate(update), null, canWrite: true, 1 << 20, default)).Seq ?? 0;
+        (await _sessions.SyncAsync(_branch, Alice, SyncMessage.EncodeUpdate(update), null, 1 << 20, default)).Seq ?? 0;
 
     private async Task<string> LiveTextAsync()
     {

@@ -16,6 +16,8 @@ namespace Collab.Documents.Tests.Sessions;
 /// </summary>
 public sealed class SlowDiskTests(ITestOutputHelper output)
 {
+    private static readonly SessionCaller Alice = new("c1", "alice", Collab.Documents.Access.DocumentRole.Editor);
+
     private static readonly BranchRef Branch = new(new DocumentId("slow"), BranchName.Main);
 
     [Fact]
@@ -26,7 +28,7 @@ public sealed class SlowDiskTests(ITestOutputHelper output)
         await using var store = new LiteDbEventStore(new LiteDbEventStoreOptions { Path = "unused.db" }, new SlowFlushStream(TimeSpan.Zero), log);
         await store.CreateDocumentAsync(Branch.Document, "alice");
         await using var sessions = new SessionManager(store, new YDocFactory(), new NullBroadcaster(), Microsoft.Extensions.Options.Options.Create(sessionOptions), TimeProvider.System, NullLogger<SessionManager>.Instance);
-        await sessions.JoinAsync(Branch, "c1", default);
+        await sessions.JoinAsync(Branch, Alice, default);
 
         // 96 writers (three times the queue), each with one update in flight at a time, as editors awaiting their acks.
         const int Writers = 96, UpdatesEach = 6;
@@ -56,7 +58,7 @@ public sealed class SlowDiskTests(ITestOutputHelper output)
                 var now = Interlocked.Increment(ref inFlight);
                 InterlockedMax(ref maxInFlight, now);
                 var sent = Stopwatch.GetTimestamp();
-                var outcome = await sessions.SyncAsync(Branch, "c1", "alice", SyncMessage.EncodeUpdate(update), $"u{w}-{i}", canWrite: true, 1 << 20, default);
+                var outcome = await sessions.SyncAsync(Branch, Alice, SyncMessage.EncodeUpdate(update), $"u{w}-{i}", 1 << 20, default);
                 Interlocked.Decrement(ref inFlight);
                 Assert.NotNull(outcome.Seq);
                 lock (latencies)
