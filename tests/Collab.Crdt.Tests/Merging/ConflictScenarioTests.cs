@@ -429,6 +429,23 @@ public sealed class ConflictScenarioTests
     }
 
     [Fact]
+    public void merging_a_grandchild_into_its_grandparent_finds_the_grandchilds_conflicts()
+    {
+        var g = NewDoc(1);
+        g.GetText("text").Insert(0, "The cat sat.");
+        var p = Fork(g, 2);
+        p.GetText("text").Insert(12, " Parent.");
+        var c = Fork(p, 3);
+        c.Transact(() => { c.GetText("text").Delete(4, 3); c.GetText("text").Insert(4, "cow"); });
+        g.Transact(() => { g.GetText("text").Delete(4, 3); g.GetText("text").Insert(4, "dog"); });
+        var a = MergeInto(g, c, "up");
+        var conflict = Assert.Single(a.Conflicts);
+        Assert.Equal(("cat", "dog", "cow"), (conflict.Base, conflict.Ours, conflict.Theirs));
+        Assert.Equal("The dogcow sat. Parent.", g.GetText("text").ToString());
+        Assert.Empty(MergeAnalyzer.Analyze(g, p, "parent").Conflicts); // the parent's work came along already
+    }
+
+    [Fact]
     public void criss_cross_merges_report_nothing_twice()
     {
         var b = NewDoc(1);
