@@ -111,4 +111,16 @@ public static class ConflictResolver
         ArgumentNullException.ThrowIfNull(choice);
         return ResolverCore.Resolve(current, conflict, choice, customContent, clientId);
     }
+
+    /// <summary>
+    /// What the conflict's region (or key) holds in <paramref name="current"/> now, in the form of the excerpts (plain
+    /// text, JSON or markup; null when absent): what a decision replaces, to record when the region changed since the
+    /// merge. <paramref name="current"/> is not modified.
+    /// </summary>
+    public static string? CurrentContent(YDoc current, MergeConflictInfo conflict)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(conflict);
+        return ResolverCore.Current(current, conflict);
+    }
 }

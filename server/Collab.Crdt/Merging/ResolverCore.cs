@@ -67,6 +67,68 @@ internal static class ResolverCore
         };
     }
 
+    public static string? Current(YDoc current, MergeConflictInfo conflict)
+    {
+        var doc = new YDoc(new YDocOptions { Gc = false });
+        doc.ApplyUpdate(current.EncodeStateAsUpdate());
+        TypeRoot(doc, conflict.Root);
+        switch (conflict.Kind)
+        {
+            case MergeAnalyzer.SequenceOverlap:
+                {
+                    var (type, si, ei) = Region(doc, conflict);
+                    return LiveExcerpt(doc, type, si, ei);
+                }
+
+            case MergeAnalyzer.FormatOverlap:
+                {
+                    var (type, si, _) = Region(doc, conflict);
+                    if (type is not YText text)
+                    {
+                        return null;
+                    }
+
+                    int index = 0;
+                    foreach (var op in text.ToDelta())
+                    {
+                        int len = op.Insert is string str ? str.Length : 1;
+                        if (si < index + len)
+                        {
+                            return JsJson.Stringify(op.Attributes?.GetValueOrDefault(conflict.Key!)) ?? "null";
+                        }
+
+                        index += len;
+                    }
+
+                    return "null";
+                }
+
+            default:
+                {
+                    if (conflict.Key is { } key)
+                    {
+                        var map = FindType(doc, conflict);
+                        if (!map.Map.TryGetValue(key, out var item) || item.Deleted)
+                        {
+                            return null;
+                        }
+
+                        object? value = item.Content.GetValue(item.Length - 1);
+                        return JsJson.Stringify(value is AbstractType t ? t.ToJson() : value) ?? "null";
+                    }
+
+                    if (conflict.Start is { } s && YRelativePosition.Decode(s).Item is { } id
+                        && doc.Store.GetState(id.Client) > id.Clock && doc.Store.Find(id) is Item { Content: ContentType ct } found
+                        && !found.Deleted)
+                    {
+                        return JsJson.Stringify(ct.Type.ToJson()) ?? "null";
+                    }
+
+                    return null;
+                }
+        }
+    }
+
     /// <summary>Gives an untyped root the type its content shows, so the public editing API can be used on it.</summary>
     private static void TypeRoot(YDoc doc, string root)
     {
@@ -184,7 +246,7 @@ internal static class ResolverCore
                     }
 
                     var text = (YText)type;
-                    doc.Transact(() =>
+                    doc.Transact(t =>
                     {
                         if (ei > si)
                         {
@@ -193,7 +255,12 @@ internal static class ResolverCore
 
                         if (content.Length > 0)
                         {
-                            text.Insert(si, content);
+                            var left = StartItem(t, doc, conflict.Start!);
+                            var right = left == null ? type.Start : left.Right;
+                            uint own = doc.ClientId;
+                            new Item(new ItemId(own, doc.Store.GetState(own)), left, left?.LastId, right, right?.Id, type, null, new ContentString(content))
+                                .Integrate(t, 0);
+                            type.SearchMarkers?.Clear();
                         }
                     });
                     return;
@@ -213,17 +280,17 @@ internal static class ResolverCore
                         return;
                     }
 
-                    var fragment = (YXmlFragment)type;
-                    doc.Transact(() =>
+                    doc.Transact(t =>
                     {
                         if (ei > si)
                         {
-                            fragment.Delete(si, ei - si);
+                            type.ListDelete(t, si, ei - si);
                         }
 
                         if (nodes.Count > 0)
                         {
-                            fragment.Insert(si, nodes.ToArray());
+                            type.ListInsertGenericsAfter(t, StartItem(t, doc, conflict.Start!), nodes.ToArray());
+                            type.SearchMarkers?.Clear();
                         }
                     });
                     return;
@@ -247,12 +314,29 @@ internal static class ResolverCore
 
                         if (values.Count > 0)
                         {
-                            type.ListInsertGenerics(t, si, values);
+                            type.ListInsertGenericsAfter(t, StartItem(t, doc, conflict.Start!), values);
+                            type.SearchMarkers?.Clear();
                         }
                     });
                     return;
                 }
         }
+    }
+
+    /// <summary>
+    /// The item the region starts after (its left bound), split so that it ends there; null at the start of the type.
+    /// Inserting right after it keeps the new content inside the region even when the right bound is a tombstone
+    /// (an index-based insert would skip tombstones and could land behind it).
+    /// </summary>
+    private static Item? StartItem(Transaction t, YDoc doc, byte[] start)
+    {
+        if (YRelativePosition.Decode(start).Item is not { } id)
+        {
+            return null;
+        }
+
+        return doc.Store.GetItemCleanEnd(t, id) as Item
+            ?? throw new InvalidOperationException("The region's start was garbage-collected in this document");
     }
 
     private static void ResolveFormat(YDoc doc, MergeConflictInfo conflict, string? json)

@@ -96,8 +96,23 @@ public sealed class ConflictScenarioTests
         text.Insert(text.Length, " Then it ran.");  // after it
         text.Insert(6 + 4 + 3, "-");              // inside it: "dog-cow"
         Assert.Equal("Look: The dog-cow sat. Then it ran.", text.ToString());
+        Assert.Equal("dog-cow", ConflictResolver.CurrentContent(t, a.Conflicts[0]));
         t.ApplyUpdate(ConflictResolver.Resolve(t, a.Conflicts[0], "theirs", null, 99));
         Assert.Equal("Look: The cow sat. Then it ran.", text.ToString());
+    }
+
+    [Fact]
+    public void a_decision_stays_inside_the_region_when_its_right_bound_was_deleted_later()
+    {
+        var (t, s) = CatSat();
+        var a = MergeInto(t, s);
+        t.GetText("text").Delete(10, 1); // the space after "dogcow": the region's right bound is now a tombstone
+        t.ApplyUpdate(ConflictResolver.Resolve(t, a.Conflicts[0], "theirs", null, 99));
+        Assert.Equal("The cowsat.", t.GetText("text").ToString());
+        Assert.Equal("cow", ConflictResolver.CurrentContent(t, a.Conflicts[0]));
+        int start = Index(t, a.Conflicts[0].Start);
+        int end = Index(t, a.Conflicts[0].End);
+        Assert.Equal("cow", t.GetText("text").ToString()[start..end]);
     }
 
     [Fact]
@@ -174,6 +189,7 @@ public sealed class ConflictScenarioTests
         Assert.Equal("theirs wins: \"Theirs\"", title.AutomaticOutcome);
 
         var m = With(t, a.Update, 2);
+        Assert.Equal("\"Theirs\"", ConflictResolver.CurrentContent(m, title));
         m.ApplyUpdate(ConflictResolver.Resolve(m, title, "ours", null, 50));
         m.ApplyUpdate(ConflictResolver.Resolve(m, gone, "ours", null, 51));
         Assert.Equal("Ours", m.GetMap("m").Get("title"));
@@ -335,6 +351,7 @@ public sealed class ConflictScenarioTests
         var mergedColor = m.GetText("t").ToDelta().First(op => op.Insert is string ins && ins.Contains('l', StringComparison.Ordinal) && op.Attributes != null && op.Attributes.ContainsKey("color"));
         Assert.NotNull(mergedColor);
         Assert.Equal(c.Merged, "\"" + (string)m.GetText("t").ToDelta().First(op => ((string)op.Insert!).StartsWith("lo", StringComparison.Ordinal)).Attributes!["color"]! + "\"");
+        Assert.Equal(c.Merged, ConflictResolver.CurrentContent(m, c));
         m.ApplyUpdate(ConflictResolver.Resolve(m, c, "ours", null, 95));
         var lo = m.GetText("t").ToDelta().First(op => ((string)op.Insert!).Contains("lo", StringComparison.Ordinal));
         Assert.Equal("red", lo.Attributes!["color"]);
@@ -409,6 +426,23 @@ public sealed class ConflictScenarioTests
         Assert.Empty(back.Conflicts);
         Assert.Empty(MergeAnalyzer.Analyze(t, s, "forth").Conflicts);
         Assert.Equal(t.GetText("text").ToString(), s.GetText("text").ToString());
+    }
+
+    [Fact]
+    public void merging_a_grandchild_into_its_grandparent_finds_the_grandchilds_conflicts()
+    {
+        var g = NewDoc(1);
+        g.GetText("text").Insert(0, "The cat sat.");
+        var p = Fork(g, 2);
+        p.GetText("text").Insert(12, " Parent.");
+        var c = Fork(p, 3);
+        c.Transact(() => { c.GetText("text").Delete(4, 3); c.GetText("text").Insert(4, "cow"); });
+        g.Transact(() => { g.GetText("text").Delete(4, 3); g.GetText("text").Insert(4, "dog"); });
+        var a = MergeInto(g, c, "up");
+        var conflict = Assert.Single(a.Conflicts);
+        Assert.Equal(("cat", "dog", "cow"), (conflict.Base, conflict.Ours, conflict.Theirs));
+        Assert.Equal("The dogcow sat. Parent.", g.GetText("text").ToString());
+        Assert.Empty(MergeAnalyzer.Analyze(g, p, "parent").Conflicts); // the parent's work came along already
     }
 
     [Fact]

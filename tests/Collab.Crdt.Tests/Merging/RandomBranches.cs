@@ -63,7 +63,6 @@ internal static class RandomBranches
         {
             case 0:
             case 1:
-            case 2:
                 text.Insert(r.Next(text.Length + 1), Words[r.Next(Words.Length)]);
                 break;
             case 3:
@@ -74,11 +73,12 @@ internal static class RandomBranches
                 }
 
                 break;
+            case 2:
             case 4:
                 if (text.Length > 0)
                 {
                     int at = r.Next(text.Length);
-                    var attrs = new Dictionary<string, object?> { [r.Next(2) == 0 ? "bold" : "color"] = r.Next(3) switch { 0 => null, 1 => true, _ => "red" } };
+                    var attrs = new Dictionary<string, object?> { [r.Next(2) == 0 ? "bold" : "color"] = r.Next(4) switch { 0 => null, 1 => true, 2 => "blue", _ => "red" } };
                     text.Format(at, Math.Min(text.Length - at, 1 + r.Next(5)), attrs);
                 }
 
