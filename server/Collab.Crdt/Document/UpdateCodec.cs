@@ -228,6 +228,31 @@ internal static class UpdateCodec
         return clientRefs;
     }
 
+    /// <summary>The highest clock of <paramref name="client"/> that <paramref name="s"/> refers to (at least <paramref name="state"/>).</summary>
+    private static uint NeededClock(AbstractStruct s, uint client, uint state)
+    {
+        uint needed = state;
+        if (s is Item item)
+        {
+            if (item.Origin is { } o && o.Client == client)
+            {
+                needed = Math.Max(needed, o.Clock);
+            }
+
+            if (item.RightOrigin is { } ro && ro.Client == client)
+            {
+                needed = Math.Max(needed, ro.Clock);
+            }
+
+            if (item.ParentId is { } p && p.Client == client)
+            {
+                needed = Math.Max(needed, p.Clock);
+            }
+        }
+
+        return needed;
+    }
+
     private static void ValidateSelfReference(ItemId? id, Item item, long offset)
     {
         if (id is { } v && v.Client == item.Id.Client && v.Clock >= item.Id.Clock)
@@ -405,7 +430,12 @@ internal static class UpdateCodec
                         stack.Add(stackHead);
                         if (!clientsStructRefs.TryGetValue(missingClient, out var structRefs) || structRefs.Refs.Count == structRefs.I)
                         {
-                            UpdateMissingSv(missingClient, store.GetState(missingClient));
+                            // yjs records the client's current state, so that any advance of that client retries
+                            // all pending structs. The clock the item actually needs retries them only when it
+                            // exists: otherwise one pending struct naming a far clock of a busy client makes every
+                            // update of that client decode and re-encode all pending structs. Nothing integrates
+                            // later than in yjs: a retry before that clock exists cannot integrate the item.
+                            UpdateMissingSv(missingClient, NeededClock(stackHead, missingClient, store.GetState(missingClient)));
                             AddStackToRestSs();
                         }
                         else

@@ -45,7 +45,7 @@ public sealed class LiveSessionOptions
     /// (<c>too_large</c>); 0 refuses every update that would wait.
     /// </summary>
     [Range(0, 64 * 1024 * 1024)]
-    public int MaxPendingBytes { get; set; } = 1024 * 1024;
+    public int MaxPendingBytes { get; set; } = 64 * 1024;
 
     /// <summary>
     /// Waiting content is dropped, and its senders refused with <c>missing_dependency</c>, once this many events were

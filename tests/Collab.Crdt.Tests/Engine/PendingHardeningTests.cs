@@ -82,6 +82,30 @@ public sealed class PendingHardeningTests
         Assert.Equal(integrated, server.EncodeStateAsUpdate());
     }
 
+    [Fact]
+    public void a_struct_waiting_for_a_far_clock_is_not_retried_on_every_update_of_that_client()
+    {
+        var honest = Honest();
+        var server = Doc(1);
+        server.ApplyUpdate(honest.EncodeStateAsUpdate());
+        // 777:0 "p" after (1001, 1000): waits for a clock the honest client reaches only much later.
+        byte[] waiting = Convert.FromHexString("0101890600" + "84e907e807" + "0170" + "00");
+        server.ApplyUpdate(waiting);
+        var pending = server.Store.PendingStructs;
+        Assert.NotNull(pending);
+
+        for (int i = 0; i < 5; i++)
+        {
+            var before = honest.EncodeStateVector();
+            honest.GetText("t").Insert(0, "k");
+            server.ApplyUpdate(honest.EncodeStateAsUpdate(before));
+        }
+
+        // yjs would decode and re-encode every pending struct at each of these updates (a retry replaces the object).
+        Assert.Same(pending, server.Store.PendingStructs);
+        Assert.Equal(16, server.GetText("t").Length);
+    }
+
     [Theory]
     [InlineData("000105010000", "length 0")] // finding 5: client 5, one range at clock 0 of length 0
     [InlineData("0001050203010101", "ascending")] // client 5: [3,4) then [1,2)
