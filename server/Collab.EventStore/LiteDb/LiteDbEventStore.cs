@@ -101,7 +101,9 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
         _signals.NotifyAll();
         try
         {
-            if (_fault is not null) AbandonedTransactions.Abandon(_db);
+            // Any transaction LiteDB still holds now is one a failure left behind (a read that failed with an IOException
+            // closes the engine too, without the writer noticing); its finalizer must not run (see AbandonedTransactions).
+            AbandonedTransactions.Abandon(_db);
             _db.Dispose();
         }
         catch (Exception) when (_fault is not null)
