@@ -35,6 +35,11 @@ public enum CollabErrorCode
 
     /// <summary>An update whose Yjs client id already wrote the same clocks on another branch of the document.</summary>
     ClientIdDiverged,
+    /// <summary>
+    /// An update waited for content the branch never received (it builds on state nobody sent) and was dropped; send
+    /// what it builds on first, e.g. by answering the server's SyncStep1.
+    /// </summary>
+    MissingDependency,
 }
 
 /// <summary>
@@ -84,6 +89,7 @@ public sealed class CollabException : Exception
         CollabErrorCode.Conflict => "conflict",
         CollabErrorCode.Unavailable => "unavailable",
         CollabErrorCode.ClientIdDiverged => "client_id_diverged",
+        CollabErrorCode.MissingDependency => "missing_dependency",
         _ => "error",
     };
 

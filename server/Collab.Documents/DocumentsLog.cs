@@ -27,6 +27,15 @@ internal static partial class DocumentsLog
     [LoggerMessage(106, LogLevel.Warning, "Writing a snapshot of {Branch} failed (snapshots are a cache; continuing)")]
     public static partial void SnapshotFailed(ILogger logger, BranchRef branch, Exception exception);
 
+    [LoggerMessage(130, LogLevel.Warning, "The store refused a snapshot of {Branch} at seq {Seq}: {Reason} Next attempt after {Events} more events")]
+    public static partial void SnapshotRefused(ILogger logger, BranchRef branch, long seq, string reason, long events);
+
     [LoggerMessage(107, LogLevel.Information, "Reloaded {Branch} after a failure; asked {Members} connections to resync")]
     public static partial void SessionReloaded(ILogger logger, BranchRef branch, int members);
+
+    [LoggerMessage(120, LogLevel.Information, "Dropped {Count} updates of {Branch} that waited too long for content the branch never received")]
+    public static partial void PendingExpired(ILogger logger, BranchRef branch, int count);
+
+    [LoggerMessage(108, LogLevel.Warning, "The store refused one event of {Branch} ({Error}: {Reason}); only its caller is refused, its batch-mates are stored or retried, and the session reloads from the log")]
+    public static partial void EventRefused(ILogger logger, BranchRef branch, EventStoreError error, string reason);
 }

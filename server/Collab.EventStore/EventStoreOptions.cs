@@ -3,8 +3,15 @@ namespace Collab.EventStore;
 /// <summary>Settings every backend honours.</summary>
 public class EventStoreOptions
 {
-    /// <summary>Largest event payload or snapshot state in bytes; larger ones are refused with <see cref="EventStoreError.PayloadTooLarge"/>. Default 1 MiB.</summary>
+    /// <summary>Largest event payload in bytes; larger ones are refused with <see cref="EventStoreError.PayloadTooLarge"/>. Default 1 MiB.</summary>
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Largest snapshot state in bytes; larger ones are refused with <see cref="EventStoreError.PayloadTooLarge"/>. Default
+    /// 64 MiB. Separate from <see cref="MaxPayloadBytes"/> because a snapshot holds a whole document: a backend stores a
+    /// state above its payload limit in pieces of at most <see cref="MaxPayloadBytes"/>.
+    /// </summary>
+    public int MaxSnapshotBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Most events in one append call. Default 1,000.</summary>
     public int MaxEventsPerAppend { get; set; } = 1000;
@@ -22,6 +29,7 @@ public class EventStoreOptions
     public virtual void Validate()
     {
         if (MaxPayloadBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxPayloadBytes), MaxPayloadBytes, "must be at least 1");
+        if (MaxSnapshotBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxSnapshotBytes), MaxSnapshotBytes, "must be at least 1");
         if (MaxEventsPerAppend < 1) throw new ArgumentOutOfRangeException(nameof(MaxEventsPerAppend), MaxEventsPerAppend, "must be at least 1");
         if (SchemaVersion < 1) throw new ArgumentOutOfRangeException(nameof(SchemaVersion), SchemaVersion, "must be at least 1");
         ArgumentNullException.ThrowIfNull(TimeProvider);

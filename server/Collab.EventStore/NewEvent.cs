@@ -33,4 +33,10 @@ public sealed record NewEvent(EventKind Kind, ReadOnlyMemory<byte> Payload, stri
 
     /// <summary>A resolution record to store in the same transaction as this event (normally for <see cref="EventKind.Resolution"/>).</summary>
     public ResolutionRecordDraft? Resolution { get; init; }
+
+    /// <summary>
+    /// A record of another domain event (proposal, revert, branch state, protection…), stored with this event, returned
+    /// on read and covered by its hash. An event carries at most one of <see cref="Merge"/>, <see cref="Resolution"/> and this.
+    /// </summary>
+    public DomainRecord? Record { get; init; }
 }

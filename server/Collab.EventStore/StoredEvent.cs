@@ -27,4 +27,16 @@ public sealed record StoredEvent(
 {
     /// <summary>The event's identity.</summary>
     public EventRef Ref => new(Branch, Seq);
+
+    /// <summary>
+    /// The record this event carries in the hash chain: a merge or resolution record (read them with the record
+    /// methods of <see cref="IEventStore"/>), a <see cref="DomainRecord"/> (in <see cref="Record"/>), or none.
+    /// </summary>
+    public EventRecordKind RecordKind { get; init; }
+
+    /// <summary>The domain record, when <see cref="RecordKind"/> is <see cref="EventRecordKind.Domain"/>.</summary>
+    public DomainRecord? Record { get; init; }
+
+    /// <summary>The hash encoding of this event: 1 without a record, 2 with one (docs/event-store.md).</summary>
+    public int HashVersion => RecordKind == EventRecordKind.None ? 1 : 2;
 }

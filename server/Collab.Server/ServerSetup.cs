@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Threading.RateLimiting;
+using Collab.Documents;
 using Collab.Documents.Access;
 using Collab.Documents.Branching;
 using Collab.Documents.Sessions;
@@ -7,6 +9,8 @@ using Collab.Server.Auth;
 using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Options;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -29,7 +33,7 @@ internal static class ServerSetup
         services.AddSingleton<IValidateOptions<LiveSessionOptions>, SessionOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IEventStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<CollabServerOptions>>().Value));
+        services.AddSingleton<IEventStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<CollabServerOptions>>().Value, sp.GetRequiredService<IOptions<LiveSessionOptions>>().Value));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<CollabServerOptions>>().Value;
@@ -37,25 +41,37 @@ internal static class ServerSetup
         });
         services.AddSingleton<DocumentCatalog>();
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
-        services.AddSingleton<IBranchBroadcaster, HubBroadcaster>();
-        services.AddSingleton<SessionManager>();
         services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
         services.AddSingleton<BranchService>();
         services.AddSingleton<MergeService>();
         services.AddSingleton<BranchNotifier>();
         services.AddSingleton<ConnectionRegistry>();
+        // The registry is the broadcaster: broadcasts go to its joined connections' outboxes.
+        services.AddSingleton<IBranchBroadcaster>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<SessionManager>();
+        services.AddSingleton<HubMembership>();
         services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
         services.AddHostedService<SessionHost>();
 
         services.AddCollabAuth();
+        services.AddSingleton<HubRateLimiter>();
+        services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
+        services.AddSingleton<ConnectionCapFilter>();
         services.AddSignalR(hub =>
             {
                 hub.EnableDetailedErrors = false;
                 hub.AddFilter<HubGuardFilter>();
+                hub.AddFilter<ConnectionCapFilter>();
             })
             .AddMessagePackProtocol();
+        InvalidArgumentsProtocol.WrapAll(services);
+        // SignalR logs every exception a hub method throws at error level with its stack trace, refusals included (a
+        // HubException is how a refusal reaches the caller). HubGuardFilter turns every exception into one and logs
+        // it itself (refusals briefly and throttled, real failures with their stack trace), so those entries say
+        // nothing new and one client could flood the log with them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         // SignalR's 32 KB default cannot carry a first sync of a real document.
         services.AddOptions<HubOptions>().Configure<IOptions<CollabServerOptions>>((hub, options) =>
         {
@@ -66,6 +82,7 @@ internal static class ServerSetup
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = RejectedAsync;
             limiter.AddPolicy(DocumentEndpoints.RateLimitPolicy, http =>
             {
                 var perMinute = http.RequestServices.GetRequiredService<IOptions<CollabServerOptions>>().Value.RateLimits.RestRequestsPerMinute;
@@ -82,6 +99,7 @@ internal static class ServerSetup
 
     public static WebApplication MapCollab(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // The landing page, and the browser sample when it has been built into wwwroot/app (served under /app/).
@@ -91,18 +109,43 @@ internal static class ServerSetup
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        var options = app.Services.GetRequiredService<IOptions<CollabServerOptions>>().Value;
+        var openApi = options.OpenApi ?? app.Environment.IsDevelopment();
+        if (openApi)
+        {
+            app.MapOpenApi();
+            app.MapScalarApiReference();
+        }
         app.MapHealthChecks("/healthz");
         app.MapDocumentEndpoints();
         app.MapBranchEndpoints();
-        var options = app.Services.GetRequiredService<IOptions<CollabServerOptions>>().Value;
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");
-        app.Lifetime.ApplicationStarted.Register(() => ServerLog.Started(logger, options.DataFolder, options.InMemory ? "in-memory" : "LiteDB", devTokens));
+        app.Lifetime.ApplicationStarted.Register(() => ServerLog.Started(logger, options.DataFolder, options.InMemory ? "in-memory" : "LiteDB", devTokens, openApi));
         app.MapHub<DocumentHub>(AuthSetup.HubPath, hub => hub.AllowStatefulReconnects = false);
         return app;
+    }
+
+    /// <summary>A 429 that says when to retry (<c>Retry-After</c>) and why, as problem details with the code <c>rate_limited</c>.</summary>
+    private static async ValueTask RejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var perMinute = http.RequestServices.GetRequiredService<IOptions<CollabServerOptions>>().Value.RateLimits.RestRequestsPerMinute;
+        var code = CollabException.CodeNameOf(CollabErrorCode.RateLimited);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = code,
+                Detail = $"Too many requests: the limit is {perMinute} per minute per user. Retry after {seconds} s.",
+                Type = $"https://collab.invalid/errors/{code}",
+            },
+        });
     }
 }
 

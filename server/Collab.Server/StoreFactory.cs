@@ -1,3 +1,4 @@
+using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.EventStore.InMemory;
 using Collab.EventStore.LiteDb;
@@ -11,15 +12,20 @@ internal static class StoreFactory
     /// <summary>The LiteDB file name inside the data folder.</summary>
     public const string LogFile = "collab.db";
 
-    public static IEventStore Create(CollabServerOptions options)
+    public static IEventStore Create(CollabServerOptions options, LiveSessionOptions sessions)
     {
-        if (options.InMemory) return new InMemoryEventStore(new EventStoreOptions { MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit });
+        // The session's document size is an estimate between snapshots: leave snapshots twice the room.
+        var maxSnapshotBytes = Math.Max(64 * 1024 * 1024, 2 * sessions.MaxDocumentBytes);
+        if (options.InMemory) return new InMemoryEventStore(new EventStoreOptions { MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit, MaxSnapshotBytes = maxSnapshotBytes });
         Directory.CreateDirectory(options.DataFolder);
-        return new LiteDbEventStore(new LiteDbEventStoreOptions
+        // Reopens its files after a failed write (a full disk): writes are refused as unavailable meanwhile, reads go on,
+        // and writing resumes by itself once there is space again.
+        return new ReopeningLiteDbEventStore(new LiteDbEventStoreOptions
         {
             Path = Path.Combine(options.DataFolder, LogFile),
-            // Snapshots share this limit; updates are capped lower (Limits.MaxUpdateBytes) so an accepted update always fits.
+            // Updates are capped lower (Limits.MaxUpdateBytes) so that what the document emits for one fits; snapshots have their own limit.
             MaxPayloadBytes = LiteDbEventStoreOptions.MaxPayloadLimit,
+            MaxSnapshotBytes = maxSnapshotBytes,
             Durability = options.Durability,
         });
     }

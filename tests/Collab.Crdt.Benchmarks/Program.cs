@@ -8,6 +8,7 @@ using Collab.Crdt.Document;
 using Collab.Crdt.Tests.Compat.Traces;
 
 // dotnet run -c Release --project tests/Collab.Crdt.Benchmarks -- [--retained] [BenchmarkDotNet args]
+// --merge-quick: a Stopwatch run of the merge analysis benchmark's cases (BenchmarkDotNet: --filter *MergeAnalysis*).
 // --retained: the managed heap a loaded automerge-paper doc keeps alive (what node's heapUsed is compared with).
 if (args.Contains("--retained"))
 {
@@ -36,6 +37,12 @@ if (args.Contains("--retained"))
     long perDoc = (after - before) / Docs;
     Console.WriteLine($"update bytes {whole.Length}, sha256 {Convert.ToHexStringLower(SHA256.HashData(whole))}");
     Console.WriteLine($"retained heap of a loaded doc: {perDoc / 1024.0 / 1024.0:F2} MiB ({perDoc} bytes), {keep.Count} docs measured");
+    return;
+}
+
+if (args.Contains("--merge-quick"))
+{
+    MergeAnalysisBenchmarks.Quick();
     return;
 }
 

@@ -33,8 +33,33 @@ public abstract partial class EventStoreSpec
         var ex = await Refused(EventStoreError.PayloadTooLarge, () => Store.AppendAsync(Main, [Ev("fine"), new NewEvent(EventKind.Update, new byte[limit + 1], "alice")]));
         Assert.Contains(limit.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, (await Store.AppendAsync(Main, new NewEvent(EventKind.Update, new byte[limit], "alice"))).Seq.Value);
-        await Refused(EventStoreError.PayloadTooLarge, () => Store.PutSnapshotAsync(Main, new EventSeq(1), new byte[limit + 1], 1));
+        var snapshotLimit = NewOptions().MaxSnapshotBytes;
+        var snapshotError = await Refused(EventStoreError.PayloadTooLarge, () => Store.PutSnapshotAsync(Main, new EventSeq(1), new byte[snapshotLimit + 1], 1));
+        Assert.Contains(snapshotLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), snapshotError.Message, StringComparison.Ordinal);
         Assert.Equal(2, (await Store.AppendAsync(Main, Ev("after"))).Seq.Value);
+    }
+
+    [Fact]
+    public async Task snapshots_above_the_payload_limit_are_stored_whole_up_to_the_snapshot_limit()
+    {
+        var options = NewOptions();
+        Assert.True(options.MaxSnapshotBytes > 4 * options.MaxPayloadBytes, "the spec needs a snapshot limit well above the payload limit");
+        await AppendManyAsync(Main, 3);
+        var large = new byte[options.MaxSnapshotBytes];
+        new Random(13).NextBytes(large);
+        var smaller = large.AsSpan(0, (2 * options.MaxPayloadBytes) + 5).ToArray();
+        smaller[0] ^= 0xFF;
+
+        await Store.PutSnapshotAsync(Main, new EventSeq(2), large, 1);
+        await Store.PutSnapshotAsync(Main, new EventSeq(3), smaller, 1);
+        Assert.Equal(large, (await Store.GetNearestSnapshotAsync(Main, new EventSeq(2)))!.State.ToArray());
+        Assert.Equal(smaller, (await Store.GetNearestSnapshotAsync(Main, EventSeq.MaxValue))!.State.ToArray());
+
+        // Rewritten at the same position with a shorter state: the shorter one reads back, nothing of the longer one.
+        await Store.PutSnapshotAsync(Main, new EventSeq(2), smaller, 1);
+        var rewritten = await Store.GetNearestSnapshotAsync(Main, new EventSeq(2));
+        Assert.Equal(smaller, rewritten!.State.ToArray());
+        Assert.Equal(4, (await Store.AppendAsync(Main, Ev("after"))).Seq.Value);
     }
 
     [Fact]

@@ -47,6 +47,27 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task a_snapshot_stored_in_pieces_survives_a_reopen()
+    {
+        var options = new LiteDbEventStoreOptions { Path = _dir.File("pieces.db"), MaxPayloadBytes = 4096 };
+        var state = new byte[(10 * 4096) + 17];
+        new Random(5).NextBytes(state);
+        await using (var store = new LiteDbEventStore(options))
+        {
+            await store.CreateDocumentAsync(Doc, "alice");
+            await store.AppendAsync(Main, Ev("m0"));
+            await store.PutSnapshotAsync(Main, new EventSeq(1), state, 1);
+        }
+
+        await using (var store = new LiteDbEventStore(options))
+        {
+            var snapshot = await store.GetNearestSnapshotAsync(Main, EventSeq.MaxValue);
+            Assert.Equal(state, snapshot!.State.ToArray());
+            Assert.Equal((await store.GetHeadAsync(Main)).Hash, snapshot.Hash);
+        }
+    }
+
+    [Fact]
     public async Task readers_see_nothing_of_a_commit_until_it_is_synced()
     {
         var log = new GatedStream();

@@ -49,14 +49,25 @@ public sealed class LiteDbLayoutTests : IDisposable
             {
                 ClientUpdateId = random.Next(10) < 7 ? $"u{nextId++}" : null,
                 ClientIds = [(uint)random.Next()],
+                // Some events carry a domain record, which lives in the journal, the tails and the chunks with the event.
+                Record = random.Next(10) < 2 ? new DomainRecord("step", new Dictionary<string, string> { ["p"] = payload, ["n"] = $"{random.Next()}" }) : null,
             };
         }
 
         void Stored(BranchRef branch, NewEvent e)
         {
             var payload = Encoding.UTF8.GetString(e.Payload.Span);
-            views[branch].Add(payload);
+            views[branch].Add(e.Record is { } record ? $"{payload}#{record.Fields["n"]}" : payload);
             if (e.ClientUpdateId is { } id) ids[branch].Add((id, payload));
+        }
+
+        // An event as the model writes it: its payload, and its record's number when it carries one.
+        static string Render(StoredEvent e)
+        {
+            var payload = Encoding.UTF8.GetString(e.Payload.Span);
+            if (e.Record is not { } record) return payload;
+            Assert.Equal(payload, record.Fields["p"]);
+            return $"{payload}#{record.Fields["n"]}";
         }
 
         BranchRef Any() => views.Keys.ElementAt(random.Next(views.Count));
@@ -123,7 +134,7 @@ public sealed class LiteDbLayoutTests : IDisposable
                 var from = random.Next(1, view.Count + 2);
                 var max = random.Next(1, 40);
                 var page = await store.ReadPageAsync(branch, new EventSeq(from), max);
-                Assert.Equal(view.Skip(from - 1).Take(max), page.Select(e => Encoding.UTF8.GetString(e.Payload.Span)));
+                Assert.Equal(view.Skip(from - 1).Take(max), page.Select(Render));
                 if (page.Count > 0)
                 {
                     Assert.Equal(page[^1].Hash, (await store.GetDigestAsync(branch, page[^1].Seq)).Hash);
@@ -139,7 +150,7 @@ public sealed class LiteDbLayoutTests : IDisposable
             foreach (var (branch, view) in views)
             {
                 Assert.Equal(view.Count, (await store.GetHeadAsync(branch)).Seq.Value);
-                Assert.Equal(view, (await store.ReadPageAsync(branch, new EventSeq(1), 100_000)).Select(e => Encoding.UTF8.GetString(e.Payload.Span)));
+                Assert.Equal(view, (await store.ReadPageAsync(branch, new EventSeq(1), 100_000)).Select(Render));
                 Assert.True((await store.VerifyAsync(branch)).IsValid);
             }
 

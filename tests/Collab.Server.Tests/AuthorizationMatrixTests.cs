@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text;
 using Collab.Crdt.Document;
 using Collab.Crdt.Protocol;
+using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
@@ -149,20 +150,69 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
     public async Task hub_method_answers_each_caller_as_its_role_allows(string method, string caller, string? expectedError)
     {
         var doc = await DocumentAsync();
+        // A second reader of the document, joined first, sees what a call does to the others.
+        await using var observer = factory.HubFor("someone");
+        var observerAwareness = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var observerUpdates = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        observer.On<string, string, byte[]>("Sync", (_, _, message) =>
+        {
+            if (SyncMessage.Read(message) is { Type: SyncMessageType.Update } sync) observerUpdates.TrySetResult(sync.Payload.ToArray());
+        });
+        observer.On<string, string, byte[]>("Awareness", (_, _, update) => observerAwareness.TrySetResult(update));
+        await observer.StartAsync();
+        await observer.InvokeAsync<JoinResult>("Join", doc, "main");
+
         await using var connection = factory.HubFor(caller);
-        connection.On<string, string, byte[]>("Sync", (_, _, _) => { });
+        var syncStep2 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.On<string, string, byte[]>("Sync", (_, _, message) =>
+        {
+            if (SyncMessage.Read(message).Type == SyncMessageType.SyncStep2) syncStep2.TrySetResult();
+        });
         await connection.StartAsync();
         if (method != "Join" && caller != "stranger") await connection.InvokeAsync<JoinResult>("Join", doc, "main");
 
         var update = TestUpdates.Insert(99, "x");
+        var awareness = AwarenessUpdate.Write([new AwarenessEntry(99, 1, "{}")]);
 
         Func<Task> call = method switch
         {
-            "Join" => () => connection.InvokeAsync<JoinResult>("Join", doc, "main"),
-            "SyncStep1" => () => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null),
-            "Update" => () => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeUpdate(update), "u1"),
-            "Awareness" => () => connection.InvokeAsync("Awareness", doc, "main", AwarenessUpdate.Write([new AwarenessEntry(99, 1, "{}")])),
-            "Leave" => () => connection.InvokeAsync("Leave", doc, "main"),
+            "Join" => async () =>
+            {
+                var joined = await connection.InvokeAsync<JoinResult>("Join", doc, "main");
+                Assert.Equal(new JoinResult(0, caller), joined);
+            },
+            "SyncStep1" => async () =>
+            {
+                var ack = await connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null);
+                Assert.Null(ack.Seq); // a read stores nothing
+                // Its answer (SyncStep2) reaches the caller.
+                await syncStep2.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            },
+            "Update" => async () =>
+            {
+                var ack = await connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeUpdate(update), "u1");
+                Assert.Equal(1, ack.Seq);
+                var broadcast = await observerUpdates.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                var seen = new YDoc();
+                seen.ApplyUpdate(broadcast);
+                Assert.Equal("x", seen.GetText("text").ToString());
+                using var client = ClientAs("owner");
+                var content = await client.GetFromJsonAsync<ContentResponse>($"/api/documents/{doc}/content");
+                Assert.Equal(1, content!.HeadSeq);
+            },
+            "Awareness" => async () =>
+            {
+                await connection.InvokeAsync("Awareness", doc, "main", awareness);
+                var relayed = Assert.Single(AwarenessUpdate.Read(await observerAwareness.Task.WaitAsync(TimeSpan.FromSeconds(10))));
+                Assert.Equal((99u, 1ul, "{}"), (relayed.ClientId, relayed.Clock, relayed.StateJson));
+            },
+            "Leave" => async () =>
+            {
+                await connection.InvokeAsync("Leave", doc, "main");
+                // Left (or never joined): the branch is closed to this connection.
+                var sync = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null));
+                Assert.Contains(caller == "stranger" ? "HubException: forbidden:" : "HubException: not_joined:", sync.Message, StringComparison.Ordinal);
+            },
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
 
@@ -173,6 +223,12 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
         }
         var error = await Assert.ThrowsAsync<HubException>(call);
         Assert.Contains($"HubException: {expectedError}:", error.Message, StringComparison.Ordinal);
+        if (method == "Update")
+        {
+            using var client = ClientAs("owner");
+            var content = await client.GetFromJsonAsync<ContentResponse>($"/api/documents/{doc}/content");
+            Assert.Equal(0, content!.HeadSeq); // refused: nothing stored
+        }
     }
 
     [Theory]
@@ -202,7 +258,16 @@ public sealed class AuthorizationMatrixTests(CollabAppFactory factory) : IClassF
         Assert.Contains("HubException: forbidden:", error.Message, StringComparison.Ordinal);
         var received = editor.Received.Count;
         await owner.InsertAsync(0, "owner ");
-        await Task.Delay(200);
+
+        // Marker: the editor keeps its role on another document, joined on the same connection. An update there, sent
+        // after the owner's was acknowledged (and so broadcast), reaches the editor after anything from the first.
+        var other = await factory.CreateDocumentAsync("owner", ("editor", "editor"));
+        await using var editorOnOther = TestPeer.Create(editor.Connection, other, clientId: 12);
+        await using var ownerOnOther = TestPeer.Create(factory.HubFor("owner"), other, clientId: 11);
+        await editorOnOther.JoinAsync();
+        await ownerOnOther.JoinAsync();
+        await ownerOnOther.InsertAsync(0, "marker");
+        await editorOnOther.WaitForTextAsync("marker");
         Assert.Equal(received, editor.Received.Count);
     }
 

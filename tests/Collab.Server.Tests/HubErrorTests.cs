@@ -25,6 +25,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
             App.Overrides["Collab:Limits:MaxAwarenessBytes"] = "512";
             App.Overrides["Collab:Limits:MaxBranchesPerConnection"] = "2";
             App.Overrides["Collab:Limits:MaxMessageBytes"] = "65536";
+            App.Overrides["Collab:Sessions:MaxStateVectorEntries"] = "1024";
         }
 
         public CollabAppFactory App { get; }
@@ -86,8 +87,9 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", message, null));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        Assert.Equal(bobReceived, bob.Received.Count);
         await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        // The next update is the marker: bob received it and nothing before it.
+        Assert.Equal(bobReceived + 1, bob.Received.Count);
     }
 
     [Fact]
@@ -151,6 +153,11 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => vic.InsertAsync(0, "nope "));
 
         Assert.Equal("forbidden", CodeOf(error));
+        // Marker: vic's presence, published after the refusal, reaches alice after anything the refused edit could have sent.
+        await vic.Connection.InvokeAsync("Awareness", doc, "main", AwarenessUpdate.Write([new AwarenessEntry(2, 1, "{}")]));
+        var deadline = Environment.TickCount64 + 10_000;
+        while (alice.AwarenessReceived.IsEmpty && Environment.TickCount64 < deadline) await Task.Delay(10);
+        Assert.Single(alice.AwarenessReceived);
         Assert.Equal("read me", alice.Text);
         Assert.Equal(aliceReceived, alice.Received.Count);
         var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
@@ -223,8 +230,10 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
     [Fact]
     public async Task hub_messages_above_the_per_user_rate_are_refused_as_rate_limited()
     {
-        using var limited = new CollabAppFactory();
-        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "1";
+        // The clock moves only when told to, so no token comes back while a loaded machine runs the calls slowly.
+        var clock = new ManualClock();
+        using var limited = new CollabAppFactory { Clock = clock };
+        limited.Overrides["Collab:RateLimits:HubMessagesPerSecond"] = "2";
         limited.Overrides["Collab:RateLimits:HubBurst"] = "3";
         var doc = await limited.CreateDocumentAsync("alice");
         await using var connection = limited.HubFor("alice");
@@ -245,11 +254,59 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
             }
         }
         Assert.Equal(["ok", "ok", "ok", "rate_limited", "rate_limited"], codes);
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JoinResult>("Join", doc, "main"));
+        Assert.Contains("Retry after 500 ms.", refused.Message, StringComparison.Ordinal);
+
+        // Half a second later (2 per second) one message is allowed again, and only one.
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("owner", (await connection.InvokeAsync<JoinResult>("Join", doc, "main")).Role);
+        Assert.Equal("rate_limited", CodeOf(await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JoinResult>("Join", doc, "main"))));
 
         await using var bob = limited.HubFor("bob"); // another user has its own budget
         await bob.StartAsync();
         var other = await Assert.ThrowsAsync<HubException>(() => bob.InvokeAsync<JoinResult>("Join", doc, "main"));
         Assert.Equal("forbidden", CodeOf(other));
+    }
+
+    [Fact]
+    public async Task an_empty_update_id_is_invalid_for_that_caller_alone_and_concurrent_updates_are_stored()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+
+        var sends = Enumerable.Range(0, 40)
+            .Select(i => alice.SendUpdateAsync(TestUpdates.Insert((uint)(100 + i), "u"), i == 17 ? "" : $"id-{i}"))
+            .ToList();
+
+        var error = await Assert.ThrowsAsync<HubException>(() => sends[17]);
+        Assert.Equal("invalid", CodeOf(error));
+        var seqs = new List<long>();
+        for (var i = 0; i < sends.Count; i++) if (i != 17) seqs.Add((await sends[i]).Seq!.Value);
+        Assert.Equal(Enumerable.Range(2, 39).Select(i => (long)i), seqs.Order());
+        var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
+        Assert.Equal(40, head.Seq.Value);
+        Assert.Equal(41, (await alice.SendUpdateAsync(TestUpdates.Insert(117, "u"), "id-17")).Seq); // the retry with an id
+    }
+
+    [Fact]
+    public async Task a_state_vector_with_too_many_entries_is_too_large()
+    {
+        var (doc, alice, bob) = await TwoPeersAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var w = new Collab.Crdt.Encoding.Lib0Writer(8192);
+        w.WriteVarUInt(2000);
+        for (var i = 0; i < 2000; i++)
+        {
+            w.WriteVarUInt((ulong)i + 1);
+            w.WriteVarUInt(1);
+        }
+
+        var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(w.ToArray()), null));
+
+        Assert.Equal("too_large", CodeOf(error));
+        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
     }
 
     public static TheoryData<string, byte[]> MalformedAwareness => new()
@@ -271,8 +328,8 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", update));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        Assert.Empty(bob.AwarenessReceived);
         await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        Assert.Empty(bob.AwarenessReceived); // checked after the marker update reached bob on the same connection
     }
 
     [Fact]

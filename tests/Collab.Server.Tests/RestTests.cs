@@ -133,6 +133,13 @@ public sealed class RestTests(CollabAppFactory factory) : IClassFixture<CollabAp
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++) statuses.Add((await client.GetAsync(new Uri("/api/documents", UriKind.Relative))).StatusCode);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        var refused = await client.GetAsync(new Uri("/api/documents", UriKind.Relative));
+        var retryAfter = refused.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("rate_limited", problem.GetProperty("title").GetString());
+        Assert.Equal(429, problem.GetProperty("status").GetInt32());
 
         using var other = limited.ClientFor("bob");
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync(new Uri("/api/documents", UriKind.Relative))).StatusCode);

@@ -210,6 +210,16 @@ public sealed class DeleteSet
 
     /// <summary>Reads a delete set (yjs readDeleteSet); ranges are kept as written.</summary>
     internal static DeleteSet Read<TR>(ref TR r)
+        where TR : IUpdateReader, allows ref struct => Read(ref r, strict: false);
+
+    /// <summary>
+    /// Reads a delete set (yjs readDeleteSet); ranges are kept as written. With <paramref name="strict"/>, refuses
+    /// what yjs cannot keep: a range of length 0 (yjs's v2 encoder throws on it when the range is kept as a pending
+    /// delete set, so every peer it reaches fails on it), and ranges of a client that are not in ascending clock order
+    /// without overlap (v2 encodes each range as a non-negative distance from the end of the previous one: yjs writes
+    /// such pending ranges as garbage). A v2 update cannot express either; yjs never writes them in v1.
+    /// </summary>
+    internal static DeleteSet Read<TR>(ref TR r, bool strict)
         where TR : IUpdateReader, allows ref struct
     {
         var ds = new DeleteSet();
@@ -235,6 +245,19 @@ public sealed class DeleteSet
                     if ((ulong)clock + len > uint.MaxValue)
                     {
                         throw new YjsFormatException("Delete range exceeds the clock space", start);
+                    }
+
+                    if (strict)
+                    {
+                        if (len == 0)
+                        {
+                            throw new YjsFormatException($"Delete range of length 0 (client {client}, clock {clock})", start);
+                        }
+
+                        if (list.Count > 0 && clock < list[^1].End)
+                        {
+                            throw new YjsFormatException($"Delete ranges of client {client} are not in ascending order without overlap (clock {clock} after a range ending at {list[^1].End})", start);
+                        }
                     }
 
                     list.Add(new DeleteRange(clock, len));

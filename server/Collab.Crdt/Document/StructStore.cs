@@ -7,16 +7,73 @@ namespace Collab.Crdt.Document;
 /// <summary>Structs updates carried that could not be integrated yet, and the lowest missing clock per client.</summary>
 internal sealed class PendingStructs
 {
-    public PendingStructs(Dictionary<uint, uint> missing, byte[] update)
+    public PendingStructs(Dictionary<uint, uint> missing, byte[] update, Dictionary<uint, (uint Low, uint High)> ranges)
     {
         Missing = missing;
         Update = update;
+        Ranges = ranges;
     }
 
     public Dictionary<uint, uint> Missing { get; }
 
     /// <summary>A v1 update (no deletes) holding the pending structs.</summary>
     public byte[] Update { get; set; }
+
+    /// <summary>Per client, the first clock and the clock after the last of the pending structs.</summary>
+    public Dictionary<uint, (uint Low, uint High)> Ranges { get; }
+
+    /// <summary>Adds the clock ranges of <paramref name="other"/> (after merging its update into this one).</summary>
+    public void AddRanges(PendingStructs other)
+    {
+        foreach (var kv in other.Ranges)
+        {
+            Ranges[kv.Key] = Ranges.TryGetValue(kv.Key, out var r)
+                ? (Math.Min(r.Low, kv.Value.Low), Math.Max(r.High, kv.Value.High))
+                : kv.Value;
+        }
+    }
+
+    /// <summary>
+    /// Drops the pending structs (or their parts) whose clocks the store already has. They were integrated from
+    /// another update after this copy went pending: the copy must never be retried, served or merged over them.
+    /// Returns false when nothing is left. Valid input never gets here (a struct goes pending only beyond the state
+    /// of its client, and its own client's state cannot pass it while it waits).
+    /// </summary>
+    public bool PruneIntegrated(StructStore store)
+    {
+        Dictionary<uint, uint>? sv = null;
+        foreach (var kv in Ranges)
+        {
+            if (kv.Value.Low < store.GetState(kv.Key))
+            {
+                sv = store.GetStateVector();
+                break;
+            }
+        }
+
+        if (sv is null)
+        {
+            return true;
+        }
+
+        Update = YUpdate.Diff(Update, sv);
+        var clients = new List<uint>(Ranges.Keys);
+        foreach (uint client in clients)
+        {
+            var (low, high) = Ranges[client];
+            uint state = sv.GetValueOrDefault(client);
+            if (high <= state)
+            {
+                Ranges.Remove(client);
+            }
+            else if (low < state)
+            {
+                Ranges[client] = (state, high);
+            }
+        }
+
+        return Ranges.Count > 0;
+    }
 }
 
 /// <summary>Per client, the structs ordered by clock with no gaps (yjs StructStore).</summary>

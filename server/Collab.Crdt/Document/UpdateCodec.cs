@@ -228,6 +228,31 @@ internal static class UpdateCodec
         return clientRefs;
     }
 
+    /// <summary>The highest clock of <paramref name="client"/> that <paramref name="s"/> refers to (at least <paramref name="state"/>).</summary>
+    private static uint NeededClock(AbstractStruct s, uint client, uint state)
+    {
+        uint needed = state;
+        if (s is Item item)
+        {
+            if (item.Origin is { } o && o.Client == client)
+            {
+                needed = Math.Max(needed, o.Clock);
+            }
+
+            if (item.RightOrigin is { } ro && ro.Client == client)
+            {
+                needed = Math.Max(needed, ro.Clock);
+            }
+
+            if (item.ParentId is { } p && p.Client == client)
+            {
+                needed = Math.Max(needed, p.Clock);
+            }
+        }
+
+        return needed;
+    }
+
     private static void ValidateSelfReference(ItemId? id, Item item, long offset)
     {
         if (id is { } v && v.Client == item.Id.Client && v.Clock >= item.Id.Clock)
@@ -389,6 +414,14 @@ internal static class UpdateCodec
                     UpdateMissingSv(headClient, stackHead.Id.Clock - 1);
                     AddStackToRestSs();
                 }
+                else if (offset >= stackHead.Length)
+                {
+                    // Already integrated: nothing to do, whatever it claims to depend on. yjs asks for its
+                    // dependencies first and keeps it pending when they are missing; a copy that refers to unknown
+                    // state can only be forged, and a pending copy of an integrated id would be merged over the
+                    // real one in encodeStateAsUpdate. In a consistent update the dependencies of an integrated
+                    // struct are integrated too, so this changes nothing for valid input.
+                }
                 else
                 {
                     uint? missing = stackHead.GetMissing(transaction, store);
@@ -397,7 +430,12 @@ internal static class UpdateCodec
                         stack.Add(stackHead);
                         if (!clientsStructRefs.TryGetValue(missingClient, out var structRefs) || structRefs.Refs.Count == structRefs.I)
                         {
-                            UpdateMissingSv(missingClient, store.GetState(missingClient));
+                            // yjs records the client's current state, so that any advance of that client retries
+                            // all pending structs. The clock the item actually needs retries them only when it
+                            // exists: otherwise one pending struct naming a far clock of a busy client makes every
+                            // update of that client decode and re-encode all pending structs. Nothing integrates
+                            // later than in yjs: a retry before that clock exists cannot integrate the item.
+                            UpdateMissingSv(missingClient, NeededClock(stackHead, missingClient, store.GetState(missingClient)));
                             AddStackToRestSs();
                         }
                         else
@@ -406,7 +444,7 @@ internal static class UpdateCodec
                             continue;
                         }
                     }
-                    else if (offset == 0 || offset < stackHead.Length)
+                    else
                     {
                         stackHead.Integrate(transaction, (int)offset);
                         uint newClock = stackHead.Id.Clock + (uint)stackHead.Length;
@@ -448,7 +486,13 @@ internal static class UpdateCodec
             var encoder = new UpdateEncoderV1();
             WriteClientsStructs(encoder, restStructs, new Dictionary<uint, uint>());
             encoder.Rest.WriteVarUInt(0);
-            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray());
+            var ranges = new Dictionary<uint, (uint Low, uint High)>(restStructs.Clients.Count);
+            foreach (var kv in restStructs.Clients)
+            {
+                ranges[kv.Key] = (kv.Value[0].Id.Clock, kv.Value[^1].EndClock);
+            }
+
+            return new PendingStructs(missingSv ?? new Dictionary<uint, uint>(), encoder.ToArray(), ranges);
         }
 
         return null;

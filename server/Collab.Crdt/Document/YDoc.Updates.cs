@@ -21,7 +21,7 @@ public sealed partial class YDoc
     {
         var reader = new UpdateReaderV1(update);
         var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
-        var ds = DeleteSet.Read(ref reader);
+        var ds = DeleteSet.Read(ref reader, strict: true);
         ApplyDecodedUpdate(refs, ds, origin);
     }
 
@@ -31,7 +31,7 @@ public sealed partial class YDoc
         ArgumentNullException.ThrowIfNull(update);
         var reader = new UpdateReaderV2(update);
         var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
-        var ds = DeleteSet.Read(ref reader);
+        var ds = DeleteSet.Read(ref reader, strict: true);
         ApplyDecodedUpdate(refs, ds, origin);
     }
 
@@ -82,6 +82,7 @@ public sealed partial class YDoc
                 }
 
                 pending.Update = YUpdate.Merge([pending.Update, restStructs.Update]);
+                pending.AddRanges(restStructs);
             }
         }
         else
@@ -109,21 +110,59 @@ public sealed partial class YDoc
             return update;
         }
 
+        if (store.PendingStructs is { } left && !left.PruneIntegrated(store))
+        {
+            store.PendingStructs = null;
+        }
+
         return null;
+    }
+
+    /// <summary>
+    /// Drops every pending struct and delete (what waits for missing dependencies); integrated content is untouched.
+    /// A server uses this to expire content whose dependencies never came.
+    /// </summary>
+    public void ClearPending()
+    {
+        Store.PendingStructs = null;
+        Store.PendingDs = null;
+    }
+
+    /// <summary>
+    /// Whether applying <paramref name="update"/> now would leave any of its structs or deletes pending (waiting for
+    /// state this document does not have), without applying it. Validates the update like
+    /// <see cref="ApplyUpdate(byte[], object?)"/> (throws <see cref="YjsFormatException"/>). Structs this document
+    /// already has count as integrated whatever they claim to depend on; pending structs of earlier updates that
+    /// this one would release are not taken into account (the answer errs towards "pending").
+    /// </summary>
+    public bool WouldLeavePending(ReadOnlySpan<byte> update)
+    {
+        var reader = new UpdateReaderV1(update);
+        var refs = UpdateCodec.ReadClientsStructRefs(ref reader);
+        var ds = DeleteSet.Read(ref reader, strict: true);
+        return PendingSimulation.WouldLeavePending(Store, refs, ds);
     }
 
     /// <summary>The whole document as a v1 update (yjs encodeStateAsUpdate), pending structs and deletes included.</summary>
     public byte[] EncodeStateAsUpdate() => EncodeStateAsUpdate(null);
 
-    /// <summary>What a peer with the given encoded state vector lacks, as a v1 update.</summary>
-    public byte[] EncodeStateAsUpdate(byte[]? stateVector)
+    /// <summary>What a peer with the given encoded state vector lacks, as a v1 update (pending data included, as yjs).</summary>
+    public byte[] EncodeStateAsUpdate(byte[]? stateVector) => EncodeStateAsUpdate(stateVector, includePending: true);
+
+    /// <summary>
+    /// What a peer with the given encoded state vector lacks, as a v1 update. With <paramref name="includePending"/>
+    /// false only integrated content is written (what a server should serve and snapshot: pending structs are
+    /// unverified claims about state nobody has shown it); with true, pending structs and deletes are merged in as
+    /// yjs's encodeStateAsUpdate does.
+    /// </summary>
+    public byte[] EncodeStateAsUpdate(byte[]? stateVector, bool includePending)
     {
         var target = stateVector is null ? new Dictionary<uint, uint>() : DecodeStateVector(stateVector);
         var encoder = new UpdateEncoderV1(new Lib0Writer(4096));
         UpdateCodec.WriteClientsStructs(encoder, Store, target);
         DeleteSet.FromStore(Store).Write(encoder);
         var main = encoder.ToArray();
-        if (Store.PendingDs == null && Store.PendingStructs == null)
+        if (!includePending || (Store.PendingDs == null && Store.PendingStructs == null))
         {
             return main;
         }

@@ -35,6 +35,32 @@ internal sealed class LazyStructWriter
         _written++;
     }
 
+    /// <summary>Writes units [from, from + count) of <paramref name="s"/> as one struct (see <see cref="StructCodec.WriteSlice"/>).</summary>
+    public void WriteSlice(in UpdateStruct s, uint from, uint count)
+    {
+        if (_written > 0 && _client != s.Client)
+        {
+            Flush();
+        }
+
+        if (_written == 0)
+        {
+            _client = s.Client;
+            _sectionStart = _body.Length;
+            _body.WriteVarUInt(s.Client);
+            _body.WriteVarUInt((ulong)s.Clock + from);
+        }
+
+        StructCodec.WriteSlice(_body, s, from, count);
+        _written++;
+    }
+
+    /// <summary>Bytes written so far, without the section framing.</summary>
+    public int Length => _body.Length;
+
+    /// <summary>Whether nothing was written.</summary>
+    public bool IsEmpty => _written == 0 && _sections.Count == 0;
+
     private void Flush()
     {
         if (_written > 0)

@@ -220,6 +220,114 @@ internal static class StructCodec
                 return;
         }
 
+        WriteItemHeader(w, s, offset);
+        WriteContent(w, s, offset);
+    }
+
+    /// <summary>Whether <see cref="WriteSlice"/> can cut <paramref name="s"/> (content of more than one unit).</summary>
+    public static bool CanSlice(in UpdateStruct s) =>
+        s.Kind != StructKind.Item || s.ContentRef is RefDeleted or RefString or RefJson or RefAny;
+
+    /// <summary>
+    /// Writes units [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) of <paramref name="s"/>
+    /// as a struct of its own: from a later unit, the origin is the unit just before (as <see cref="Write"/> with an
+    /// offset); the right origin and parent stay. Used to split one update into several that apply to the same state.
+    /// String cuts must fall between code points (the caller chooses them).
+    /// </summary>
+    public static void WriteSlice(Lib0Writer w, in UpdateStruct s, uint from, uint count)
+    {
+        if (!CanSlice(s) || s.ContentOffset != 0)
+        {
+            throw new InvalidOperationException($"Content ref {s.ContentRef} cannot be sliced");
+        }
+
+        switch (s.Kind)
+        {
+            case StructKind.Gc:
+                w.WriteByte(RefGc);
+                w.WriteVarUInt(count);
+                return;
+            case StructKind.Skip:
+                w.WriteByte(RefSkip);
+                w.WriteVarUInt(count);
+                return;
+        }
+
+        WriteItemHeader(w, s, from);
+        var r = new Lib0Reader(s.Source.AsSpan(s.ContentStart, s.ContentLength), s.ContentStart);
+        switch (s.ContentRef)
+        {
+            case RefDeleted:
+                w.WriteVarUInt(count);
+                return;
+            case RefString:
+                {
+                    var utf8 = r.ReadVarUint8Array();
+                    int start = Utf8IndexOfUnit(utf8, from);
+                    int end = start + Utf8IndexOfUnit(utf8[start..], count);
+                    w.WriteVarUint8Array(utf8[start..end]);
+                    return;
+                }
+
+            case RefJson:
+            case RefAny:
+                {
+                    r.ReadVarUInt();
+                    for (uint i = 0; i < from; i++)
+                    {
+                        SkipElement(ref r, s.ContentRef);
+                    }
+
+                    var rest = r.RemainingSpan;
+                    int before = r.Remaining;
+                    for (uint i = 0; i < count; i++)
+                    {
+                        SkipElement(ref r, s.ContentRef);
+                    }
+
+                    w.WriteVarUInt(count);
+                    w.WriteBytes(rest[..(before - r.Remaining)]);
+                    return;
+                }
+        }
+    }
+
+    private static void SkipElement(ref Lib0Reader r, byte contentRef)
+    {
+        if (contentRef == RefJson)
+        {
+            r.ReadVarUint8Array();
+        }
+        else
+        {
+            AnySkipper.Skip(ref r);
+        }
+    }
+
+    /// <summary>The byte index in valid UTF-8 at which UTF-16 unit <paramref name="units"/> starts (must not split a pair).</summary>
+    public static int Utf8IndexOfUnit(ReadOnlySpan<byte> utf8, uint units)
+    {
+        int i = 0;
+        uint u = 0;
+        while (u < units && i < utf8.Length)
+        {
+            byte b = utf8[i];
+            int bytes = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+            uint width = bytes == 4 ? 2u : 1u;
+            if (u + width > units)
+            {
+                throw new InvalidOperationException("A string slice would split a surrogate pair");
+            }
+
+            i += bytes;
+            u += width;
+        }
+
+        return i;
+    }
+
+    private static void WriteItemHeader(Lib0Writer w, in UpdateStruct s, uint offset)
+    {
         bool hasOrigin = offset > 0 || s.HasOrigin;
         uint originClock = offset > 0 ? s.Clock + offset - 1 : s.OriginClock;
         uint originClient = offset > 0 ? s.Client : s.OriginClient;
@@ -259,8 +367,6 @@ internal static class StructCodec
                 w.WriteVarUint8Array(s.Source.AsSpan(s.ParentSubStart, s.ParentSubLength));
             }
         }
-
-        WriteContent(w, s, offset);
     }
 
     /// <summary>Writes the content of an item without its first <paramref name="offset"/> units.</summary>

@@ -52,7 +52,7 @@ public static partial class YUpdate
     /// Reads every struct of <paramref name="update"/> (calling <paramref name="visit"/>) and the delete set;
     /// returns the delete set and the position after it.
     /// </summary>
-    private static (DeleteSet DeleteSet, int End) Walk(ReadOnlySpan<byte> update, StructVisitor? visit)
+    private static (DeleteSet DeleteSet, int End) Walk(ReadOnlySpan<byte> update, StructVisitor? visit, bool strict = false)
     {
         var cursor = default(UpdateCursor);
         while (cursor.MoveNext(update, null, out var s))
@@ -60,15 +60,18 @@ public static partial class YUpdate
             visit?.Invoke(s);
         }
 
-        var ds = ReadDeleteSet(update, cursor.Position, out int end);
+        var ds = ReadDeleteSet(update, cursor.Position, out int end, strict);
         return (ds, end);
     }
 
-    /// <summary>Reads the delete set at <paramref name="position"/> with the engine's reader (offsets stay absolute).</summary>
-    private static DeleteSet ReadDeleteSet(ReadOnlySpan<byte> update, int position, out int end)
+    /// <summary>
+    /// Reads the delete set at <paramref name="position"/> with the engine's reader (offsets stay absolute);
+    /// <paramref name="strict"/> refuses what a document refuses (empty or unordered ranges).
+    /// </summary>
+    private static DeleteSet ReadDeleteSet(ReadOnlySpan<byte> update, int position, out int end, bool strict = false)
     {
         var r = new UpdateReaderV1(default) { R = new Lib0Reader(update[position..], position) };
-        var ds = DeleteSet.Read(ref r);
+        var ds = DeleteSet.Read(ref r, strict);
         end = position + r.R.Position;
         return ds;
     }
@@ -98,7 +101,7 @@ public static partial class YUpdate
             }
 
             visit?.Invoke(s);
-        });
+        }, strict: true);
         if (end != update.Length)
         {
             throw new YjsFormatException($"{update.Length - end} unexpected bytes after the delete set", end);

@@ -32,7 +32,8 @@ public sealed class DocumentDirectory : IDisposable
     {
         if (journalPath is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(journalPath))!);
-        _journal = new FileStream(journalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        // Unbuffered: a change is written by one call, so a failed write (a full disk) leaves no bytes behind in a buffer.
+        _journal = new FileStream(journalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         Replay(_journal);
         _journal.Seek(0, SeekOrigin.End);
     }
@@ -89,9 +90,9 @@ public sealed class DocumentDirectory : IDisposable
         lock (_gate)
         {
             if (_documents.ContainsKey(entry.Id)) throw new CollabException(CollabErrorCode.Conflict, $"Document '{entry.Id}' already exists.");
-            Write(new JournalLine { Op = "doc", Document = entry.Id, Title = entry.Title, User = entry.CreatedBy, At = entry.CreatedAt });
-            Write(new JournalLine { Op = "grant", Document = entry.Id, User = entry.CreatedBy, Role = DocumentRole.Owner.ToWire() });
-            Flush();
+            Write(
+                new JournalLine { Op = "doc", Document = entry.Id, Title = entry.Title, User = entry.CreatedBy, At = entry.CreatedAt },
+                new JournalLine { Op = "grant", Document = entry.Id, User = entry.CreatedBy, Role = DocumentRole.Owner.ToWire() });
             ApplyDocument(entry);
             ApplyGrant(entry.Id, entry.CreatedBy, DocumentRole.Owner);
         }
@@ -106,7 +107,6 @@ public sealed class DocumentDirectory : IDisposable
             RequireDocument(documentId);
             if (role != DocumentRole.Owner) RequireAnotherOwner(documentId, user);
             Write(new JournalLine { Op = "grant", Document = documentId, User = user, Role = role.ToWire() });
-            Flush();
             ApplyGrant(documentId, user, role);
         }
     }
@@ -120,7 +120,6 @@ public sealed class DocumentDirectory : IDisposable
             if (!_grants.TryGetValue(documentId, out var users) || !users.ContainsKey(user)) return false;
             RequireAnotherOwner(documentId, user);
             Write(new JournalLine { Op = "revoke", Document = documentId, User = user });
-            Flush();
             users.Remove(user);
             return true;
         }
@@ -153,15 +152,43 @@ public sealed class DocumentDirectory : IDisposable
         users[user] = role;
     }
 
-    private void Write(JournalLine line)
+    /// <summary>
+    /// Appends the lines and fsyncs them, or leaves the journal as it was and refuses with <c>unavailable</c>: a write that
+    /// failed part way (a full disk) is cut off again, so that the next change does not continue a torn line (which
+    /// replay would take for the end of the journal, dropping every later change).
+    /// </summary>
+    private void Write(params ReadOnlySpan<JournalLine> lines)
     {
         if (_journal is null) return;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(line, JsonOptions);
-        _journal.Write(bytes);
-        _journal.WriteByte((byte)'\n');
-    }
+        var buffer = new MemoryStream();
+        foreach (var line in lines)
+        {
+            JsonSerializer.Serialize(buffer, line, JsonOptions);
+            buffer.WriteByte((byte)'\n');
+        }
 
-    private void Flush() => _journal?.Flush(flushToDisk: true);
+        var start = _journal.Length;
+        try
+        {
+            _journal.Seek(start, SeekOrigin.Begin);
+            _journal.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            _journal.Flush(flushToDisk: true);
+        }
+        catch (IOException ex)
+        {
+            try
+            {
+                _journal.SetLength(start);
+                _journal.Seek(start, SeekOrigin.Begin);
+            }
+            catch (IOException)
+            {
+                // Shrinking needs no space; should it fail anyway, replay still stops at the torn line.
+            }
+
+            throw new CollabException(CollabErrorCode.Unavailable, "The document directory could not be written (is the disk full?); nothing was changed, try again.", ex);
+        }
+    }
 
     private void Replay(FileStream stream)
     {

@@ -33,19 +33,28 @@ internal sealed partial class BranchSession
         var session = new BranchSession(branch, doc, store, broadcaster, options, time, logger);
         try
         {
+            long bytes = 0;
             // Snapshots are found across the ancestry, so one on a parent at the fork point serves this branch too.
             var stats = await new DocumentReplayer(store).ReplayAsync(
                 branch,
                 head,
                 useSnapshots: true,
-                update => doc.Apply(update),
+                update =>
+                {
+                    doc.Apply(update);
+                    bytes += update.Length;
+                },
                 stored =>
                 {
                     if (stored.ClientUpdateId is { } id) session._updateIds.Remember(id, stored.Seq.Value, update: null);
                 },
                 cancellationToken).ConfigureAwait(false);
+            // Pending content is never carried over a load: nobody waits for it here (logs written before issue 13
+            // may hold updates that were stored while they waited; their senders resend them when they resync).
+            doc.ClearPending();
             session._head = head.Value;
             session._snapshotSeq = stats.SnapshotSeq.Value;
+            session._documentBytes = bytes;
             DocumentsLog.SessionLoaded(logger, branch, head.Value, stats.SnapshotSeq.Value, stats.Replayed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (YjsFormatException ex)

@@ -45,6 +45,7 @@ internal sealed partial class BranchSession
         _time = time;
         _logger = logger;
         _updateIds = new UpdateIdCache(options.RememberedUpdateIds);
+        Awareness = new AwarenessRelay(options);
         _idleSince = time.GetTimestamp();
         _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.QueueCapacity)
         {
@@ -57,7 +58,7 @@ internal sealed partial class BranchSession
     public BranchRef Branch { get; }
 
     /// <summary>The awareness states of the branch's connections.</summary>
-    public AwarenessRelay Awareness { get; } = new();
+    public AwarenessRelay Awareness { get; }
 
     /// <summary>The seq of the last event known durable.</summary>
     public long Head => Volatile.Read(ref _head);
@@ -166,6 +167,9 @@ internal sealed partial class BranchSession
         await EnqueueAsync(work, cancellationToken).ConfigureAwait(false);
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Work waiting in the session's bounded queue (at most <see cref="LiveSessionOptions.QueueCapacity"/>; senders wait beyond it).</summary>
+    internal int QueuedWork => _queue.Reader.Count;
 
     /// <summary>The whole document at the durable head (for REST reads).</summary>
     public async Task<(long Head, byte[] Update)> ContentAsync(CancellationToken cancellationToken)

@@ -7,11 +7,27 @@ namespace Collab.Documents.Sessions;
 public interface ICrdtDocument : IDisposable
 {
     /// <summary>
-    /// Applies a v1 update atomically and returns the v1 updates the document emitted (what actually changed, including
-    /// previously pending structs that became integrable); empty when nothing changed. Throws
+    /// Applies a v1 update atomically and returns the v1 updates the document emitted (what was integrated, including
+    /// previously pending structs that became integrable); empty when nothing was integrated. What depends on state
+    /// the document lacks stays pending in memory (see <see cref="HasPending"/>) and is not part of the result. Throws
     /// <see cref="Collab.Crdt.YjsFormatException"/> for malformed input and then leaves the document unchanged.
     /// </summary>
     IReadOnlyList<AppliedUpdate> Apply(byte[] update);
+
+    /// <summary>Whether structs or deletes wait for missing dependencies.</summary>
+    bool HasPending { get; }
+
+    /// <summary>
+    /// Whether applying <paramref name="update"/> now would leave any of it pending, without applying it. Throws
+    /// <see cref="Collab.Crdt.YjsFormatException"/> for malformed input.
+    /// </summary>
+    bool WouldLeavePending(byte[] update);
+
+    /// <summary>Drops everything pending (integrated content is untouched).</summary>
+    void ClearPending();
+
+    /// <summary>The document's state vector (client → next clock) of integrated content.</summary>
+    IReadOnlyDictionary<uint, uint> GetStateVector();
 
     /// <summary>
     /// Whether applying <paramref name="update"/> would change the document (structs it lacks, or deletions it has not
@@ -22,7 +38,10 @@ public interface ICrdtDocument : IDisposable
     /// <summary>The document's state vector (v1).</summary>
     byte[] EncodeStateVector();
 
-    /// <summary>The whole document, or what a peer with <paramref name="stateVector"/> lacks (v1).</summary>
+    /// <summary>
+    /// The whole document, or what a peer with <paramref name="stateVector"/> lacks (v1): integrated content only, never
+    /// pending structs or deletes (they are unverified claims; a forged one could shadow integrated content).
+    /// </summary>
     byte[] EncodeStateAsUpdate(byte[]? stateVector);
 }
 

@@ -1,6 +1,7 @@
 using Collab.Crdt.Protocol;
 using Collab.Crdt;
 using Collab.Crdt.Updates;
+using Collab.Documents.Access;
 using System.Collections.Concurrent;
 using Collab.EventStore;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,9 @@ public sealed record SyncOutcome(long? Seq, byte[]? Reply);
 public sealed partial class SessionManager : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<BranchRef, Lazy<Task<BranchSession>>> _sessions = new();
+
+    // Per branch: reloads after a failure in a row (a minute apart resets) and when the last one was (resync back-off).
+    private readonly ConcurrentDictionary<BranchRef, (int Count, long At)> _reloads = new();
     private readonly IEventStore _store;
     private readonly ICrdtDocumentFactory _documents;
     private readonly IBranchBroadcaster _broadcaster;
@@ -59,9 +63,19 @@ public sealed partial class SessionManager : IAsyncDisposable
     /// <summary>Whether the branch has a loaded session.</summary>
     public bool IsLoaded(BranchRef branch) => _sessions.ContainsKey(branch);
 
+    /// <summary>The connections joined to the branch's loaded session (none when it is not loaded); for tests and diagnostics.</summary>
+    internal IReadOnlyCollection<string> MembersOf(BranchRef branch) =>
+        _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.Members : [];
+
+    /// <summary>Work queued on the branch's loaded session (0 when it is not loaded); for tests and diagnostics.</summary>
+    internal int QueuedWorkOf(BranchRef branch) =>
+        _sessions.TryGetValue(branch, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.QueuedWork : 0;
+
     /// <summary>Adds a connection to a branch and returns what it needs to start syncing.</summary>
-    public async Task<JoinState> JoinAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    public async Task<JoinState> JoinAsync(BranchRef branch, SessionCaller caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
+        var connectionId = caller.ConnectionId;
         while (true)
         {
             var session = await GetOrOpenAsync(branch, cancellationToken).ConfigureAwait(false);
@@ -100,22 +114,27 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>
     /// Handles one y-protocols sync message from a joined connection. SyncStep1 is answered with SyncStep2; SyncStep2 and
-    /// Update are applied, stored durably and broadcast when <paramref name="canWrite"/>, refused otherwise.
+    /// Update are applied, stored durably and broadcast when the caller's role may write, refused otherwise.
     /// </summary>
     public async Task<SyncOutcome> SyncAsync(
         BranchRef branch,
-        string connectionId,
-        string author,
+        SessionCaller caller,
         byte[] message,
         string? updateId,
-        bool canWrite,
         int maxUpdateBytes,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(message);
-        if (updateId is { Length: > NewEvent.MaxClientUpdateIdLength })
+        var connectionId = caller.ConnectionId;
+        // What the store would refuse for this event alone is refused here, before it can share an append with others.
+        if (updateId is { Length: 0 or > NewEvent.MaxClientUpdateIdLength })
         {
-            throw new CollabException(CollabErrorCode.Invalid, $"An update id must be at most {NewEvent.MaxClientUpdateIdLength} characters.");
+            throw new CollabException(CollabErrorCode.Invalid, $"An update id must have 1–{NewEvent.MaxClientUpdateIdLength} characters (got {updateId.Length}).");
+        }
+        if (string.IsNullOrWhiteSpace(caller.User) || caller.User.Length > NewEvent.MaxAuthorLength)
+        {
+            throw new CollabException(CollabErrorCode.Invalid, $"A user name must have 1–{NewEvent.MaxAuthorLength} characters to author updates.");
         }
         SyncMessage frame;
         try
@@ -134,6 +153,10 @@ public sealed partial class SessionManager : IAsyncDisposable
                 throw new CollabException(CollabErrorCode.TooLarge, $"The update is {frame.Payload.Length} bytes; the limit is {maxUpdateBytes}.");
             }
         }
+        else
+        {
+            CheckStateVectorSize(frame.Payload.Span);
+        }
 
         var payload = frame.Payload.ToArray();
         var checkedClocks = false;
@@ -147,7 +170,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                     var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
                     return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
                 }
-                if (!canWrite)
+                if (!caller.Role.CanWrite())
                 {
                     // A read-only peer's empty answer (its SyncStep2 to our SyncStep1) is fine; a change is refused
                     // loudly, never dropped in silence.
@@ -162,7 +185,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                     await _clocks.CheckAndReserveAsync(branch, Summarize(payload), cancellationToken).ConfigureAwait(false);
                     checkedClocks = true;
                 }
-                var seq = await session.SubmitUpdateAsync(payload, updateId, author, connectionId, cancellationToken).ConfigureAwait(false);
+                var seq = await session.SubmitUpdateAsync(payload, updateId, caller.User, connectionId, cancellationToken).ConfigureAwait(false);
                 return new SyncOutcome(seq, null);
             }
             catch (SessionClosedException)
@@ -172,21 +195,43 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Validates and relays an awareness update from a joined connection; never stored.</summary>
-    public async Task AwarenessAsync(BranchRef branch, string connectionId, byte[] update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates an awareness update from a joined connection and relays what it may publish (see
+    /// <see cref="AwarenessRelay"/>: its own client ids, within the limits); never stored.
+    /// </summary>
+    public async Task AwarenessAsync(BranchRef branch, SessionCaller caller, byte[] update, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(update);
-        var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
-        bool changed;
+        var session = await GetJoinedAsync(branch, caller.ConnectionId, cancellationToken).ConfigureAwait(false);
+        byte[]? relay;
         try
         {
-            changed = session.Awareness.Apply(update, connectionId);
+            relay = session.Awareness.Apply(update, caller);
         }
         catch (Crdt.YjsFormatException ex)
         {
             throw new CollabException(CollabErrorCode.Malformed, $"The awareness update is malformed: {ex.Message}");
         }
-        if (changed) await _broadcaster.BroadcastAwarenessAsync(branch, update, connectionId, cancellationToken).ConfigureAwait(false);
+        if (relay is not null) await _broadcaster.BroadcastAwarenessAsync(branch, relay, caller.ConnectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses a state vector with more entries than allowed, from its leading count (no decoding).</summary>
+    private void CheckStateVectorSize(ReadOnlySpan<byte> stateVector)
+    {
+        int entries;
+        try
+        {
+            entries = new Crdt.Encoding.Lib0Reader(stateVector).ReadVarUIntAsLength(2);
+        }
+        catch (Crdt.YjsFormatException ex)
+        {
+            throw new CollabException(CollabErrorCode.Malformed, $"The state vector is malformed: {ex.Message}");
+        }
+        if (entries > _options.MaxStateVectorEntries)
+        {
+            throw new CollabException(CollabErrorCode.TooLarge, $"The state vector has {entries} entries; the limit is {_options.MaxStateVectorEntries}.");
+        }
     }
 
     /// <summary>The whole document at the durable head (opens the session if needed).</summary>
@@ -376,8 +421,29 @@ public sealed partial class SessionManager : IAsyncDisposable
             try
             {
                 var fresh = await replacement.Value.ConfigureAwait(false);
-                var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
-                await _broadcaster.BroadcastSyncAsync(branch, SyncMessage.EncodeSyncStep1(stateVector), null, CancellationToken.None).ConfigureAwait(false);
+                var delay = ResyncDelay(branch);
+                if (delay == TimeSpan.Zero)
+                {
+                    await ResyncAsync(branch, fresh).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Reloaded again soon after the last reload (a full disk): every resync makes the clients send their
+                    // state again, which fails again and reloads again. Back off, and meanwhile answer reads.
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await Task.Delay(delay, _time).ConfigureAwait(false);
+                            if (_sessions.TryGetValue(branch, out var current) && IsSame(current, fresh) && !fresh.IsFaulted && !_stopping) await ResyncAsync(branch, fresh).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            DocumentsLog.SessionFaulted(_logger, branch, ex);
+                        }
+                    });
+                }
+
                 DocumentsLog.SessionReloaded(_logger, branch, members.Count);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -388,6 +454,28 @@ public sealed partial class SessionManager : IAsyncDisposable
             return;
         }
         _sessions.TryRemove(new KeyValuePair<BranchRef, Lazy<Task<BranchSession>>>(branch, lazy));
+    }
+
+    /// <summary>Asks the branch's connections to resync with a fresh session (its SyncStep1): they send what the log lost.</summary>
+    private async Task ResyncAsync(BranchRef branch, BranchSession fresh)
+    {
+        try
+        {
+            var (_, stateVector) = await fresh.StateAsync(CancellationToken.None).ConfigureAwait(false);
+            await _broadcaster.BroadcastSyncAsync(branch, SyncMessage.EncodeSyncStep1(stateVector), null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SessionClosedException or CollabException)
+        {
+            // The fresh session failed too (it resyncs when it is reloaded) or is closing.
+        }
+    }
+
+    /// <summary>No delay for a branch's first reload in a minute; then 250 ms, doubling up to 30 s per reload.</summary>
+    private TimeSpan ResyncDelay(BranchRef branch)
+    {
+        var now = _time.GetTimestamp();
+        var (count, _) = _reloads.AddOrUpdate(branch, (0, now), (_, last) => (_time.GetElapsedTime(last.At, now) > TimeSpan.FromMinutes(1) ? 0 : last.Count + 1, now));
+        return count == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, Math.Min(count - 1, 16)), 30_000));
     }
 
     private static bool IsSame(Lazy<Task<BranchSession>> lazy, BranchSession session) =>

@@ -13,7 +13,8 @@ public sealed class YDocFactory : ICrdtDocumentFactory
 
 /// <summary>
 /// Adapts <see cref="YDoc"/> to the session seam: collects what each apply emitted through <c>UpdateV1</c> (exactly
-/// what changed, including pending structs that became integrable) with the client ids each carries.
+/// what was integrated, including pending structs that became integrable) with the client ids each carries. Pending
+/// content stays in the document's memory only: it is never emitted, encoded or snapshotted from here.
 /// </summary>
 internal sealed class YDocDocument : ICrdtDocument
 {
@@ -26,22 +27,24 @@ internal sealed class YDocDocument : ICrdtDocument
         _doc.UpdateV1 += OnUpdate;
     }
 
+    public bool HasPending => _doc.HasPending;
+
     public IReadOnlyList<AppliedUpdate> Apply(byte[] update)
     {
         _emitted.Clear();
         _doc.ApplyUpdate(update, this);
-        if (_emitted.Count == 0)
-        {
-            // Nothing integrated, but the document now holds structs or deletions waiting for a missing dependency: store
-            // the client's bytes as they are, so that what we acknowledge is durable. Replay puts them back in pending
-            // in the same order, and the update that later completes them emits them again (applying twice is a no-op).
-            return _doc.HasPending ? [new AppliedUpdate(update, YUpdate.Summarize(update).ClientIds)] : [];
-        }
+        if (_emitted.Count == 0) return [];
         var result = new AppliedUpdate[_emitted.Count];
         for (var i = 0; i < result.Length; i++) result[i] = new AppliedUpdate(_emitted[i], YUpdate.Summarize(_emitted[i]).ClientIds);
         _emitted.Clear();
         return result;
     }
+
+    public bool WouldLeavePending(byte[] update) => _doc.WouldLeavePending(update);
+
+    public void ClearPending() => _doc.ClearPending();
+
+    public IReadOnlyDictionary<uint, uint> GetStateVector() => _doc.GetStateVector();
 
     public bool WouldChange(byte[] update)
     {
@@ -62,7 +65,7 @@ internal sealed class YDocDocument : ICrdtDocument
             {
                 if (range.Length == 0) continue;
                 // Only read-only peers get here, once per handshake: summarizing the whole document is affordable.
-                deleted ??= YUpdate.Summarize(_doc.EncodeStateAsUpdate()).Deleted;
+                deleted ??= YUpdate.Summarize(_doc.EncodeStateAsUpdate(null, includePending: false)).Deleted;
                 if (!Covers(deleted.GetValueOrDefault(client), range)) return true;
             }
         }
@@ -71,7 +74,7 @@ internal sealed class YDocDocument : ICrdtDocument
 
     public byte[] EncodeStateVector() => _doc.EncodeStateVector();
 
-    public byte[] EncodeStateAsUpdate(byte[]? stateVector) => _doc.EncodeStateAsUpdate(stateVector);
+    public byte[] EncodeStateAsUpdate(byte[]? stateVector) => _doc.EncodeStateAsUpdate(stateVector, includePending: false);
 
     public void Dispose() => _doc.UpdateV1 -= OnUpdate;
 

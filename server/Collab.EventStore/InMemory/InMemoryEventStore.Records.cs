@@ -90,4 +90,53 @@ public sealed partial class InMemoryEventStore
             data.Events[index] = data.Events[index] with { Payload = payload };
         }
     }
+
+    /// <summary>Replaces a text in every stored merge, resolution and domain record behind the store's back (tests show verification finds it).</summary>
+    internal int TamperRecordTextForTests(string original, string replacement)
+    {
+        var count = 0;
+        string? Swap(string? value)
+        {
+            if (value != original) return value;
+            count++;
+            return replacement;
+        }
+
+        Dictionary<string, string> SwapAll(IReadOnlyDictionary<string, string> map) => map.ToDictionary(p => p.Key, p => Swap(p.Value)!, StringComparer.Ordinal);
+
+        lock (_gate)
+        {
+            foreach (var data in _branches.Values)
+            {
+                for (var i = 0; i < data.Events.Count; i++)
+                {
+                    if (data.Events[i].Record is { } record)
+                    {
+                        data.Events[i] = data.Events[i] with { Record = record with { Type = Swap(record.Type)!, Fields = SwapAll(record.Fields) } };
+                    }
+                }
+
+                foreach (var seq in data.Merges.Keys.ToList())
+                {
+                    var m = data.Merges[seq];
+                    data.Merges[seq] = m with
+                    {
+                        Conflicts = [.. m.Conflicts.Select(c => new MergeConflict(Swap(c.Id)!, Swap(c.Kind)!, Swap(c.Location)!, Swap(c.Base), Swap(c.Ours), Swap(c.Theirs), Swap(c.Merged), Swap(c.AutomaticOutcome)!) { Properties = SwapAll(c.Properties) })],
+                        Properties = SwapAll(m.Properties),
+                    };
+                }
+
+                foreach (var seq in data.Resolutions.Keys.ToList())
+                {
+                    var r = data.Resolutions[seq];
+                    var changed = r with { Decisions = [.. r.Decisions.Select(d => new ConflictDecision(Swap(d.ConflictId)!, Swap(d.Choice)!, Swap(d.CustomText)) { Properties = SwapAll(d.Properties) })] };
+                    data.Resolutions[seq] = changed;
+                    var list = _resolutions[r.Merge];
+                    list[list.IndexOf(r)] = changed;
+                }
+            }
+        }
+
+        return count;
+    }
 }

@@ -7,7 +7,7 @@ namespace Collab.EventStore.InMemory;
 /// An event store in process memory: same rules and spec tests as the LiteDB store, no durability. For tests of the
 /// layers above and for development. One lock serializes everything, which is plenty for tests.
 /// </summary>
-public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
+public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup, IRecordLookup
 {
     private readonly Lock _gate = new();
     private readonly EventStoreOptions _options;
@@ -161,6 +161,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
             {
                 if (!_resolutions.TryGetValue(resolution.Merge, out var list)) _resolutions[resolution.Merge] = list = [];
                 list.Add(resolution);
+                data.Resolutions.Add(resolution.Event.Seq.Value, resolution);
             }
 
             data.Info = data.Info with { Head = plan.Head.Seq, HeadHash = plan.Head.Hash };
@@ -233,7 +234,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
         lock (_gate)
         {
             var info = Branch(branch).Info;
-            var verifier = new ChainVerifier(info, _documents[branch.Document.Value].Genesis);
+            var verifier = new ChainVerifier(info, _documents[branch.Document.Value].Genesis, this);
             foreach (var stored in Collect(info, 1, long.MaxValue, int.MaxValue, upcast: false))
             {
                 if (!verifier.Next(stored)) break;
@@ -260,6 +261,11 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
 
     MergeRecord? IAppendLookup.FindMerge(EventRef mergeEvent) =>
         _branches.TryGetValue(mergeEvent.Branch, out var data) ? data.Merges.GetValueOrDefault(mergeEvent.Seq.Value) : null;
+
+    MergeRecord? IRecordLookup.FindMergeRecord(EventRef mergeEvent) => ((IAppendLookup)this).FindMerge(mergeEvent);
+
+    ResolutionRecord? IRecordLookup.FindResolutionRecord(EventRef resolutionEvent) =>
+        _branches.TryGetValue(resolutionEvent.Branch, out var data) ? data.Resolutions.GetValueOrDefault(resolutionEvent.Seq.Value) : null;
 
     private List<StoredEvent> Collect(BranchInfo info, long from, long to, int maxCount, bool upcast)
     {
@@ -317,5 +323,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup
         public SortedList<long, Snapshot> Snapshots { get; } = [];
 
         public SortedList<long, MergeRecord> Merges { get; } = [];
+
+        public SortedList<long, ResolutionRecord> Resolutions { get; } = [];
     }
 }

@@ -62,26 +62,15 @@ internal static class AppendPlanner
             }
 
             var seq = head.Next;
-            var hash = EventChain.ComputeHash(headHash, branch.Ref, seq, e.Kind, e.SchemaVersion, e.Author, now, e.ClientUpdateId, e.ClientIds, e.Payload.Span);
-            var stored = new StoredEvent(branch.Ref, seq, e.Kind, e.Payload.ToArray(), e.Author, [.. e.ClientIds], now, e.ClientUpdateId, e.SchemaVersion, headHash, hash);
-            if (e.Merge is { } merge)
+            StoredEvent stored;
+            if (e.Merge is null && e.Resolution is null && e.Record is null)
             {
-                merges.Add(new MergeRecord(stored.Ref, hash, new BranchDigest(branch.Ref, head, headHash), merge.Source, merge.Base, [.. merge.Conflicts], e.Author, now, Copy(merge.Properties)));
+                var hash = EventChain.ComputeHash(headHash, branch.Ref, seq, e.Kind, e.SchemaVersion, e.Author, now, e.ClientUpdateId, e.ClientIds, e.Payload.Span);
+                stored = new StoredEvent(branch.Ref, seq, e.Kind, e.Payload.ToArray(), e.Author, [.. e.ClientIds], now, e.ClientUpdateId, e.SchemaVersion, headHash, hash);
             }
-
-            if (e.Resolution is { } resolution)
+            else
             {
-                var target = merges.Find(m => m.Event == resolution.Merge) ?? lookup.FindMerge(resolution.Merge)
-                    ?? throw Validation.Record($"event #{i}: there is no merge record for {resolution.Merge}");
-                foreach (var decision in resolution.Decisions)
-                {
-                    if (!target.Conflicts.Any(c => c.Id == decision.ConflictId))
-                    {
-                        throw Validation.Record($"event #{i}: the merge record of {resolution.Merge} has no conflict \"{decision.ConflictId}\"");
-                    }
-                }
-
-                resolutions.Add(new ResolutionRecord(stored.Ref, hash, resolution.Merge, [.. resolution.Decisions], e.Author, now));
+                stored = PlanRecord(i, branch, e, seq, head, headHash, now, merges, resolutions, lookup);
             }
 
             results[i] = stored;
@@ -89,10 +78,65 @@ internal static class AppendPlanner
             // Only a later event of this batch can repeat the id (a single-event append, the usual case, needs no table).
             if (e.ClientUpdateId is { } freshId && i < events.Count - 1) (inBatch ??= new(StringComparer.Ordinal))[freshId] = stored;
             head = seq;
-            headHash = hash;
+            headHash = stored.Hash;
         }
 
         return new AppendPlan(results, fresh, merges, resolutions, new BranchDigest(branch.Ref, head, headHash));
+    }
+
+    // An event with a record: hash encoding v2 over the event's fields and the record's canonical encoding. The store
+    // keeps its own copies of the record's lists and dictionaries, so that a caller changing them later cannot make a
+    // stored record disagree with its hash.
+    private static StoredEvent PlanRecord(
+        int i, BranchInfo branch, NewEvent e, EventSeq seq, EventSeq head, EventHash headHash, DateTimeOffset now,
+        List<MergeRecord> merges, List<ResolutionRecord> resolutions, IAppendLookup lookup)
+    {
+        byte[] record;
+        EventRecordKind kind;
+        DomainRecord? domain = null;
+        MergeRecord? mergeRecord = null;
+        ResolutionRecord? resolutionRecord = null;
+        if (e.Merge is { } merge)
+        {
+            var targetHead = new BranchDigest(branch.Ref, head, headHash);
+            var conflicts = merge.Conflicts.Select(static c => c with { Properties = Copy(c.Properties) }).ToArray();
+            var properties = Copy(merge.Properties);
+            record = EventChain.EncodeMerge(targetHead, merge.Source, merge.Base, conflicts, properties);
+            kind = EventRecordKind.Merge;
+            mergeRecord = new MergeRecord(new EventRef(branch.Ref, seq), default, targetHead, merge.Source, merge.Base, conflicts, e.Author, now, properties);
+        }
+        else if (e.Resolution is { } resolution)
+        {
+            var target = merges.Find(m => m.Event == resolution.Merge) ?? lookup.FindMerge(resolution.Merge)
+                ?? throw Validation.Record($"event #{i}: there is no merge record for {resolution.Merge}");
+            foreach (var decision in resolution.Decisions)
+            {
+                if (!target.Conflicts.Any(c => c.Id == decision.ConflictId))
+                {
+                    throw Validation.Record($"event #{i}: the merge record of {resolution.Merge} has no conflict \"{decision.ConflictId}\"");
+                }
+            }
+
+            var decisions = resolution.Decisions.Select(static d => d with { Properties = Copy(d.Properties) }).ToArray();
+            record = EventChain.EncodeResolution(resolution.Merge, decisions);
+            kind = EventRecordKind.Resolution;
+            resolutionRecord = new ResolutionRecord(new EventRef(branch.Ref, seq), default, resolution.Merge, decisions, e.Author, now);
+        }
+        else
+        {
+            domain = new DomainRecord(e.Record!.Type, Copy(e.Record.Fields));
+            record = EventChain.EncodeRecord(domain);
+            kind = EventRecordKind.Domain;
+        }
+
+        var hash = EventChain.ComputeHash(headHash, branch.Ref, seq, e.Kind, e.SchemaVersion, e.Author, now, e.ClientUpdateId, e.ClientIds, e.Payload.Span, record);
+        if (mergeRecord is not null) merges.Add(mergeRecord with { EventHash = hash });
+        if (resolutionRecord is not null) resolutions.Add(resolutionRecord with { EventHash = hash });
+        return new StoredEvent(branch.Ref, seq, e.Kind, e.Payload.ToArray(), e.Author, [.. e.ClientIds], now, e.ClientUpdateId, e.SchemaVersion, headHash, hash)
+        {
+            RecordKind = kind,
+            Record = domain,
+        };
     }
 
     /// <summary>Server time as stored: UTC, whole milliseconds (what the hash encodes).</summary>

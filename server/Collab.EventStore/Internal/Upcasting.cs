@@ -17,6 +17,7 @@ internal sealed class Upcasting
 
     public StoredEvent Apply(StoredEvent stored)
     {
+        var original = stored;
         while (stored.SchemaVersion < _target && _byVersion.TryGetValue(stored.SchemaVersion, out var upcaster))
         {
             var next = upcaster.Upcast(stored);
@@ -26,6 +27,12 @@ internal sealed class Upcasting
             }
 
             stored = next;
+        }
+
+        // Upcasters change payloads; the record belongs to the event's identity (its hash covers it), so it stays.
+        if (!ReferenceEquals(stored, original) && (stored.RecordKind != original.RecordKind || !ReferenceEquals(stored.Record, original.Record)))
+        {
+            stored = stored with { RecordKind = original.RecordKind, Record = original.Record };
         }
 
         return stored;

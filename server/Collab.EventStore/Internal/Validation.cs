@@ -54,7 +54,7 @@ internal static class Validation
     private static void State(ReadOnlyMemory<byte> state, EventStoreOptions options)
     {
         if (state.IsEmpty) throw Invalid("a snapshot state must not be empty");
-        if (state.Length > options.MaxPayloadBytes) throw TooLarge("snapshot state", state.Length, options);
+        if (state.Length > options.MaxSnapshotBytes) throw TooLarge("snapshot state", state.Length, options.MaxSnapshotBytes);
     }
 
     public static void Events(BranchRef branch, IReadOnlyList<NewEvent>? events, EventSeq? expectedHead, EventStoreOptions options)
@@ -82,9 +82,14 @@ internal static class Validation
                 throw Invalid($"event #{i}: schema version must be 1–{options.SchemaVersion} (got {e.SchemaVersion})");
             }
 
-            if (e.Merge is not null && e.Resolution is not null) throw Record($"event #{i}: an event carries a merge record or a resolution record, not both");
+            if ((e.Merge is null ? 0 : 1) + (e.Resolution is null ? 0 : 1) + (e.Record is null ? 0 : 1) > 1)
+            {
+                throw Record($"event #{i}: an event carries at most one record (a merge record, a resolution record or a domain record)");
+            }
+
             if (e.Merge is { } merge) MergeDraft(i, branch, merge);
             if (e.Resolution is { } resolution) ResolutionDraft(i, branch, resolution);
+            if (e.Record is { } record) DomainRecord(i, record, options);
         }
     }
 
@@ -96,6 +101,7 @@ internal static class Validation
         }
 
         if (merge.Conflicts is null || merge.Properties is null) throw Record($"event #{i}: a merge record's conflicts and properties must not be null");
+        Map(i, merge.Properties, "the merge record's properties");
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var conflict in merge.Conflicts)
         {
@@ -105,6 +111,8 @@ internal static class Validation
             {
                 throw Record($"event #{i}: merge conflict \"{conflict.Id}\" needs a kind, a location and an automatic outcome");
             }
+
+            Map(i, conflict.Properties, $"the properties of merge conflict \"{conflict.Id}\"");
         }
     }
 
@@ -118,6 +126,26 @@ internal static class Validation
             {
                 throw Record($"event #{i}: every decision needs a conflict id and a choice");
             }
+
+            Map(i, decision.Properties, $"the properties of the decision on \"{decision.ConflictId}\"");
+        }
+    }
+
+    private static void DomainRecord(int i, DomainRecord record, EventStoreOptions options)
+    {
+        if (NameRules.KindError(record.Type) is { } error) throw Record($"event #{i}: invalid domain record type \"{record.Type}\": {error}");
+        if (record.Fields is null) throw Record($"event #{i}: a domain record's fields must not be null (use an empty dictionary)");
+        Map(i, record.Fields, "the domain record's fields");
+        var length = EventChain.EncodeRecord(record).Length;
+        if (length > options.MaxPayloadBytes) throw TooLarge($"event #{i}: domain record", length, options);
+    }
+
+    private static void Map(int i, IReadOnlyDictionary<string, string>? map, string what)
+    {
+        if (map is null) throw Record($"event #{i}: {what} must not be null");
+        foreach (var (name, value) in map)
+        {
+            if (string.IsNullOrEmpty(name) || value is null) throw Record($"event #{i}: {what} need non-empty names and non-null values");
         }
     }
 
@@ -125,8 +153,10 @@ internal static class Validation
 
     public static EventStoreException Record(string message) => new(EventStoreError.InvalidRecord, Sentence(message));
 
-    public static EventStoreException TooLarge(string what, int length, EventStoreOptions options) =>
-        new(EventStoreError.PayloadTooLarge, $"The {what} has {length} bytes; the limit is {options.MaxPayloadBytes} bytes.");
+    public static EventStoreException TooLarge(string what, int length, EventStoreOptions options) => TooLarge(what, length, options.MaxPayloadBytes);
+
+    public static EventStoreException TooLarge(string what, int length, int limit) =>
+        new(EventStoreError.PayloadTooLarge, $"The {what} has {length} bytes; the limit is {limit} bytes.");
 
     public static EventStoreException DocumentNotFound(DocumentId id) => new(EventStoreError.DocumentNotFound, $"Document \"{id}\" does not exist.");
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using LiteDB;
 
 namespace Collab.EventStore.LiteDb;
@@ -50,17 +51,87 @@ internal static partial class Bson
         return (doc["n"].AsInt32, info);
     }
 
-    public static BsonDocument Snapshot(int number, Snapshot snapshot) => new()
+    /// <summary>
+    /// A snapshot as one document when its state fits in <paramref name="partBytes"/>, else as a head document (the first
+    /// piece, the piece count "p", the total length "n" and a random generation "g") and further pieces in
+    /// <see cref="SnapshotParts"/> that carry the same generation, so that a reader can tell a piece of a rewritten
+    /// snapshot from its own. Every stored document stays within the payload limit.
+    /// </summary>
+    public static (BsonDocument Head, List<BsonDocument> Parts) Snapshot(int number, Snapshot snapshot, int partBytes)
     {
-        [Id] = EventKey(number, snapshot.Seq.Value),
-        ["s"] = Array(snapshot.State),
-        ["h"] = Hash(snapshot.Hash),
-        ["f"] = snapshot.FormatVersion,
-        ["t"] = Millis(snapshot.CreatedAt),
-    };
+        var state = snapshot.State;
+        var head = new BsonDocument
+        {
+            [Id] = EventKey(number, snapshot.Seq.Value),
+            ["s"] = Array(state.Length <= partBytes ? state : state[..partBytes]),
+            ["h"] = Hash(snapshot.Hash),
+            ["f"] = snapshot.FormatVersion,
+            ["t"] = Millis(snapshot.CreatedAt),
+        };
+        var parts = new List<BsonDocument>();
+        if (state.Length <= partBytes) return (head, parts);
 
-    public static Snapshot Snapshot(BranchRef owner, BsonDocument doc) =>
-        new(owner, new EventSeq(SeqOf(doc[Id].AsBinary)), Hash(doc["h"]), doc["s"].AsBinary, doc["f"].AsInt32, Time(doc["t"]));
+        var count = (state.Length + partBytes - 1) / partBytes;
+        var generation = Random.Shared.NextInt64();
+        head["p"] = count;
+        head["n"] = state.Length;
+        head["g"] = generation;
+        for (var i = 1; i < count; i++)
+        {
+            var start = i * partBytes;
+            parts.Add(new BsonDocument
+            {
+                [Id] = SnapshotPartKey(number, snapshot.Seq.Value, i),
+                ["g"] = generation,
+                ["s"] = state.Slice(start, Math.Min(partBytes, state.Length - start)).ToArray(),
+            });
+        }
+        return (head, parts);
+    }
+
+    /// <summary>Snapshot key ‖ piece number (u32 BE); a snapshot's pieces are one ordered range.</summary>
+    public static byte[] SnapshotPartKey(int branchNumber, long seq, int part)
+    {
+        var key = new byte[16];
+        EventKey(branchNumber, seq).CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(12), (uint)part);
+        return key;
+    }
+
+    /// <summary>
+    /// Reads a snapshot back; <paramref name="part"/> loads a further piece by key. Null when a piece is missing or
+    /// belongs to another generation (the snapshot was rewritten meanwhile): the caller reads the head again.
+    /// </summary>
+    public static Snapshot? Snapshot(BranchRef owner, BsonDocument doc, Func<byte[], BsonDocument?> part)
+    {
+        var key = doc[Id].AsBinary;
+        var seq = SeqOf(key);
+        var first = doc["s"].AsBinary;
+        byte[] state;
+        if (!doc.ContainsKey("p"))
+        {
+            state = first;
+        }
+        else
+        {
+            var count = doc["p"].AsInt32;
+            var generation = doc["g"].AsInt64;
+            state = new byte[doc["n"].AsInt32];
+            first.CopyTo(state, 0);
+            var offset = first.Length;
+            for (var i = 1; i < count; i++)
+            {
+                var piece = part(SnapshotPartKey(BranchNumberOf(key), seq, i));
+                if (piece is null || piece["g"].AsInt64 != generation) return null;
+                var bytes = piece["s"].AsBinary;
+                if (offset + bytes.Length > state.Length) return null;
+                bytes.CopyTo(state, offset);
+                offset += bytes.Length;
+            }
+            if (offset != state.Length) return null;
+        }
+        return new Snapshot(owner, new EventSeq(seq), Hash(doc["h"]), state, doc["f"].AsInt32, Time(doc["t"]));
+    }
 
     public static BsonDocument Merge(int number, MergeRecord merge)
     {

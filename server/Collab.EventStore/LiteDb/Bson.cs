@@ -12,7 +12,7 @@ namespace Collab.EventStore.LiteDb;
 internal static partial class Bson
 {
     public const string Documents = "documents", Branches = "branches", Events = "events", Journal = "journal",
-        Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions";
+        Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions", SnapshotParts = "snapshot_parts";
 
     public const string Id = "_id";
 

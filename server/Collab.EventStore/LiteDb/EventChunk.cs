@@ -13,8 +13,10 @@ namespace Collab.EventStore.LiteDb;
 /// u8 format (1) · varuint count · previous hash of the first event (32 bytes)
 /// per event: u8 flags · [kind: string] · [author: string] · time: varint ms, zigzag, as a difference from the
 ///            previous event (from 0 for the first) · varuint schema version · varuint n · n × u32 BE client ids ·
-///            [update id: string] · varuint payload length · payload · hash (32 bytes)
-/// flags: 1 = kind follows (else the previous event's), 2 = author follows (else the previous), 4 = update id follows
+///            [update id: string] · [record] · varuint payload length · payload · hash (32 bytes)
+/// flags: 1 = kind follows (else the previous event's), 2 = author follows (else the previous), 4 = update id follows,
+///        8 = record follows: u8 record kind (1 merge, 2 resolution: the record itself is in its collection;
+///            3 domain: string type · varuint n · n × (string name · string value))
 /// string: varuint UTF-8 length · UTF-8
 /// </code>
 /// Seqs are first seq + index, and each previous hash after the first is the hash before it, so neither is stored.
@@ -22,7 +24,7 @@ namespace Collab.EventStore.LiteDb;
 internal static class EventChunk
 {
     private const byte Format = 1;
-    private const byte NewKind = 1, NewAuthor = 2, HasUpdateId = 4;
+    private const byte NewKind = 1, NewAuthor = 2, HasUpdateId = 4, HasRecord = 8;
 
     /// <summary>Payload bytes after which a group's events for one branch start another chunk (reads decode whole chunks).</summary>
     public const int TargetBytes = 256 * 1024;
@@ -42,6 +44,7 @@ internal static class EventChunk
             if (previous is null || previous.Kind != e.Kind) flags |= NewKind;
             if (previous is null || !string.Equals(previous.Author, e.Author, StringComparison.Ordinal)) flags |= NewAuthor;
             if (e.ClientUpdateId is not null) flags |= HasUpdateId;
+            if (e.RecordKind != EventRecordKind.None) flags |= HasRecord;
             WriteByte(buffer, flags);
             if ((flags & NewKind) != 0) WriteString(buffer, e.Kind.Value);
             if ((flags & NewAuthor) != 0) WriteString(buffer, e.Author);
@@ -56,6 +59,7 @@ internal static class EventChunk
             }
 
             if (e.ClientUpdateId is { } updateId) WriteString(buffer, updateId);
+            if (e.RecordKind != EventRecordKind.None) WriteRecord(buffer, e);
             WriteVarUInt(buffer, (ulong)e.Payload.Length);
             buffer.Write(e.Payload.Span);
             WriteHash(buffer, e.Hash);
@@ -92,10 +96,15 @@ internal static class EventChunk
                 var clientIds = new uint[checked((int)reader.VarUInt())];
                 for (var c = 0; c < clientIds.Length; c++) clientIds[c] = reader.UInt32();
                 var updateId = (flags & HasUpdateId) != 0 ? reader.String() : null;
+                var (recordKind, record) = (flags & HasRecord) != 0 ? ReadRecord(reader) : (EventRecordKind.None, null);
                 var payload = reader.Bytes(checked((int)reader.VarUInt()));
                 var hash = reader.Hash();
                 events.Add(new StoredEvent(owner, new EventSeq(firstSeq + i), kind, payload, author, clientIds,
-                    DateTimeOffset.FromUnixTimeMilliseconds(millis), updateId, schemaVersion, previousHash, hash));
+                    DateTimeOffset.FromUnixTimeMilliseconds(millis), updateId, schemaVersion, previousHash, hash)
+                {
+                    RecordKind = recordKind,
+                    Record = record,
+                });
                 previousHash = hash;
             }
 
@@ -106,6 +115,37 @@ internal static class EventChunk
         {
             throw new InvalidDataException($"The stored events of branch {owner} from seq {firstSeq} cannot be decoded ({ex.Message}); the file was changed or damaged.", ex);
         }
+    }
+
+    private static void WriteRecord(ArrayBufferWriter<byte> buffer, StoredEvent e)
+    {
+        WriteByte(buffer, (byte)e.RecordKind);
+        if (e.RecordKind != EventRecordKind.Domain) return;
+        var record = e.Record!;
+        WriteString(buffer, record.Type);
+        WriteVarUInt(buffer, (ulong)record.Fields.Count);
+        foreach (var (name, value) in record.Fields)
+        {
+            WriteString(buffer, name);
+            WriteString(buffer, value);
+        }
+    }
+
+    private static (EventRecordKind, DomainRecord?) ReadRecord(Reader reader)
+    {
+        var kind = (EventRecordKind)reader.Byte();
+        if (kind is EventRecordKind.Merge or EventRecordKind.Resolution) return (kind, null);
+        if (kind != EventRecordKind.Domain) throw new InvalidDataException($"unknown record kind {(int)kind}");
+        var type = reader.String();
+        var count = checked((int)reader.VarUInt());
+        var fields = new Dictionary<string, string>(Math.Min(count, 1024), StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.String();
+            fields[name] = reader.String();
+        }
+
+        return (kind, new DomainRecord(type, fields));
     }
 
     private static void WriteByte(ArrayBufferWriter<byte> buffer, byte value)

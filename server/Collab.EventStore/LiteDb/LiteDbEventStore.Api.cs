@@ -149,7 +149,7 @@ public sealed partial class LiteDbEventStore
     public Task<VerificationResult> VerifyAsync(BranchRef branch, CancellationToken cancellationToken = default)
     {
         var info = Entry(branch).Info;
-        var verifier = new ChainVerifier(info, EventChain.Genesis(branch.Document));
+        var verifier = new ChainVerifier(info, EventChain.Genesis(branch.Document), this);
         foreach (var segment in Ancestry.Segments(info, 1, long.MaxValue, Info))
         {
             var number = Entry(segment.Owner).Number;

@@ -106,7 +106,16 @@ public sealed partial class LiteDbEventStore
             group.HasWrites = true;
         }
 
-        public override void Write(LiteDbEventStore store, Group group) => store._snapshots.Upsert(Bson.Snapshot(_number, Result!));
+        public override void Write(LiteDbEventStore store, Group group)
+        {
+            var (head, parts) = Bson.Snapshot(_number, Result!, store._options.MaxPayloadBytes);
+            foreach (var part in parts) store._snapshotParts.Upsert(part);
+            // Pieces of an earlier, longer snapshot at this position would never be read (wrong generation): drop them.
+            store._snapshotParts.DeleteMany(Bson.IdBetween(
+                Bson.SnapshotPartKey(_number, seq.Value, parts.Count + 1),
+                Bson.SnapshotPartKey(_number, seq.Value, -1)));
+            store._snapshots.Upsert(head);
+        }
     }
 
     private sealed class AppendOp(BranchRef branch, IReadOnlyList<NewEvent> events, EventSeq? expectedHead) : WriteOp<AppendResult>

@@ -18,10 +18,24 @@ public sealed partial class LiteDbEventStore
                 .OrderByDescending(Bson.Id)
                 .Limit(1)
                 .FirstOrDefault();
-            if (doc is not null) return Task.FromResult<Snapshot?>(Bson.Snapshot(segments[i].Owner, doc));
+            if (doc is not null) return Task.FromResult(ReadSnapshot(segments[i].Owner, doc));
         }
 
         return Task.FromResult<Snapshot?>(null);
+    }
+
+    /// <summary>
+    /// A snapshot with its pieces. A snapshot rewritten at the same position while it is read shows pieces of another
+    /// generation: the head is read again. Snapshots are a cache, so after a few tries "none" is a correct answer.
+    /// </summary>
+    private Snapshot? ReadSnapshot(BranchRef owner, BsonDocument doc)
+    {
+        for (var attempt = 0; attempt < 3 && doc is not null; attempt++)
+        {
+            if (Bson.Snapshot(owner, doc, key => _snapshotParts.FindById(key)) is { } snapshot) return snapshot;
+            doc = _snapshots.FindById(doc[Bson.Id]);
+        }
+        return null;
     }
 
     /// <inheritdoc />
@@ -62,5 +76,16 @@ public sealed partial class LiteDbEventStore
 
         list.Sort(static (x, y) => x.RecordedAt != y.RecordedAt ? x.RecordedAt.CompareTo(y.RecordedAt) : x.Event.Seq.CompareTo(y.Event.Seq));
         return Task.FromResult<IReadOnlyList<ResolutionRecord>>(list);
+    }
+
+    // Verification reads a record as stored, for an event at or below the published head (the verifier walks only those).
+    MergeRecord? IRecordLookup.FindMergeRecord(EventRef mergeEvent) => LoadMerge(mergeEvent);
+
+    ResolutionRecord? IRecordLookup.FindResolutionRecord(EventRef resolutionEvent)
+    {
+        var entry = FindEntry(resolutionEvent.Branch);
+        if (entry is null || resolutionEvent.Seq > entry.Info.Head) return null;
+        var doc = _resolutions.FindById(Bson.EventKey(entry.Number, resolutionEvent.Seq.Value));
+        return doc is null ? null : Bson.Resolution(resolutionEvent.Branch.Document, doc);
     }
 }

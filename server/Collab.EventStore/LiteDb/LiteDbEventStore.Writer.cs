@@ -51,6 +51,7 @@ public sealed partial class LiteDbEventStore
         catch (Exception ex)
         {
             _fault ??= ex;
+            AbandonedTransactions.Abandon(_db);
         }
         finally
         {
@@ -118,11 +119,17 @@ public sealed partial class LiteDbEventStore
             {
                 _db.Rollback();
             }
-            catch (LiteDB.LiteException)
+#pragma warning disable CA1031 // Any failure of the rollback: the original failure is the one to report.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                // The original failure is the one to report.
+                // LiteDB 5.0.21 on a failed write (ENOSPC, EIO): an IOException inside an insert closes its engine, so
+                // Rollback throws that IOException again; one inside Commit leaves the transaction open, and Rollback
+                // writes again (returning new pages) and can fail the same way. Either way every caller of the group
+                // must still get its answer, and the writer thread must keep running to answer the next ones.
             }
 
+            AbandonedTransactions.Abandon(_db);
             foreach (var op in group.Ops) op.Fail(Unavailable());
             return;
         }
@@ -138,11 +145,29 @@ public sealed partial class LiteDbEventStore
         {
             var checkpointing = System.Diagnostics.Stopwatch.GetTimestamp();
             var logBytes = _log.Length;
-            _db.Checkpoint();
-            Sync(_log);
+            try
+            {
+                _db.Checkpoint();
+                Sync(_log);
+            }
+#pragma warning disable CA1031 // Any failure: the store stops writing; the thread lives on to refuse the next requests.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                // The group is durable in the log already (and acknowledged). A checkpoint that fails part way (a full
+                // disk while the data file grows) leaves the log whole, and replaying it on the next open redoes the
+                // copy; but LiteDB's in-memory state is not to be trusted any more, so no further writes go to it.
+                _fault = ex;
+                AbandonedTransactions.Abandon(_db);
+                return;
+            }
+
             Statistics.RecordCheckpoint(checkpointing, System.Diagnostics.Stopwatch.GetTimestamp(), logBytes);
         }
     }
+
+    /// <summary>Whether a write failed and the store refuses every later write (<see cref="ReopeningLiteDbEventStore"/> reopens it).</summary>
+    internal bool IsFaulted => _fault is not null;
 
     private void MarkUnpublished(Group group)
     {

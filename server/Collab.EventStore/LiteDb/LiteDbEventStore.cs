@@ -10,7 +10,7 @@ namespace Collab.EventStore.LiteDb;
 /// transaction (group commit), fsyncs the log, and only then completes the callers' tasks; readers run concurrently.
 /// See docs/event-store.md for the layout and the durability promises.
 /// </summary>
-public sealed partial class LiteDbEventStore : IEventStore
+public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
 {
     private readonly LiteDbEventStoreOptions _options;
     private readonly Stream _data;
@@ -21,6 +21,7 @@ public sealed partial class LiteDbEventStore : IEventStore
     private readonly ILiteCollection<BsonDocument> _events;
     private readonly ILiteCollection<BsonDocument> _journal;
     private readonly ILiteCollection<BsonDocument> _snapshots;
+    private readonly ILiteCollection<BsonDocument> _snapshotParts;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
 
@@ -62,6 +63,7 @@ public sealed partial class LiteDbEventStore : IEventStore
             _events = _db.GetCollection(Bson.Events);
             _journal = _db.GetCollection(Bson.Journal);
             _snapshots = _db.GetCollection(Bson.Snapshots);
+            _snapshotParts = _db.GetCollection(Bson.SnapshotParts);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);
@@ -97,9 +99,23 @@ public sealed partial class LiteDbEventStore : IEventStore
         await _writerStopped.Task.ConfigureAwait(false);
         _disposed.Cancel();
         _signals.NotifyAll();
-        _db.Dispose();
-        await _data.DisposeAsync().ConfigureAwait(false);
-        await _log.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // Any transaction LiteDB still holds now is one a failure left behind (a read that failed with an IOException
+            // closes the engine too, without the writer noticing); its finalizer must not run (see AbandonedTransactions).
+            AbandonedTransactions.Abandon(_db);
+            _db.Dispose();
+        }
+        catch (Exception) when (_fault is not null)
+        {
+            // After a failed write LiteDB may fail to close (it rethrows the I/O error it saw); the files must still be
+            // released so that the store can be opened again.
+        }
+        finally
+        {
+            await _data.DisposeAsync().ConfigureAwait(false);
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
 
         // _disposed is not disposed: subscriptions keep its token, and it holds no timer.
     }

@@ -56,6 +56,16 @@ internal static class AuthSetup
                 }
                 return Task.CompletedTask;
             },
+            // Every permission is granted to the token's subject: a token without one is no identity at all (401),
+            // however well it is signed.
+            OnTokenValidated = context =>
+            {
+                if (string.IsNullOrWhiteSpace(context.Principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value))
+                {
+                    context.Fail("The token has no 'sub' claim naming the user.");
+                }
+                return Task.CompletedTask;
+            },
         };
     }
 }

@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Collab.Server.Endpoints;
 
 /// <summary>Turns domain and store errors into problem-details responses whose detail says what was wrong.</summary>
-internal sealed class CollabExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <remarks>
+/// These are the client's errors: ASP.NET Core does not log exceptions an <see cref="IExceptionHandler"/> handled, and
+/// this one logs them at debug level without a stack trace, throttled per user like the hub's refusals.
+/// </remarks>
+internal sealed class CollabExceptionHandler(IProblemDetailsService problems, RefusalLogThrottle throttle, ILogger<CollabExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -24,6 +28,11 @@ internal sealed class CollabExceptionHandler(IProblemDetailsService problems) : 
                 break;
             default:
                 return false;
+        }
+        var user = httpContext.User.Identity?.IsAuthenticated == true ? Hubs.HubUser.NameOf(httpContext.User) : "(anonymous)";
+        if (logger.IsEnabled(LogLevel.Debug) && throttle.ShouldLog(user, out _))
+        {
+            ServerLog.RestRefused(logger, httpContext.Request.Method, httpContext.Request.Path, user, CollabException.CodeNameOf(code), exception.Message);
         }
         var status = ErrorMapping.StatusOf(code);
         httpContext.Response.StatusCode = status;

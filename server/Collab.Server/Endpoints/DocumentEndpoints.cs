@@ -12,6 +12,12 @@ public sealed record CreateDocumentRequest(string? Id, string? Title);
 /// <summary>Body of <c>PUT /api/documents/{id}/permissions/{user}</c>.</summary>
 public sealed record GrantRequest(string? Role);
 
+/// <summary>A user's role on a document, with the role by name ("owner", "editor", "viewer", "auditor") as everywhere else.</summary>
+public sealed record PermissionView(string DocumentId, string User, string Role)
+{
+    internal static PermissionView Of(DocumentGrant grant) => new(grant.DocumentId, grant.User, grant.Role.ToWire());
+}
+
 /// <summary>A branch's content at its durable head, as one Yjs v1 update (base64 in JSON).</summary>
 public sealed record ContentResponse(string Branch, long HeadSeq, byte[] Update);
 
@@ -63,25 +69,20 @@ internal static class DocumentEndpoints
             .WithSummary("Re-hash a branch's event chain and name the first broken link (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)))
+        api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)).Select(PermissionView.Of).ToList())
             .WithSummary("Every role granted on the document (owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPut("/{id}/permissions/{user}", (string id, string user, GrantRequest request, DocumentCatalog catalog, HttpContext http) =>
-                catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role))
+                PermissionView.Of(catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role)))
             .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, ConnectionRegistry registry, SessionManager sessions, IHubContext<DocumentHub, IDocumentClient> hub, HttpContext http) =>
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, HttpContext http) =>
             {
                 if (!catalog.Revoke(id, HubUser.NameOf(http.User), user)) return Results.NotFound();
                 // A revoked user stops receiving the document's messages at once, not at its next reconnect.
-                foreach (var (connectionId, branch) in registry.JoinedBy(user, new Collab.EventStore.DocumentId(id)))
-                {
-                    registry.Leave(connectionId, branch);
-                    await hub.Groups.RemoveFromGroupAsync(connectionId, HubBroadcaster.GroupOf(branch));
-                    await sessions.LeaveAsync(branch, connectionId, CancellationToken.None);
-                }
+                await membership.RevokeAsync(user, new Collab.EventStore.DocumentId(id));
                 return Results.NoContent();
             })
             .WithSummary("Remove a user's role (owner). The last owner cannot be removed.")

@@ -20,24 +20,13 @@ internal sealed partial class DocumentHub(
     BranchService branches,
     BranchNotifier notifier,
     ConnectionRegistry registry,
+    HubMembership membership,
     IOptions<CollabServerOptions> options,
     ILogger<DocumentHub> logger) : Hub<IDocumentClient>
 {
     private string UserName => HubUser.NameOf(Context.User);
 
-    public override Task OnConnectedAsync()
-    {
-        registry.Connected(Context, UserName);
-        return Task.CompletedTask;
-    }
-
-    public override async Task OnDisconnectedAsync(Exception? exception)
-    {
-        foreach (var branch in registry.Disconnected(Context.ConnectionId))
-        {
-            await sessions.LeaveAsync(branch, Context.ConnectionId, CancellationToken.None);
-        }
-    }
+    public override Task OnDisconnectedAsync(Exception? exception) => membership.DisconnectAsync(Context.ConnectionId);
 
     /// <summary>Joins a branch; the server's SyncStep1 (and current awareness) are sent before this returns.</summary>
     public async Task<JoinResult> Join(string documentId, string branch)
@@ -51,8 +40,8 @@ internal sealed partial class DocumentHub(
         }
         try
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, HubBroadcaster.GroupOf(branchRef), Context.ConnectionAborted);
-            var state = await sessions.JoinAsync(branchRef, Context.ConnectionId, Context.ConnectionAborted);
+            // Joined in the registry first: broadcasts from here on reach this connection's outbox.
+            var state = await sessions.JoinAsync(branchRef, Caller(role), Context.ConnectionAborted);
             await Clients.Caller.Sync(documentId, branch, state.SyncStep1);
             if (state.Awareness is { } awareness) await Clients.Caller.Awareness(documentId, branch, awareness);
             ServerLog.Joined(logger, Context.ConnectionId, UserName, documentId, branch, role.ToWire());
@@ -60,8 +49,7 @@ internal sealed partial class DocumentHub(
         }
         catch
         {
-            registry.Leave(Context.ConnectionId, branchRef);
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, HubBroadcaster.GroupOf(branchRef), CancellationToken.None);
+            await membership.LeaveAsync(Context.ConnectionId, branchRef);
             throw;
         }
     }
@@ -74,7 +62,7 @@ internal sealed partial class DocumentHub(
         var role = catalog.Authorize(documentId, UserName, DocumentRoles.CanRead, "sync");
         RequireJoined(branchRef);
         if (message is null || message.Length == 0) throw new CollabException(CollabErrorCode.Malformed, "The sync message is empty.");
-        var outcome = await sessions.SyncAsync(branchRef, Context.ConnectionId, UserName, message, updateId, role.CanWrite(), options.Value.Limits.MaxUpdateBytes, Context.ConnectionAborted);
+        var outcome = await sessions.SyncAsync(branchRef, Caller(role), message, updateId, options.Value.Limits.MaxUpdateBytes, Context.ConnectionAborted);
         if (outcome.Reply is { } reply) await Clients.Caller.Sync(documentId, branch, reply);
         return new SyncAck(outcome.Seq);
     }
@@ -83,22 +71,21 @@ internal sealed partial class DocumentHub(
     public async Task Awareness(string documentId, string branch, byte[] update)
     {
         var branchRef = DocumentCatalog.ParseBranch(documentId, branch);
-        catalog.Authorize(documentId, UserName, DocumentRoles.CanRead, "publish presence on");
+        var role = catalog.Authorize(documentId, UserName, DocumentRoles.CanRead, "publish presence on");
         RequireJoined(branchRef);
         if (update is null || update.Length == 0) throw new CollabException(CollabErrorCode.Malformed, "The awareness update is empty.");
         var max = options.Value.Limits.MaxAwarenessBytes;
         if (update.Length > max) throw new CollabException(CollabErrorCode.TooLarge, $"The awareness update is {update.Length} bytes; the limit is {max}.");
-        await sessions.AwarenessAsync(branchRef, Context.ConnectionId, update, Context.ConnectionAborted);
+        await sessions.AwarenessAsync(branchRef, Caller(role), update, Context.ConnectionAborted);
     }
 
     /// <summary>Leaves a branch; the connection's awareness states are removed for the others.</summary>
     public async Task Leave(string documentId, string branch)
     {
-        var branchRef = DocumentCatalog.ParseBranch(documentId, branch);
-        if (!registry.Leave(Context.ConnectionId, branchRef)) return;
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, HubBroadcaster.GroupOf(branchRef), CancellationToken.None);
-        await sessions.LeaveAsync(branchRef, Context.ConnectionId, CancellationToken.None);
+        await membership.LeaveAsync(Context.ConnectionId, DocumentCatalog.ParseBranch(documentId, branch));
     }
+
+    private SessionCaller Caller(DocumentRole role) => new(Context.ConnectionId, UserName, role);
 
     private void RequireJoined(Collab.EventStore.BranchRef branch)
     {

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Collab.Documents;
 using Collab.EventStore;
 using Collab.Server.Options;
@@ -8,23 +7,13 @@ using Microsoft.Extensions.Options;
 namespace Collab.Server.Hubs;
 
 /// <summary>
-/// Wraps every hub invocation: the per-user message rate (ASP.NET Core's rate-limiting middleware sees only the
-/// WebSocket upgrade, not the messages inside it), and the mapping of domain errors to <see cref="HubException"/>
-/// messages "code: sentence" that reach only the caller.
+/// Wraps every hub invocation: the per-user message rate (<see cref="HubRateLimiter"/>), and the mapping of domain
+/// errors to <see cref="HubException"/> messages "code: sentence" that reach only the caller. Refusals are the
+/// client's errors, not the server's: they are logged without a stack trace, at most a few per user and window
+/// (<see cref="RefusalLogThrottle"/>), rate-limited ones at debug level.
 /// </summary>
-internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILogger<HubGuardFilter> logger) : IHubFilter, IDisposable
+internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, HubRateLimiter limiter, RefusalLogThrottle throttle, ILogger<HubGuardFilter> logger) : IHubFilter
 {
-    // One token bucket per user; the partitioned limiter drops the buckets of users that went quiet.
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
-        RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.Value.RateLimits.HubBurst,
-            TokensPerPeriod = options.Value.RateLimits.HubMessagesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         ArgumentNullException.ThrowIfNull(invocationContext);
@@ -33,24 +22,22 @@ internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILog
         var method = invocationContext.HubMethodName;
         try
         {
-            using (var lease = _limiter.AttemptAcquire(user))
+            if (!limiter.TryAcquire(user, out var retryAfter))
             {
-                if (!lease.IsAcquired)
-                {
-                    throw new CollabException(CollabErrorCode.RateLimited, $"Too many messages: the limit is {options.Value.RateLimits.HubMessagesPerSecond} per second per user.");
-                }
+                var milliseconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalMilliseconds));
+                throw new CollabException(CollabErrorCode.RateLimited, $"Too many messages: the limit is {options.Value.RateLimits.HubMessagesPerSecond} per second per user. Retry after {milliseconds} ms.");
             }
             return await next(invocationContext);
         }
         catch (CollabException ex)
         {
-            ServerLog.Refused(logger, method, user, Argument(invocationContext, 0), Argument(invocationContext, 1), ex.CodeName, ex.Message);
+            LogRefusal(invocationContext, method, user, ex.Code, ex.Message);
             throw new HubException($"{ex.CodeName}: {ex.Message}");
         }
         catch (EventStoreException ex)
         {
             var code = ErrorMapping.CodeOf(ex);
-            ServerLog.Refused(logger, method, user, Argument(invocationContext, 0), Argument(invocationContext, 1), CollabException.CodeNameOf(code), ex.Message);
+            LogRefusal(invocationContext, method, user, code, ex.Message);
             throw new HubException($"{CollabException.CodeNameOf(code)}: {ex.Message}");
         }
         catch (OperationCanceledException) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
@@ -64,7 +51,15 @@ internal sealed class HubGuardFilter(IOptions<CollabServerOptions> options, ILog
         }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    private void LogRefusal(HubInvocationContext context, string method, string user, CollabErrorCode code, string reason)
+    {
+        if (!throttle.ShouldLog(user, out var suppressed)) return;
+        if (suppressed > 0) ServerLog.RefusalsSuppressed(logger, suppressed, user, (int)RefusalLogThrottle.Window.TotalSeconds);
+        var document = Argument(context, 0);
+        var branch = Argument(context, 1);
+        if (code == CollabErrorCode.RateLimited) ServerLog.RateLimited(logger, method, user, document, branch);
+        else ServerLog.Refused(logger, method, user, document, branch, CollabException.CodeNameOf(code), reason);
+    }
 
     private static string? Argument(HubInvocationContext context, int index) =>
         context.HubMethodArguments.Count > index ? context.HubMethodArguments[index] as string : null;

@@ -7,7 +7,9 @@ namespace Collab.Server.Hubs;
 internal static class HubUser
 {
     public static string NameOf(ClaimsPrincipal? principal) =>
-        principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value
-        ?? principal?.Identity?.Name
-        ?? throw new InvalidOperationException("An authenticated user without a 'sub' claim.");
+        TryNameOf(principal) ?? throw new InvalidOperationException("An authenticated user without a 'sub' claim.");
+
+    /// <summary>The user name, or null when the principal has none.</summary>
+    public static string? TryNameOf(ClaimsPrincipal? principal) =>
+        principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value ?? principal?.Identity?.Name;
 }

@@ -33,6 +33,12 @@ public sealed class CollabServerOptions
     /// <summary>Authentication settings.</summary>
     [ValidateObjectMembers]
     public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>
+    /// Serves the OpenAPI document (<c>/openapi/v1.json</c>) and the API reference (<c>/scalar</c>) to anyone. Null means
+    /// "only in Development": elsewhere they describe the attack surface to strangers unless asked for.
+    /// </summary>
+    public bool? OpenApi { get; set; }
 }
 
 /// <summary>Limits set on purpose; docs/protocol.md lists them with their defaults.</summary>
@@ -65,6 +71,27 @@ public sealed class LimitOptions
     /// </summary>
     [Range(1, 1024)]
     public int MaxParallelInvocationsPerConnection { get; set; } = 32;
+
+    /// <summary>
+    /// Hub connections one user may hold open at once; more are closed at once with <c>too_many_connections</c>. Keeps one
+    /// account from exhausting the server; a user with many tabs or devices needs one connection each.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 64;
+
+    /// <summary>
+    /// Messages that may wait to be sent to one connection (broadcast updates and awareness). Broadcasts never wait for
+    /// a connection; one that falls this far behind is dropped, and reconnects and resyncs.
+    /// </summary>
+    [Range(16, 1_000_000)]
+    public int MaxOutboxMessages { get; set; } = 4096;
+
+    /// <summary>
+    /// Bytes that may wait to be sent to one connection; past this it is dropped, like <see cref="MaxOutboxMessages"/>.
+    /// One message larger than this still goes out when nothing else is waiting.
+    /// </summary>
+    [Range(64 * 1024, 4L * 1024 * 1024 * 1024)]
+    public long MaxOutboxBytes { get; set; } = 32 * 1024 * 1024;
 }
 
 /// <summary>Per-user rate limits (partitioned by the authenticated user name).</summary>

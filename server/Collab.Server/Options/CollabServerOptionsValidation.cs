@@ -16,9 +16,10 @@ internal sealed class CollabAuthValidator(IHostEnvironment environment) : IValid
     public ValidateOptionsResult Validate(string? name, CollabServerOptions options)
     {
         var auth = options.Auth;
-        if (auth.SigningKey is { } key && Encoding.UTF8.GetByteCount(key) < 32)
+        // Blank space around a key is a pasting accident, and a key of spaces only is no secret: count what is left.
+        if (auth.SigningKey is { } key && Encoding.UTF8.GetByteCount(key.Trim()) < 32)
         {
-            return ValidateOptionsResult.Fail("Collab:Auth:SigningKey must be at least 32 bytes long (HMAC-SHA256).");
+            return ValidateOptionsResult.Fail("Collab:Auth:SigningKey must be at least 32 bytes long (HMAC-SHA256), not counting white space at its ends.");
         }
         if (!environment.IsDevelopment() && auth.SigningKey is null && auth.Authority is null)
         {

@@ -78,10 +78,14 @@ internal sealed class BranchingFixture : IAsyncDisposable
     public async Task<long?> SendAsync(string branch, string connection, byte[] update, string user = "alice")
     {
         var branchRef = Ref(branch);
-        await Sessions.JoinAsync(branchRef, connection, default);
-        var outcome = await Sessions.SyncAsync(branchRef, connection, user, SyncMessage.EncodeUpdate(update), null, true, 1 << 20, default);
+        var caller = Caller(connection, user);
+        await Sessions.JoinAsync(branchRef, caller, default);
+        var outcome = await Sessions.SyncAsync(branchRef, caller, SyncMessage.EncodeUpdate(update), null, 1 << 20, default);
         return outcome.Seq;
     }
+
+    /// <summary>A writing caller.</summary>
+    public static SessionCaller Caller(string connection, string user = "alice") => new(connection, user, DocumentRole.Owner);
 
     /// <summary>The text of a branch as its log says (full replay).</summary>
     public async Task<string> LogTextAsync(string branch, long? at = null)

@@ -70,9 +70,9 @@ public sealed class ClientIdRuleTests : IAsyncLifetime
             Microsoft.Extensions.Options.Options.Create(new Collab.Documents.Sessions.LiveSessionOptions()), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Collab.Documents.Sessions.SessionManager>.Instance);
         var side = BranchingFixture.Ref("side");
-        await restarted.JoinAsync(side, "c9", default);
+        await restarted.JoinAsync(side, BranchingFixture.Caller("c9"), default);
         var again = new YDoc(new YDocOptions { ClientId = 7 });
-        var error = await Assert.ThrowsAsync<CollabException>(() => restarted.SyncAsync(side, "c9", "alice", Collab.Crdt.Protocol.SyncMessage.EncodeUpdate(BranchingFixture.Append(again, "x")), null, true, 1 << 20, default));
+        var error = await Assert.ThrowsAsync<CollabException>(() => restarted.SyncAsync(side, BranchingFixture.Caller("c9"), Collab.Crdt.Protocol.SyncMessage.EncodeUpdate(BranchingFixture.Append(again, "x")), null, 1 << 20, default));
         Assert.Equal(CollabErrorCode.ClientIdDiverged, error.Code);
     }
 }

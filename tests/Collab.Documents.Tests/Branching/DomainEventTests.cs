@@ -19,7 +19,7 @@ public sealed class DomainEventTests : IAsyncLifetime
         var main = BranchingFixture.Ref("main");
         var typist = new YDoc(new YDocOptions { ClientId = 1 });
         Assert.Equal(1, await _f.SendAsync("main", "c1", BranchingFixture.Append(typist, "ab")));
-        await _f.Sessions.JoinAsync(main, "c2", default);
+        await _f.Sessions.JoinAsync(main, BranchingFixture.Caller("c2"), default);
 
         var other = new YDoc(new YDocOptions { ClientId = 2 });
         other.ApplyUpdate(typist.EncodeStateAsUpdate());

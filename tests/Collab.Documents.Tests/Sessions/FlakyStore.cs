@@ -9,15 +9,26 @@ internal sealed class FlakyStore(IEventStore inner) : IEventStore
 
     public int Appends { get; private set; }
 
-    public Task<AppendResult> AppendAsync(BranchRef branch, IReadOnlyList<NewEvent> events, EventSeq? expectedHead = null, CancellationToken cancellationToken = default)
+    /// <summary>While set and not completed, appends wait for it (so that queued updates pile up into one batch).</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Set when an append is waiting at <see cref="Gate"/>.</summary>
+    public TaskCompletionSource AtGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<AppendResult> AppendAsync(BranchRef branch, IReadOnlyList<NewEvent> events, EventSeq? expectedHead = null, CancellationToken cancellationToken = default)
     {
         Appends++;
+        if (Gate is { } gate)
+        {
+            AtGate.TrySetResult();
+            await gate.Task;
+        }
         if (FailNextAppends > 0)
         {
             FailNextAppends--;
-            return Task.FromException<AppendResult>(new IOException("disk full (injected)"));
+            throw new IOException("disk full (injected)");
         }
-        return inner.AppendAsync(branch, events, expectedHead, cancellationToken);
+        return await inner.AppendAsync(branch, events, expectedHead, cancellationToken);
     }
 
     public Task<DocumentInfo> CreateDocumentAsync(DocumentId id, string createdBy, CancellationToken cancellationToken = default) => inner.CreateDocumentAsync(id, createdBy, cancellationToken);
@@ -44,7 +55,18 @@ internal sealed class FlakyStore(IEventStore inner) : IEventStore
 
     public Task<VerificationResult> VerifyAsync(BranchRef branch, CancellationToken cancellationToken = default) => inner.VerifyAsync(branch, cancellationToken);
 
-    public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default) => inner.PutSnapshotAsync(branch, seq, state, formatVersion, cancellationToken);
+    /// <summary>Refuse every snapshot (as a store refuses one that is too large).</summary>
+    public bool RefuseSnapshots { get; set; }
+
+    public int SnapshotAttempts { get; private set; }
+
+    public Task<Snapshot> PutSnapshotAsync(BranchRef branch, EventSeq seq, ReadOnlyMemory<byte> state, int formatVersion, CancellationToken cancellationToken = default)
+    {
+        SnapshotAttempts++;
+        return RefuseSnapshots
+            ? Task.FromException<Snapshot>(new EventStoreException(EventStoreError.PayloadTooLarge, $"The snapshot state has {state.Length} bytes (refused by the test)."))
+            : inner.PutSnapshotAsync(branch, seq, state, formatVersion, cancellationToken);
+    }
 
     public Task<Snapshot?> GetNearestSnapshotAsync(BranchRef branch, EventSeq atOrBefore, CancellationToken cancellationToken = default) => inner.GetNearestSnapshotAsync(branch, atOrBefore, cancellationToken);
 

@@ -1,5 +1,6 @@
 using Collab.Crdt.Document;
 using Collab.Crdt.Protocol;
+using Collab.Documents.Access;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.EventStore.InMemory;
@@ -41,7 +42,10 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     private Task<SyncOutcome> SendAsync(string connection, byte[] update, string? updateId = null, bool canWrite = true) =>
-        _sessions.SyncAsync(_branch, connection, "alice", SyncMessage.EncodeUpdate(update), updateId, canWrite, 1 << 20, default);
+        _sessions.SyncAsync(_branch, Caller(connection, canWrite), SyncMessage.EncodeUpdate(update), updateId, 1 << 20, default);
+
+    private static SessionCaller Caller(string connection, bool canWrite = true, string user = "alice") =>
+        new(connection, user, canWrite ? DocumentRole.Editor : DocumentRole.Viewer);
 
     private async Task<string> LogTextAsync()
     {
@@ -61,8 +65,10 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task concurrent_updates_get_gapless_seqs_and_are_broadcast_in_seq_order_to_everyone_but_the_sender()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
-        await _sessions.JoinAsync(_branch, "c2", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
+        await _sessions.JoinAsync(_branch, Caller("c2"), default);
+        var connectionOfWriter = new Dictionary<uint, string>();
+        for (uint w = 1; w <= 8; w++) connectionOfWriter[w] = w % 2 == 0 ? "c1" : "c2";
         var writers = Enumerable.Range(1, 8).Select(w => Task.Run(async () =>
         {
             var doc = new YDoc(new YDocOptions { ClientId = (uint)w });
@@ -79,7 +85,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
         var events = await _inner.ReadPageAsync(_branch, new EventSeq(1), 500);
         var broadcasts = _broadcaster.Syncs.Where(b => b.Branch == _branch).ToList();
         Assert.Equal(events.Select(e => SyncMessage.EncodeUpdate(e.Payload)), broadcasts.Select(b => b.Message));
-        Assert.All(broadcasts, b => Assert.NotNull(b.Except));
+        // Each broadcast excludes exactly the connection that sent the update (known from the Yjs client id it carries).
+        Assert.Equal(events.Select(e => connectionOfWriter[Assert.Single(e.ClientIds)]), broadcasts.Select(b => b.Except));
         Assert.Equal(await LogTextAsync(), await LiveTextAsync());
         Assert.Equal(200, (await LiveTextAsync()).Length);
     }
@@ -87,7 +94,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task a_failed_append_fails_its_callers_and_the_branch_reloads_from_the_log()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
         Assert.Equal(1, (await SendAsync("c1", Edit(5, "kept", doc))).Seq);
         var syncStep1Before = _broadcaster.Syncs.Count(b => SyncMessage.Read(b.Message).Type == SyncMessageType.SyncStep1);
@@ -99,10 +106,10 @@ public sealed class SessionManagerTests : IAsyncLifetime
         // The reloaded session equals the log (without the failed update) and asks its connections to resync.
         Assert.Equal("kept", await LiveTextAsync());
         Assert.Equal("kept", await LogTextAsync());
-        Assert.True(_broadcaster.Syncs.Count(b => SyncMessage.Read(b.Message).Type == SyncMessageType.SyncStep1) > syncStep1Before);
+        Assert.Equal(syncStep1Before + 1, _broadcaster.Syncs.Count(b => SyncMessage.Read(b.Message).Type == SyncMessageType.SyncStep1));
 
         // The client resends what the server lost (as its SyncStep2 would) and it is stored.
-        var resend = await _sessions.SyncAsync(_branch, "c1", "alice", SyncMessage.EncodeSyncStep2(doc.EncodeStateAsUpdate()), null, true, 1 << 20, default);
+        var resend = await _sessions.SyncAsync(_branch, Caller("c1"), SyncMessage.EncodeSyncStep2(doc.EncodeStateAsUpdate()), null, 1 << 20, default);
         Assert.Equal(2, resend.Seq);
         Assert.Equal("keptlost", await LiveTextAsync());
         Assert.Equal("keptlost", await LogTextAsync());
@@ -111,7 +118,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task a_malformed_update_is_refused_and_leaves_the_document_as_it_was()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         await SendAsync("c1", Edit(5, "abc"));
         var error = await Assert.ThrowsAsync<CollabException>(() => SendAsync("c1", [1, 1, 5, 0, 4, 200, 200, 200]));
         Assert.Equal(CollabErrorCode.Malformed, error.Code);
@@ -122,7 +129,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task the_same_update_id_is_acknowledged_once_even_when_sent_concurrently()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var update = Edit(5, "once");
         var acks = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => SendAsync("c1", update, "u-1")));
         Assert.All(acks, a => Assert.Equal(1, a.Seq));
@@ -133,7 +140,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     public async Task snapshots_are_written_every_n_events_and_on_unload_and_loading_uses_them()
     {
         _options.SnapshotEvery = 3;
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
         for (var i = 0; i < 7; i++) await SendAsync("c1", Edit(5, i.ToString(System.Globalization.CultureInfo.InvariantCulture), doc));
         Assert.Equal(6, (await _inner.GetNearestSnapshotAsync(_branch, new EventSeq(7)))?.Seq.Value);
@@ -147,21 +154,19 @@ public sealed class SessionManagerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task an_update_waiting_for_a_missing_dependency_is_stored_before_it_is_acknowledged()
+    public async Task an_update_waiting_for_a_missing_dependency_is_not_stored_and_is_acknowledged_once_completed()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
         var first = Edit(5, "ab", doc);
         var second = Edit(5, "cd", doc);
 
-        var early = await SendAsync("c1", second); // arrives before what it builds on
-        Assert.Equal(1, early.Seq);
+        var early = SendAsync("c1", second); // arrives before what it builds on: waits in memory, unacknowledged
+        Assert.Equal("", await LiveTextAsync());
+        Assert.False(early.IsCompleted);
 
-        // Even if the server stopped here, a reload replays it back into pending; the missing update completes it.
-        await _sessions.StopAsync();
-        _sessions = NewManager();
-        await _sessions.JoinAsync(_branch, "c1", default);
-        Assert.Equal(2, (await SendAsync("c1", first)).Seq);
+        Assert.Equal(1, (await SendAsync("c1", first)).Seq);
+        Assert.Equal(1, (await early.WaitAsync(TimeSpan.FromSeconds(30))).Seq); // stored as part of what the completing update integrated
         Assert.Equal("abcd", await LiveTextAsync());
         Assert.Equal("abcd", await LogTextAsync());
     }
@@ -169,7 +174,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task an_idle_session_is_kept_while_a_connection_is_joined()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         await _sessions.SweepIdleAsync();
         Assert.True(_sessions.IsLoaded(_branch));
     }
@@ -177,8 +182,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task the_sweep_drops_members_whose_connection_is_gone_and_then_unloads()
     {
-        await _sessions.JoinAsync(_branch, "gone", default);
-        await _sessions.AwarenessAsync(_branch, "gone", AwarenessUpdate.Write([new AwarenessEntry(3, 1, "{}")]), default);
+        await _sessions.JoinAsync(_branch, Caller("gone"), default);
+        await _sessions.AwarenessAsync(_branch, Caller("gone"), AwarenessUpdate.Write([new AwarenessEntry(3, 1, "{}")]), default);
 
         await _sessions.SweepIdleAsync(isConnected: id => id != "gone");
 
@@ -189,7 +194,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task stopping_finishes_queued_appends_before_returning()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
         var pending = Enumerable.Range(0, 50).Select(_ => SendAsync("c1", Edit(5, "k", doc))).ToList();
         await _sessions.StopAsync();
@@ -215,7 +220,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task a_read_only_peer_may_send_what_the_server_has_but_not_changes()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
         await SendAsync("c1", Edit(5, "abc", doc));
         doc.GetText("text").Delete(0, 1);
@@ -236,7 +241,7 @@ public sealed class SessionManagerTests : IAsyncLifetime
     public async Task an_unknown_branch_is_not_found_and_not_cached()
     {
         var missing = new BranchRef(_branch.Document, new BranchName("nope"));
-        var error = await Assert.ThrowsAsync<CollabException>(() => _sessions.JoinAsync(missing, "c1", default));
+        var error = await Assert.ThrowsAsync<CollabException>(() => _sessions.JoinAsync(missing, Caller("c1"), default));
         Assert.Equal(CollabErrorCode.NotFound, error.Code);
         Assert.False(_sessions.IsLoaded(missing));
     }
@@ -251,16 +256,16 @@ public sealed class SessionManagerTests : IAsyncLifetime
     [Fact]
     public async Task leaving_broadcasts_the_removal_of_that_connections_awareness_states()
     {
-        await _sessions.JoinAsync(_branch, "c1", default);
-        await _sessions.JoinAsync(_branch, "c2", default);
-        await _sessions.AwarenessAsync(_branch, "c1", AwarenessUpdate.Write([new AwarenessEntry(11, 3, "{\"name\":\"a\"}")]), default);
+        await _sessions.JoinAsync(_branch, Caller("c1"), default);
+        await _sessions.JoinAsync(_branch, Caller("c2"), default);
+        await _sessions.AwarenessAsync(_branch, Caller("c1"), AwarenessUpdate.Write([new AwarenessEntry(11, 3, "{\"name\":\"a\"}")]), default);
         await _sessions.LeaveAsync(_branch, "c1", default);
 
         var last = _broadcaster.Awareness.Last();
         var entry = Assert.Single(AwarenessUpdate.Read(last.Update));
         Assert.True(entry.IsRemoval);
         Assert.Equal(4ul, entry.Clock);
-        var join = await _sessions.JoinAsync(_branch, "c3", default);
+        var join = await _sessions.JoinAsync(_branch, Caller("c3"), default);
         Assert.Null(join.Awareness);
     }
 }

@@ -2,9 +2,11 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Collab.Server.Tests.Infrastructure;
 
@@ -16,6 +18,12 @@ public sealed class CollabAppFactory : WebApplicationFactory<Program>
     /// <summary>Extra settings applied over the defaults (set before the first use).</summary>
     public Dictionary<string, string?> Overrides { get; } = [];
 
+    /// <summary>A clock to use instead of the system's (set before the first use).</summary>
+    public TimeProvider? Clock { get; set; }
+
+    /// <summary>An extra logger provider, e.g. to capture what the server logs (set before the first use).</summary>
+    public ILoggerProvider? Logs { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -25,6 +33,8 @@ public sealed class CollabAppFactory : WebApplicationFactory<Program>
             foreach (var (key, value) in Overrides) settings[key] = value;
             config.AddInMemoryCollection(settings);
         });
+        if (Clock is { } clock) builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        if (Logs is { } logs) builder.ConfigureLogging(logging => logging.AddProvider(logs));
     }
 
     public string Token(string user) => TestSettings.TokenFor(Services, user);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
@@ -14,11 +15,12 @@ internal sealed class KestrelHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private WebApplication? _app;
 
-    public KestrelHost(string dataFolder, bool inMemory)
+    public KestrelHost(string dataFolder, bool inMemory, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         DataFolder = dataFolder;
         Port = TestSettings.FreePort();
         _settings = TestSettings.For(dataFolder, inMemory);
+        if (overrides is not null) foreach (var (key, value) in overrides) _settings[key] = value;
     }
 
     public string DataFolder { get; }
@@ -51,6 +53,17 @@ internal sealed class KestrelHost : IAsyncDisposable
     }
 
     public string Token(string user) => TestSettings.TokenFor(Services, user);
+
+    /// <summary>Creates a document owned by <paramref name="owner"/> and grants the given roles.</summary>
+    public async Task<string> CreateDocumentAsync(string owner, params (string User, string Role)[] grants)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", Token(owner));
+        var id = "doc-" + Guid.NewGuid().ToString("N")[..10];
+        (await http.PostAsJsonAsync("/api/documents", new { id, title = "Test" })).EnsureSuccessStatusCode();
+        foreach (var (user, role) in grants) (await http.PutAsJsonAsync($"/api/documents/{id}/permissions/{user}", new { role })).EnsureSuccessStatusCode();
+        return id;
+    }
 
     public HubConnection Hub(string token, bool messagePack = true)
     {
