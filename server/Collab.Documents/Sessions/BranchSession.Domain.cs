@@ -54,6 +54,8 @@ internal sealed partial class BranchSession
             var merged = YUpdate.Merge(emitted.Select(static e => e.Update));
             emitted = [new AppliedUpdate(merged, YUpdate.Summarize(merged).ClientIds)];
         }
+        // A merge grows the document like any update: keep the size estimate the document-size limit relies on true.
+        Grew(emitted);
         _staged.Add(new Staged(work, emitted));
         _stagedEvents += 1;
     }
