@@ -222,28 +222,8 @@ internal static class Soak
             options.AccessTokenProvider = () => Task.FromResult<string?>(token);
         }).Build();
 
-    internal static byte[] AwarenessUpdate(uint clientId, uint clock)
-    {
-        var json = System.Text.Encoding.UTF8.GetBytes("{\"cursor\":" + clock.ToString(Inv) + "}");
-        var bytes = new List<byte>();
-        void VarUint(ulong v)
-        {
-            while (v > 0x7F)
-            {
-                bytes.Add((byte)(0x80 | (v & 0x7F)));
-                v >>= 7;
-            }
-
-            bytes.Add((byte)v);
-        }
-
-        VarUint(1);
-        VarUint(clientId);
-        VarUint(clock);
-        VarUint((ulong)json.Length);
-        bytes.AddRange(json);
-        return [.. bytes];
-    }
+    internal static byte[] AwarenessUpdate(uint clientId, uint clock) =>
+        Collab.Crdt.Protocol.AwarenessUpdate.Write([new Collab.Crdt.Protocol.AwarenessEntry(clientId, clock, "{\"cursor\":" + clock.ToString(Inv) + "}")]);
 
     private static async Task<string> TokenAsync(HttpClient http, string user)
     {

@@ -247,36 +247,14 @@ internal sealed class VersionRenderer
                 }
 
                 sb.Append('>');
-                AppendXmlChildren(type, v, sb, depth);
+                AppendSequence(type, v, sb, null, TypeKind.Xml, depth);
                 sb.Append("</").Append(el.NodeName).Append('>');
                 return;
             case YXmlHook:
                 return;
             default:
-                AppendXmlChildren(type, v, sb, depth);
+                AppendSequence(type, v, sb, null, TypeKind.Xml, depth);
                 return;
-        }
-    }
-
-    private void AppendXmlChildren(AbstractType type, Version v, StringBuilder sb, int depth)
-    {
-        var segs = new List<Seg>();
-        for (var n = type.Start; n != null; n = n.Right)
-        {
-            if (!n.Countable)
-            {
-                continue;
-            }
-
-            segs.Clear();
-            _versions.Split(n, segs);
-            foreach (var s in segs)
-            {
-                if (MergeVersions.Visible(s, v))
-                {
-                    AppendSeg(s, 0, s.Len, v, sb, null, TypeKind.Xml, depth);
-                }
-            }
         }
     }
 

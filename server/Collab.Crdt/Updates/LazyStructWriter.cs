@@ -15,22 +15,27 @@ internal sealed class LazyStructWriter
     private int _sectionStart;
     private uint _client;
 
-    /// <summary>Writes <paramref name="s"/> without its first <paramref name="offset"/> units.</summary>
-    public void Write(in UpdateStruct s, uint offset)
+    /// <summary>Starts a new client section (flushing the previous client's) unless this struct continues the current one.</summary>
+    private void BeginStruct(uint client, ulong firstClock)
     {
-        if (_written > 0 && _client != s.Client)
+        if (_written > 0 && _client != client)
         {
             Flush();
         }
 
         if (_written == 0)
         {
-            _client = s.Client;
+            _client = client;
             _sectionStart = _body.Length;
-            _body.WriteVarUInt(s.Client);
-            _body.WriteVarUInt((ulong)s.Clock + offset);
+            _body.WriteVarUInt(client);
+            _body.WriteVarUInt(firstClock);
         }
+    }
 
+    /// <summary>Writes <paramref name="s"/> without its first <paramref name="offset"/> units.</summary>
+    public void Write(in UpdateStruct s, uint offset)
+    {
+        BeginStruct(s.Client, (ulong)s.Clock + offset);
         StructCodec.Write(_body, s, offset);
         _written++;
     }
@@ -38,19 +43,7 @@ internal sealed class LazyStructWriter
     /// <summary>Writes units [from, from + count) of <paramref name="s"/> as one struct (see <see cref="StructCodec.WriteSlice"/>).</summary>
     public void WriteSlice(in UpdateStruct s, uint from, uint count)
     {
-        if (_written > 0 && _client != s.Client)
-        {
-            Flush();
-        }
-
-        if (_written == 0)
-        {
-            _client = s.Client;
-            _sectionStart = _body.Length;
-            _body.WriteVarUInt(s.Client);
-            _body.WriteVarUInt((ulong)s.Clock + from);
-        }
-
+        BeginStruct(s.Client, (ulong)s.Clock + from);
         StructCodec.WriteSlice(_body, s, from, count);
         _written++;
     }

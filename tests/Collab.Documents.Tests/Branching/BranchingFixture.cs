@@ -61,19 +61,6 @@ internal sealed class BranchingFixture : IAsyncDisposable
 
     public static BranchRef Ref(string branch) => new(new DocumentId(Doc), new BranchName(branch));
 
-    /// <summary>Inserts <paramref name="text"/> at the end of "text" on <paramref name="doc"/> and returns the update.</summary>
-    public static byte[] Append(YDoc doc, string text) => Capture(doc, () => doc.GetText("text").Insert(doc.GetText("text").Length, text));
-
-    public static byte[] Capture(YDoc doc, Action edit)
-    {
-        var updates = new List<byte[]>();
-        void OnUpdate(byte[] u, object? _) => updates.Add(u);
-        doc.UpdateV1 += OnUpdate;
-        doc.Transact(edit);
-        doc.UpdateV1 -= OnUpdate;
-        return Collab.Crdt.YUpdate.Merge(updates);
-    }
-
     /// <summary>Joins <paramref name="connection"/> to the branch and sends the update as a client would.</summary>
     public async Task<long?> SendAsync(string branch, string connection, byte[] update, string user = "alice")
     {

@@ -27,7 +27,7 @@ public sealed class DocumentReplayerTests : IAsyncLifetime
     public async Task the_document_at_a_middle_seq_equals_the_events_up_to_it_with_or_without_a_snapshot()
     {
         var doc = new YDoc(new YDocOptions { ClientId = 1 });
-        await WriteAsync(BranchingFixture.Append(doc, "one "), BranchingFixture.Append(doc, "two "), BranchingFixture.Append(doc, "three "), BranchingFixture.Append(doc, "four"));
+        await WriteAsync(TextEdits.Append(doc, "one "), TextEdits.Append(doc, "two "), TextEdits.Append(doc, "three "), TextEdits.Append(doc, "four"));
         var main = BranchingFixture.Ref("main");
         var replayer = new DocumentReplayer(_f.Store);
 
@@ -53,7 +53,7 @@ public sealed class DocumentReplayerTests : IAsyncLifetime
     public async Task without_garbage_collection_deleted_content_is_still_there()
     {
         var doc = new YDoc(new YDocOptions { ClientId = 1 });
-        await WriteAsync(BranchingFixture.Append(doc, "keep SECRET"), BranchingFixture.Capture(doc, () => doc.GetText("text").Delete(4, 7)));
+        await WriteAsync(TextEdits.Append(doc, "keep SECRET"), TextEdits.Capture(doc, () => doc.GetText("text").Delete(4, 7)));
         var replayer = new DocumentReplayer(_f.Store);
         var main = BranchingFixture.Ref("main");
 
@@ -69,11 +69,11 @@ public sealed class DocumentReplayerTests : IAsyncLifetime
     public async Task a_fork_replays_its_ancestry_up_to_the_fork_point_then_its_own_events()
     {
         var doc = new YDoc(new YDocOptions { ClientId = 1 });
-        await WriteAsync(BranchingFixture.Append(doc, "a"), BranchingFixture.Append(doc, "b"), BranchingFixture.Append(doc, "c"));
+        await WriteAsync(TextEdits.Append(doc, "a"), TextEdits.Append(doc, "b"), TextEdits.Append(doc, "c"));
         await _f.Branches.ForkAsync(BranchingFixture.Doc, "side", "main", 2, null, "alice", default);
         var side = new YDoc(new YDocOptions { ClientId = 2 });
         side.ApplyUpdate((await new DocumentReplayer(_f.Store).BuildAsync(BranchingFixture.Ref("side"), null, gc: true, default)).Doc.EncodeStateAsUpdate());
-        await _f.Store.AppendAsync(BranchingFixture.Ref("side"), new NewEvent(EventKind.Update, BranchingFixture.Append(side, "X"), "alice"));
+        await _f.Store.AppendAsync(BranchingFixture.Ref("side"), new NewEvent(EventKind.Update, TextEdits.Append(side, "X"), "alice"));
 
         var built = await new DocumentReplayer(_f.Store).BuildAsync(BranchingFixture.Ref("side"), null, gc: false, default);
         Assert.Equal("abX", built.Doc.GetText("text").ToString());
@@ -85,7 +85,7 @@ public sealed class DocumentReplayerTests : IAsyncLifetime
     {
         var doc = new YDoc(new YDocOptions { ClientId = 1 });
         var start = _f.Time.Now;
-        await WriteAsync(BranchingFixture.Append(doc, "a"), BranchingFixture.Append(doc, "b"), BranchingFixture.Append(doc, "c"), BranchingFixture.Append(doc, "d"), BranchingFixture.Append(doc, "e"));
+        await WriteAsync(TextEdits.Append(doc, "a"), TextEdits.Append(doc, "b"), TextEdits.Append(doc, "c"), TextEdits.Append(doc, "d"), TextEdits.Append(doc, "e"));
         var replayer = new DocumentReplayer(_f.Store);
         var main = BranchingFixture.Ref("main");
         // Events are at start + 10 s, + 20 s … + 50 s.

@@ -18,12 +18,12 @@ public sealed class DomainEventTests : IAsyncLifetime
     {
         var main = BranchingFixture.Ref("main");
         var typist = new YDoc(new YDocOptions { ClientId = 1 });
-        Assert.Equal(1, await _f.SendAsync("main", "c1", BranchingFixture.Append(typist, "ab")));
+        Assert.Equal(1, await _f.SendAsync("main", "c1", TextEdits.Append(typist, "ab")));
         await _f.Sessions.JoinAsync(main, BranchingFixture.Caller("c2"), default);
 
         var other = new YDoc(new YDocOptions { ClientId = 2 });
         other.ApplyUpdate(typist.EncodeStateAsUpdate());
-        var mergeUpdate = BranchingFixture.Append(other, "MERGED");
+        var mergeUpdate = TextEdits.Append(other, "MERGED");
         var written = await _f.Sessions.WriteDomainEventAsync(main, new DomainEvent(EventKind.Merge, mergeUpdate, "alice")
         {
             Merge = new MergeRecordDraft(new BranchDigest(main, EventSeq.Zero, (await _f.Store.GetDigestAsync(main, EventSeq.Zero)).Hash), new BranchDigest(main, EventSeq.Zero, (await _f.Store.GetDigestAsync(main, EventSeq.Zero)).Hash), []),
@@ -31,7 +31,7 @@ public sealed class DomainEventTests : IAsyncLifetime
         }, default);
         Assert.Equal(2, written.Seq);
         Assert.Equal(1, written.HeadBefore);
-        Assert.Equal(3, await _f.SendAsync("main", "c1", BranchingFixture.Append(typist, "c")));
+        Assert.Equal(3, await _f.SendAsync("main", "c1", TextEdits.Append(typist, "c")));
 
         var events = await _f.Store.ReadPageAsync(main, new EventSeq(1), 10);
         Assert.Equal(["update", "merge", "update"], events.Select(e => e.Kind.Value));
@@ -51,10 +51,10 @@ public sealed class DomainEventTests : IAsyncLifetime
     {
         var main = BranchingFixture.Ref("main");
         var typist = new YDoc(new YDocOptions { ClientId = 1 });
-        await _f.SendAsync("main", "c1", BranchingFixture.Append(typist, "ab"));
+        await _f.SendAsync("main", "c1", TextEdits.Append(typist, "ab"));
         var other = new YDoc(new YDocOptions { ClientId = 2 });
         var moved = await Assert.ThrowsAsync<BranchMovedException>(() =>
-            _f.Sessions.WriteDomainEventAsync(main, new DomainEvent(EventKind.Revert, BranchingFixture.Append(other, "X"), "alice") { ExpectedHead = 0 }, default));
+            _f.Sessions.WriteDomainEventAsync(main, new DomainEvent(EventKind.Revert, TextEdits.Append(other, "X"), "alice") { ExpectedHead = 0 }, default));
         Assert.Equal(1, moved.Head);
         Assert.Equal("ab", await _f.LiveTextAsync("main"));
         Assert.Equal(1, (await _f.Store.GetHeadAsync(main)).Seq.Value);
@@ -65,7 +65,7 @@ public sealed class DomainEventTests : IAsyncLifetime
     {
         var main = BranchingFixture.Ref("main");
         var typist = new YDoc(new YDocOptions { ClientId = 1 });
-        var update = BranchingFixture.Append(typist, "ab");
+        var update = TextEdits.Append(typist, "ab");
         await _f.SendAsync("main", "c1", update);
         var written = await _f.Sessions.WriteDomainEventAsync(main, new DomainEvent(EventKind.Resolution, update, "alice"), default);
         Assert.Null(written.Seq);

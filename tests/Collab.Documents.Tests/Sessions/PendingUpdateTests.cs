@@ -41,16 +41,6 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         await _sessions.JoinAsync(_branch, Alice, default);
     }
 
-    private static byte[] Edit(YDoc doc, string text)
-    {
-        byte[]? update = null;
-        void Capture(byte[] u, object? _) => update = u;
-        doc.UpdateV1 += Capture;
-        doc.GetText("text").Insert(doc.GetText("text").Length, text);
-        doc.UpdateV1 -= Capture;
-        return update!;
-    }
-
     private Task<SyncOutcome> SendAsync(byte[] update, string? updateId = null) =>
         _sessions.SyncAsync(_branch, Alice, SyncMessage.EncodeUpdate(update), updateId, 8 << 20, default);
 
@@ -97,13 +87,13 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     {
         _options.SnapshotEvery = 2;
         var honest = new YDoc(new YDocOptions { ClientId = 1001 });
-        Assert.Equal(1, (await SendAsync(Edit(honest, "hello"))).Seq);
+        Assert.Equal(1, (await SendAsync(TextEdits.Append(honest, "hello"))).Seq);
 
         var forged = SendAsync(Forged);
         Assert.Equal("hello", await JoinerTextAsync()); // read after the forged update went through the loop
         Assert.Equal("hello", await LiveTextAsync());
         Assert.False(forged.IsCompleted); // waits: never acknowledged as integrated
-        Assert.Equal(2, (await SendAsync(Edit(honest, " world"))).Seq); // snapshot at 2
+        Assert.Equal(2, (await SendAsync(TextEdits.Append(honest, " world"))).Seq); // snapshot at 2
 
         Assert.Equal(2, (await _store.GetNearestSnapshotAsync(_branch, new EventSeq(2)))?.Seq.Value);
         await RestartAsync();
@@ -118,8 +108,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     public async Task an_update_waiting_for_a_missing_dependency_is_acknowledged_when_the_update_that_completes_it_is_stored()
     {
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
-        var first = Edit(doc, "ab");
-        var second = Edit(doc, "cd");
+        var first = TextEdits.Append(doc, "ab");
+        var second = TextEdits.Append(doc, "cd");
 
         var early = SendAsync(second, "id-2"); // arrives before what it builds on
         var retry = SendAsync(second, "id-2");
@@ -142,8 +132,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     {
         _options.MaxPendingBytes = 1000;
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
-        var first = Edit(doc, "start");
-        var waiting = Enumerable.Range(0, 3).Select(_ => Edit(doc, new string('x', 400))).ToList();
+        var first = TextEdits.Append(doc, "start");
+        var waiting = Enumerable.Range(0, 3).Select(_ => TextEdits.Append(doc, new string('x', 400))).ToList();
 
         var held = new[] { SendAsync(waiting[0]), SendAsync(waiting[1]) };
         var refused = await RefusedAsync(SendAsync(waiting[2]));
@@ -151,7 +141,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Contains("missing content", refused.Message, StringComparison.Ordinal);
 
         // Another client's update integrates: the cap does not apply to it, however big.
-        Assert.Equal(1, (await SendAsync(Edit(new YDoc(new YDocOptions { ClientId = 6 }), new string('o', 300)))).Seq);
+        Assert.Equal(1, (await SendAsync(TextEdits.Append(new YDoc(new YDocOptions { ClientId = 6 }), new string('o', 300)))).Seq);
 
         // The completing update releases what waited (and is never refused by the cap).
         Assert.Equal(2, (await SendAsync(first)).Seq);
@@ -167,16 +157,16 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     {
         _options.PendingMaxEvents = 3;
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
-        var first = Edit(doc, "ab");
-        var second = Edit(doc, "cd");
+        var first = TextEdits.Append(doc, "ab");
+        var second = TextEdits.Append(doc, "cd");
         var other = new YDoc(new YDocOptions { ClientId = 6 });
 
         var early = SendAsync(second);
         var young = new YDoc(new YDocOptions { ClientId = 7 });
-        var youngFirst = Edit(young, "1");
-        for (var i = 0; i < 2; i++) await SendAsync(Edit(other, "o"));
-        var youngWaiting = SendAsync(Edit(young, "2")); // arrives later: not expired with the older one
-        await SendAsync(Edit(other, "o"));
+        var youngFirst = TextEdits.Append(young, "1");
+        for (var i = 0; i < 2; i++) await SendAsync(TextEdits.Append(other, "o"));
+        var youngWaiting = SendAsync(TextEdits.Append(young, "2")); // arrives later: not expired with the older one
+        await SendAsync(TextEdits.Append(other, "o"));
 
         var expired = await RefusedAsync(early);
         Assert.Equal(CollabErrorCode.MissingDependency, expired.Code);
@@ -200,8 +190,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         _options.MaxPendingBytes = 2 * 1024 * 1024;
         _options.MaxEventBytes = 512 * 1024;
         var doc = new YDoc(new YDocOptions { ClientId = 5 });
-        var first = Edit(doc, "start ");
-        var big = Enumerable.Range(0, 3).Select(i => Edit(doc, new string((char)('a' + i), 400_000))).ToList();
+        var first = TextEdits.Append(doc, "start ");
+        var big = Enumerable.Range(0, 3).Select(i => TextEdits.Append(doc, new string((char)('a' + i), 400_000))).ToList();
 
         var held = Enumerable.Range(0, 3).Select(i => SendAsync(big[2 - i], $"big-{i}")).ToList();
         Assert.Equal("", await LiveTextAsync());

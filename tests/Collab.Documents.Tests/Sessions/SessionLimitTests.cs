@@ -29,15 +29,7 @@ public sealed class SessionLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _sessions.DisposeAsync();
 
-    private static byte[] Change(YDoc doc, Action<Collab.Crdt.Types.YText> edit)
-    {
-        byte[]? update = null;
-        void Capture(byte[] u, object? _) => update = u;
-        doc.UpdateV1 += Capture;
-        doc.Transact(() => edit(doc.GetText("text")));
-        doc.UpdateV1 -= Capture;
-        return update!;
-    }
+    private static byte[] Change(YDoc doc, Action<Collab.Crdt.Types.YText> edit) => TextEdits.Capture(doc, () => edit(doc.GetText("text")));
 
     /// <summary>Sends an update; its seq, or 0 when nothing was stored.</summary>
     private async Task<long> SendAsync(byte[] update) =>

@@ -30,16 +30,8 @@ public sealed class SessionManagerTests : IAsyncLifetime
     private SessionManager NewManager() =>
         new(_store, new YDocFactory(), _broadcaster, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System, NullLogger<SessionManager>.Instance);
 
-    private static byte[] Edit(uint clientId, string text, YDoc? on = null)
-    {
-        var doc = on ?? new YDoc(new YDocOptions { ClientId = clientId });
-        byte[]? update = null;
-        void Capture(byte[] u, object? _) => update = u;
-        doc.UpdateV1 += Capture;
-        doc.GetText("text").Insert(doc.GetText("text").Length, text);
-        doc.UpdateV1 -= Capture;
-        return update!;
-    }
+    private static byte[] Edit(uint clientId, string text, YDoc? on = null) =>
+        TextEdits.Append(on ?? new YDoc(new YDocOptions { ClientId = clientId }), text);
 
     private Task<SyncOutcome> SendAsync(string connection, byte[] update, string? updateId = null, bool canWrite = true) =>
         _sessions.SyncAsync(_branch, Caller(connection, canWrite), SyncMessage.EncodeUpdate(update), updateId, 1 << 20, default);

@@ -54,7 +54,7 @@ public sealed class SlowDiskTests(ITestOutputHelper output)
             for (var i = 0; i < UpdatesEach; i++)
             {
                 var text = $"<{w}.{i}>";
-                var update = Edit(doc, text);
+                var update = TextEdits.Append(doc, text);
                 var now = Interlocked.Increment(ref inFlight);
                 InterlockedMax(ref maxInFlight, now);
                 var sent = Stopwatch.GetTimestamp();
@@ -95,16 +95,6 @@ public sealed class SlowDiskTests(ITestOutputHelper output)
         Assert.All(acked, a => Assert.Contains(a, text, StringComparison.Ordinal));
         Assert.Equal(acked.Sum(a => a.Length), text.Length);
         Assert.True((await store.VerifyAsync(Branch)).IsValid);
-    }
-
-    private static byte[] Edit(YDoc doc, string text)
-    {
-        byte[]? update = null;
-        void Capture(byte[] u, object? _) => update = u;
-        doc.UpdateV1 += Capture;
-        doc.GetText("text").Insert(doc.GetText("text").Length, text);
-        doc.UpdateV1 -= Capture;
-        return update!;
     }
 
     private static void InterlockedMax(ref int target, int value)

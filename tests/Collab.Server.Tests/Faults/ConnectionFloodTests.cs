@@ -161,28 +161,8 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>An awareness update (y-protocols) with one client's state.</summary>
-    private static byte[] AwarenessUpdate(uint clientId, uint clock)
-    {
-        var state = System.Text.Encoding.UTF8.GetBytes("{\"user\":\"m\"}");
-        var bytes = new List<byte>();
-        void VarUint(ulong v)
-        {
-            while (v > 0x7F)
-            {
-                bytes.Add((byte)(0x80 | (v & 0x7F)));
-                v >>= 7;
-            }
-
-            bytes.Add((byte)v);
-        }
-
-        VarUint(1);
-        VarUint(clientId);
-        VarUint(clock);
-        VarUint((ulong)state.Length);
-        bytes.AddRange(state);
-        return [.. bytes];
-    }
+    private static byte[] AwarenessUpdate(uint clientId, uint clock) =>
+        Collab.Crdt.Protocol.AwarenessUpdate.Write([new Collab.Crdt.Protocol.AwarenessEntry(clientId, clock, "{\"user\":\"m\"}")]);
 
     /// <summary>An honest editor typing one letter per update with acks, timing each.</summary>
     private sealed class Typist(TestPeer peer)
