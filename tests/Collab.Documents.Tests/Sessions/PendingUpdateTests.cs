@@ -94,6 +94,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Equal("hello", await LiveTextAsync());
         Assert.False(forged.IsCompleted); // waits: never acknowledged as integrated
         Assert.Equal(2, (await SendAsync(TextEdits.Append(honest, " world"))).Seq); // snapshot at 2
+        await LiveTextAsync(); // the snapshot follows the acknowledgement; this read is queued behind it
 
         Assert.Equal(2, (await _store.GetNearestSnapshotAsync(_branch, new EventSeq(2)))?.Seq.Value);
         await RestartAsync();

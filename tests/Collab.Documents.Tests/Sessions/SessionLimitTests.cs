@@ -90,16 +90,20 @@ public sealed class SessionLimitTests : IAsyncLifetime
         for (var i = 1; i <= 20; i++) Assert.Equal(i, await SendAsync(Change(doc, t => t.Insert(t.Length, "x"))));
 
         // Attempts at seq 1, 2, 4, 8 and 16 (the interval doubles after each refusal), not one per update.
+        // A snapshot is taken after the batch is acknowledged; a read is queued behind it, so it waits for the attempt.
+        await _sessions.ReadContentAsync(_branch, default);
         Assert.Equal(5, _store.SnapshotAttempts);
         Assert.Null(await _inner.GetNearestSnapshotAsync(_branch, EventSeq.MaxValue));
 
         _store.RefuseSnapshots = false;
         for (var i = 21; i <= 32; i++) Assert.Equal(i, await SendAsync(Change(doc, t => t.Insert(t.Length, "x"))));
+        await _sessions.ReadContentAsync(_branch, default);
         Assert.Equal(6, _store.SnapshotAttempts);
         Assert.Equal(32, (await _inner.GetNearestSnapshotAsync(_branch, EventSeq.MaxValue))!.Seq.Value);
 
         // A success resets the interval.
         Assert.Equal(33, await SendAsync(Change(doc, t => t.Insert(t.Length, "x"))));
+        await _sessions.ReadContentAsync(_branch, default);
         Assert.Equal(33, (await _inner.GetNearestSnapshotAsync(_branch, EventSeq.MaxValue))!.Seq.Value);
     }
 }
