@@ -46,8 +46,13 @@ internal sealed partial class BranchSession
         }
         if (emitted.Count == 0)
         {
-            work.Done.TrySetResult(null);
-            return;
+            // Nothing changed: no event, unless the record is the point of it (then the payload is the empty update).
+            if (work.Domain.Record is null)
+            {
+                work.Done.TrySetResult(null);
+                return;
+            }
+            emitted = [new AppliedUpdate(DomainEvent.EmptyUpdate, [])];
         }
         if (emitted.Count > 1)
         {

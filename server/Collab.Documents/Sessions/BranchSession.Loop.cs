@@ -237,6 +237,8 @@ internal sealed partial class BranchSession
         {
             foreach (var emitted in staged.Emitted)
             {
+                // A record-only domain event changes no content: there is nothing to send.
+                if (staged.Work.Domain is not null && emitted.Update.AsSpan().SequenceEqual(DomainEvent.EmptyUpdate)) continue;
                 try
                 {
                     await _broadcaster.BroadcastSyncAsync(Branch, SyncMessage.EncodeUpdate(emitted.Update), staged.Work.ConnectionId, CancellationToken.None).ConfigureAwait(false);
@@ -285,6 +287,7 @@ internal sealed partial class BranchSession
                     // A domain event is staged as exactly one event, with its record.
                     Merge = staged.Work.Domain?.Merge,
                     Resolution = staged.Work.Domain?.Resolution,
+                    Record = staged.Work.Domain?.Record,
                 });
                 owners.Add(staged);
             }

@@ -19,6 +19,19 @@ public sealed record DomainEvent(EventKind Kind, byte[] Update, string Author)
     public ResolutionRecordDraft? Resolution { get; init; }
 
     /// <summary>
+    /// Any other record (a revert, a proposal change, a protection change, a named version…). An event whose update
+    /// changes nothing is still written when it carries a record: the record is the event (its payload is then the
+    /// empty update, and nothing is broadcast).
+    /// </summary>
+    public DomainRecord? Record { get; init; }
+
+    /// <summary>The empty Yjs v1 update (no structs, no deletions): the payload of a record-only event.</summary>
+    public static byte[] EmptyUpdate => [0, 0];
+
+    /// <summary>A record-only event: no content change, only the record in the hash chain.</summary>
+    public static DomainEvent RecordOnly(EventKind kind, DomainRecord record, string author) => new(kind, EmptyUpdate, author) { Record = record };
+
+    /// <summary>
     /// When set, the event is written only if the branch's head (counting updates accepted but still being appended) is
     /// this seq; otherwise it fails with <see cref="BranchMovedException"/> and nothing changes. A merge analysed at a
     /// head uses it to learn that the target moved.

@@ -71,4 +71,24 @@ public sealed class DomainEventTests : IAsyncLifetime
         Assert.Null(written.Seq);
         Assert.Equal(1, (await _f.Store.GetHeadAsync(main)).Seq.Value);
     }
+
+    [Fact]
+    public async Task a_record_only_event_is_written_with_its_record_in_the_chain_and_sends_nothing()
+    {
+        var main = BranchingFixture.Ref("main");
+        var typist = new YDoc(new YDocOptions { ClientId = 1 });
+        await _f.SendAsync("main", "c1", TextEdits.Append(typist, "ab"));
+        var syncsBefore = _f.Broadcaster.Syncs.Count;
+        var record = new DomainRecord("proposal.opened", new Dictionary<string, string> { ["title"] = "T" });
+        var written = await _f.Sessions.WriteDomainEventAsync(main, DomainEvent.RecordOnly(new EventKind("proposal"), record, "alice"), default);
+
+        Assert.Equal(2, written.Seq);
+        var stored = (await _f.Store.ReadPageAsync(main, new EventSeq(2), 1)).Single();
+        Assert.Equal("proposal", stored.Kind.Value);
+        Assert.Equal("proposal.opened", stored.Record!.Type);
+        Assert.Equal("T", stored.Record.Fields["title"]);
+        Assert.Equal(syncsBefore, _f.Broadcaster.Syncs.Count);
+        Assert.Equal("ab", await _f.LiveTextAsync("main"));
+        Assert.True((await _f.Store.VerifyAsync(main)).IsValid);
+    }
 }
