@@ -3,6 +3,7 @@ using Collab.Crdt.Document;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,6 +32,14 @@ public sealed class RestartTests : IAsyncLifetime
         {
         }
     }
+
+    /// <summary>
+    /// What a call can fail with when the server stops under it (refused as unavailable, or the connection closed).
+    /// Anything else is a defect and fails the test.
+    /// </summary>
+    private static bool IsConnectionLoss(Exception ex) =>
+        ex is HubException or InvalidOperationException or IOException or OperationCanceledException
+            or HttpRequestException or System.Net.WebSockets.WebSocketException;
 
     private async Task<string> CreateDocumentAsync(string owner, params (string User, string Role)[] grants)
     {
@@ -70,7 +79,7 @@ public sealed class RestartTests : IAsyncLifetime
                     lastSeq = ack.Seq ?? lastSeq;
                     if (acked.Length == 40) enoughTyped.TrySetResult();
                 }
-                catch (Exception)
+                catch (Exception ex) when (IsConnectionLoss(ex))
                 {
                     return; // the server went away mid-typing: this keystroke was not acknowledged
                 }

@@ -9,6 +9,19 @@ namespace Collab.Documents.Sessions;
 internal sealed partial class BranchSession
 {
     private readonly List<Waiter> _waiters = [];
+
+    // Written by the loop after each drain, read by the sweep: whether anything waits that may need to expire.
+    private bool _hasWaiters;
+
+    /// <summary>
+    /// Called by the periodic sweep: when updates wait for missing content, wakes the loop so that those past
+    /// <see cref="LiveSessionOptions.PendingMaxAge"/> expire even when nothing else arrives on the branch.
+    /// </summary>
+    public void ExpireIdleWaiters()
+    {
+        // A full queue means the loop is busy anyway, and it expires after every drain.
+        if (Volatile.Read(ref _hasWaiters)) _queue.Writer.TryWrite(new ExpiryWork());
+    }
     private readonly Dictionary<string, Waiter> _waiterIds = new(StringComparer.Ordinal);
     private long _pendingBytes;
 

@@ -47,6 +47,9 @@ internal sealed partial class BranchSession
         public TaskCompletionSource<(long, byte[])> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>Wakes an idle loop so that waiting updates past their age are dropped (the loop expires after every drain).</summary>
+    private sealed class ExpiryWork : Work;
+
     private sealed class ContentWork : Work
     {
         public TaskCompletionSource<(long, byte[])> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

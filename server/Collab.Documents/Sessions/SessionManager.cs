@@ -309,7 +309,8 @@ public sealed partial class SessionManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// Unloads sessions nobody has used for <see cref="LiveSessionOptions.IdleUnloadAfter"/>, each leaving a snapshot.
+    /// Unloads sessions nobody has used for <see cref="LiveSessionOptions.IdleUnloadAfter"/>, each leaving a snapshot, and
+    /// lets updates that waited past <see cref="LiveSessionOptions.PendingMaxAge"/> on a quiet branch expire.
     /// With <paramref name="isConnected"/>, members whose connection is gone (a close that raced with a join) are
     /// removed first, so that a lost disconnect cannot pin a session in memory forever.
     /// </summary>
@@ -328,6 +329,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                 }
             }
             if (session.TryCloseIfIdle(_options.IdleUnloadAfter)) closing.Add((branch, lazy, session));
+            else session.ExpireIdleWaiters();
         }
         foreach (var (branch, lazy, session) in closing)
         {

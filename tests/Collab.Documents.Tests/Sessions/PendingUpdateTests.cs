@@ -31,8 +31,8 @@ public sealed class PendingUpdateTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _sessions.DisposeAsync();
 
-    private SessionManager NewManager() =>
-        new(_store, new YDocFactory(), _broadcaster, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System, NullLogger<SessionManager>.Instance);
+    private SessionManager NewManager(TimeProvider? time = null) =>
+        new(_store, new YDocFactory(), _broadcaster, Microsoft.Extensions.Options.Options.Create(_options), time ?? TimeProvider.System, NullLogger<SessionManager>.Instance);
 
     private async Task RestartAsync()
     {
@@ -181,6 +181,43 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Equal(5, (await SendAsync(youngFirst)).Seq); // the younger one still waited, and completes now
         Assert.Equal(5, (await Within(youngWaiting)).Seq);
         Assert.Equal(await LiveTextAsync(), await LogTextAsync());
+    }
+
+    [Fact]
+    public async Task waiting_content_expires_by_age_on_a_quiet_branch_when_the_sweep_runs()
+    {
+        var time = new SteppedTime();
+        await _sessions.StopAsync();
+        _sessions = NewManager(time);
+        await _sessions.JoinAsync(_branch, Alice, default);
+        _options.PendingMaxAge = TimeSpan.FromMinutes(1);
+        var doc = new YDoc(new YDocOptions { ClientId = 5 });
+        TextEdits.Append(doc, "ab");
+        var waiting = SendAsync(TextEdits.Append(doc, "cd"));
+        await LiveTextAsync(); // queued behind the update: it is waiting now
+
+        await _sessions.SweepIdleAsync(); // not old yet: still waits
+        await LiveTextAsync();
+        Assert.False(waiting.IsCompleted);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        await _sessions.SweepIdleAsync(); // nothing else arrives on the branch: the sweep wakes it
+        var expired = await RefusedAsync(waiting);
+        Assert.Equal(CollabErrorCode.MissingDependency, expired.Code);
+        Assert.Empty(await EventsAsync());
+        Assert.Equal("", await JoinerTextAsync());
+    }
+
+    /// <summary>Timestamps that move only when the test says so.</summary>
+    private sealed class SteppedTime : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 
     [Fact]
