@@ -8,7 +8,7 @@ namespace Collab.Documents.History;
 /// <param name="Doc">The document (the caller owns it).</param>
 /// <param name="Branch">The branch as it was read.</param>
 /// <param name="Seq">The position the document is at.</param>
-/// <param name="SnapshotSeq">The snapshot it started from (0 when it replayed from the first event).</param>
+/// <param name="SnapshotSeq">The snapshot (or, without garbage collection, the kept full state) it started from; 0 when it replayed from the first event.</param>
 /// <param name="Replayed">How many events were applied after the snapshot.</param>
 public sealed record ReplayedDocument(YDoc Doc, BranchInfo Branch, EventSeq Seq, EventSeq SnapshotSeq, int Replayed);
 
@@ -21,13 +21,16 @@ public readonly record struct ReplayStats(EventSeq SnapshotSeq, int Replayed);
 /// Builds "the document at (branch, seq)" from the log: the one place that knows how, shared by live sessions, merges and
 /// history views. With garbage collection on it starts from the nearest snapshot at or before the position (snapshots are
 /// found across the ancestry) and applies the events after it. Without garbage collection — when deleted content is
-/// needed: merge analysis, decisions, excerpts of deleted text — it replays every event from seq 1 along the ancestry,
-/// because a snapshot of a collected document no longer holds what was deleted.
+/// needed: merge analysis, decisions, excerpts of deleted text — a snapshot of a collected document no longer holds what
+/// was deleted, so it starts from a full state it built earlier for this branch or an ancestor (<see cref="FullStateCache"/>)
+/// or else from seq 1, and replays the events after that along the ancestry.
 /// </summary>
 public sealed class DocumentReplayer(IEventStore store)
 {
     /// <summary>Snapshot payloads are whole-document Yjs v1 updates of this format.</summary>
     public const int SnapshotFormat = 1;
+
+    private readonly FullStateCache _fullStates = FullStateCache.Of(store);
 
     /// <summary>
     /// The document at <paramref name="at"/> (the head when null) of <paramref name="branch"/>. Throws
@@ -44,8 +47,27 @@ public sealed class DocumentReplayer(IEventStore store)
         var doc = new YDoc(new YDocOptions { Gc = gc });
         try
         {
-            var stats = await ReplayAsync(branch, seq, useSnapshots: gc, update => doc.ApplyUpdate(update), onEvent: null, cancellationToken).ConfigureAwait(false);
-            return new ReplayedDocument(doc, info, seq, stats.SnapshotSeq, stats.Replayed);
+            if (gc)
+            {
+                var stats = await ReplayAsync(branch, seq, useSnapshots: true, update => doc.ApplyUpdate(update), onEvent: null, cancellationToken).ConfigureAwait(false);
+                return new ReplayedDocument(doc, info, seq, stats.SnapshotSeq, stats.Replayed);
+            }
+
+            // Without garbage collection snapshots do not help; a full state built earlier (this branch's or an
+            // ancestor's, at or before the position) does.
+            var (from, state) = await FullStateAtOrBeforeAsync(info, seq, cancellationToken).ConfigureAwait(false);
+            if (state is not null) doc.ApplyUpdate(state);
+            var replayed = 0;
+            if (from < seq)
+            {
+                await foreach (var stored in store.ReadAsync(branch, from.Next, seq, cancellationToken).ConfigureAwait(false))
+                {
+                    doc.ApplyUpdate(stored.Payload.ToArray());
+                    replayed++;
+                }
+            }
+            if (replayed >= FullStateCache.MinReplayedToKeep) _fullStates.Put(branch, seq, doc.EncodeStateAsUpdate());
+            return new ReplayedDocument(doc, info, seq, from, replayed);
         }
         catch (YjsFormatException ex)
         {
@@ -100,6 +122,25 @@ public sealed class DocumentReplayer(IEventStore store)
             else lo = mid;
         }
         return new EventSeq(lo);
+    }
+
+    /// <summary>
+    /// The latest kept full state that is the branch's state at a position at or before <paramref name="seq"/>: the
+    /// branch's own, or an ancestor's at or before the fork point (a fork's first events are its parent's).
+    /// </summary>
+    private async Task<(EventSeq From, byte[]? State)> FullStateAtOrBeforeAsync(BranchInfo info, EventSeq seq, CancellationToken cancellationToken)
+    {
+        var best = (From: EventSeq.Zero, State: (byte[]?)null);
+        var limit = seq;
+        for (var level = info; ;)
+        {
+            if (_fullStates.TryGet(level.Ref, limit, out var keptSeq, out var kept) && keptSeq > best.From) best = (keptSeq, kept);
+            if (level.Parent is not { } parent || level.ForkSeq <= best.From) return best;
+            limit = level.ForkSeq < limit ? level.ForkSeq : limit;
+            var next = await store.GetBranchAsync(parent, cancellationToken).ConfigureAwait(false);
+            if (next is null) return best;
+            level = next;
+        }
     }
 
     private async Task<BranchInfo> GetBranchAsync(BranchRef branch, CancellationToken cancellationToken) =>

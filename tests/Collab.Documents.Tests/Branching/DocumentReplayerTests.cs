@@ -81,6 +81,40 @@ public sealed class DocumentReplayerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_full_state_built_once_is_reused_by_later_builds_of_the_branch_and_of_forks_after_it()
+    {
+        var doc = new YDoc(new YDocOptions { ClientId = 1 });
+        var main = BranchingFixture.Ref("main");
+        var count = FullStateCacheMin + 10;
+        for (var i = 0; i < count; i++) await WriteAsync(i % 3 == 2 ? TextEdits.Capture(doc, () => doc.GetText("text").Delete(0, 1)) : TextEdits.Append(doc, ((char)('a' + (i % 26))).ToString()));
+        var replayer = new DocumentReplayer(_f.Store);
+
+        var first = await replayer.BuildAsync(main, null, gc: false, default);
+        Assert.Equal(0, first.SnapshotSeq.Value);
+        Assert.Equal(count, first.Replayed);
+
+        await WriteAsync(TextEdits.Append(doc, "!"));
+        var later = await new DocumentReplayer(_f.Store).BuildAsync(main, null, gc: false, default); // another replayer, same store
+        Assert.Equal(count, later.SnapshotSeq.Value);
+        Assert.Equal(1, later.Replayed);
+        Assert.Equal(doc.GetText("text").ToString(), later.Doc.GetText("text").ToString());
+        var replay = new YDoc(new YDocOptions { Gc = false });
+        await foreach (var e in _f.Store.ReadAsync(main, new EventSeq(1), EventSeq.MaxValue)) replay.ApplyUpdate(e.Payload.ToArray());
+        Assert.Equal(replay.EncodeStateAsUpdate(), later.Doc.EncodeStateAsUpdate()); // deleted content included, as a full replay has it
+
+        // A fork after the kept position starts from it; a position before it cannot, and replays from seq 1.
+        await _f.Branches.ForkAsync(BranchingFixture.Doc, "after", "main", count + 1, null, "alice", default);
+        var fork = await replayer.BuildAsync(BranchingFixture.Ref("after"), null, gc: false, default);
+        Assert.Equal(count, fork.SnapshotSeq.Value);
+        Assert.Equal(1, fork.Replayed);
+        var early = await replayer.BuildAsync(main, new EventSeq(5), gc: false, default);
+        Assert.Equal(0, early.SnapshotSeq.Value);
+        Assert.Equal(5, early.Replayed);
+    }
+
+    private const int FullStateCacheMin = 64; // FullStateCache.MinReplayedToKeep (internal)
+
+    [Fact]
     public async Task a_time_maps_to_the_last_event_at_or_before_it()
     {
         var doc = new YDoc(new YDocOptions { ClientId = 1 });
