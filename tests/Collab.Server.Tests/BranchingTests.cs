@@ -143,8 +143,8 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         var preview = await MergeAsync(doc, "feature", "main", dryRun: true, user: "bob");
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         var previewBody = await preview.Content.ReadFromJsonAsync<JsonElement>();
-        // (The merged JSON's content is the analyzer's business and tested with it; here: it is there.)
-        Assert.Equal(JsonValueKind.String, previewBody.GetProperty("mergedJson").ValueKind);
+        // Both sides are rebuilt from the log (their roots untyped until read): the merged JSON still shows the text.
+        Assert.Equal("{\"text\":\">> The cat sat. It purred.\"}", previewBody.GetProperty("mergedJson").GetString());
         Assert.False(previewBody.GetProperty("nothingToMerge").GetBoolean());
         Assert.True(previewBody.GetProperty("dryRun").GetBoolean());
         Assert.Equal(JsonValueKind.Null, previewBody.GetProperty("seq").ValueKind);

@@ -178,6 +178,10 @@ internal sealed partial class ConflictFinder
                 case YArray:
                     _m.GetArray(name);
                     break;
+                default:
+                    // Neither side typed it (documents rebuilt from a log): the merged content shows what it is.
+                    VersionRenderer.TypeRoot(_m, name);
+                    break;
             }
         }
     }

@@ -40,7 +40,7 @@ internal static class ResolverCore
         doc.ClientId = clientId;
         var updates = new List<byte[]>();
         doc.UpdateV1 += (u, _) => updates.Add(u);
-        TypeRoot(doc, conflict.Root);
+        VersionRenderer.TypeRoot(doc, conflict.Root);
         switch (conflict.Kind)
         {
             case MergeAnalyzer.MapKey:
@@ -71,7 +71,7 @@ internal static class ResolverCore
     {
         var doc = new YDoc(new YDocOptions { Gc = false });
         doc.ApplyUpdate(current.EncodeStateAsUpdate());
-        TypeRoot(doc, conflict.Root);
+        VersionRenderer.TypeRoot(doc, conflict.Root);
         switch (conflict.Kind)
         {
             case MergeAnalyzer.SequenceOverlap:
@@ -126,31 +126,6 @@ internal static class ResolverCore
 
                     return null;
                 }
-        }
-    }
-
-    /// <summary>Gives an untyped root the type its content shows, so the public editing API can be used on it.</summary>
-    private static void TypeRoot(YDoc doc, string root)
-    {
-        if (doc.GetRoot(root) is not YUntypedRoot untyped)
-        {
-            return;
-        }
-
-        switch (VersionRenderer.KindOf(untyped))
-        {
-            case TypeKind.Text:
-                doc.GetText(root);
-                break;
-            case TypeKind.Xml:
-                doc.GetXmlFragment(root);
-                break;
-            case TypeKind.Map:
-                doc.GetMap(root);
-                break;
-            default:
-                doc.GetArray(root);
-                break;
         }
     }
 

@@ -1,3 +1,4 @@
+using Collab.Crdt.Document;
 using System.Text;
 using Collab.Crdt.Encoding;
 using Collab.Crdt.Structs;
@@ -23,6 +24,31 @@ internal sealed class VersionRenderer
     public VersionRenderer(MergeVersions versions)
     {
         _versions = versions;
+    }
+
+    /// <summary>Gives an untyped root the type its content shows, so the public editing API can be used on it.</summary>
+    public static void TypeRoot(YDoc doc, string root)
+    {
+        if (doc.GetRoot(root) is not YUntypedRoot untyped)
+        {
+            return;
+        }
+
+        switch (KindOf(untyped))
+        {
+            case TypeKind.Text:
+                doc.GetText(root);
+                break;
+            case TypeKind.Xml:
+                doc.GetXmlFragment(root);
+                break;
+            case TypeKind.Map:
+                doc.GetMap(root);
+                break;
+            default:
+                doc.GetArray(root);
+                break;
+        }
     }
 
     /// <summary>Appends the runs of <paramref name="item"/> (see <see cref="MergeVersions.Split"/>).</summary>
