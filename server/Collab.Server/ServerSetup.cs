@@ -46,6 +46,9 @@ internal static class ServerSetup
         services.AddSingleton<BranchService>();
         services.AddSingleton<MergeService>();
         services.AddSingleton<BranchNotifier>();
+        services.AddSingleton<DecisionGate>();
+        services.AddSingleton<ResolutionService>();
+        services.AddSingleton<RevertService>();
         services.AddSingleton<ConnectionRegistry>();
         // The registry is the broadcaster: broadcasts go to its joined connections' outboxes.
         services.AddSingleton<IBranchBroadcaster>(sp => sp.GetRequiredService<ConnectionRegistry>());
@@ -119,6 +122,7 @@ internal static class ServerSetup
         app.MapHealthChecks("/healthz");
         app.MapDocumentEndpoints();
         app.MapBranchEndpoints();
+        app.MapDecisionEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");

@@ -146,16 +146,21 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
     public async Task<MergeRecordView> GetAsync(string documentId, string mergeId, string user, CancellationToken cancellationToken)
     {
         catalog.Authorize(documentId, user, DocumentRoles.CanRead, "read merges of");
+        var record = await store.GetMergeRecordAsync(ParseMergeId(documentId, mergeId), cancellationToken).ConfigureAwait(false)
+            ?? throw CollabException.NotFound($"There is no merge {mergeId} in document '{documentId}'.");
+        return await ViewAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The merge event a merge id (<c>branch@seq</c>) names; invalid when it is not of that form.</summary>
+    internal static EventRef ParseMergeId(string documentId, string? mergeId)
+    {
         mergeId ??= "";
         var at = mergeId.LastIndexOf('@');
         if (at <= 0 || !long.TryParse(mergeId.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
         {
             throw new CollabException(CollabErrorCode.Invalid, $"A merge id is 'branch@seq' (e.g. main@42), not '{mergeId}'.");
         }
-        var branch = DocumentCatalog.ParseBranch(documentId, mergeId[..at]);
-        var record = await store.GetMergeRecordAsync(new EventRef(branch, new EventSeq(seq)), cancellationToken).ConfigureAwait(false)
-            ?? throw CollabException.NotFound($"There is no merge {mergeId} in document '{documentId}'.");
-        return await ViewAsync(record, cancellationToken).ConfigureAwait(false);
+        return new EventRef(DocumentCatalog.ParseBranch(documentId, mergeId[..at]), new EventSeq(seq));
     }
 
     /// <summary>Whether applying <paramref name="update"/> to <paramref name="doc"/> would change it.</summary>
@@ -212,7 +217,14 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
         var decisions = new List<DecisionView>();
         foreach (var resolution in await store.ListResolutionsAsync(record.Event, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var d in resolution.Decisions) decisions.Add(new DecisionView(d.ConflictId, d.Choice, d.CustomText, resolution.Author, resolution.RecordedAt, resolution.Event.Seq.Value));
+            foreach (var d in resolution.Decisions)
+            {
+                decisions.Add(new DecisionView(d.ConflictId, d.Choice, d.CustomText, resolution.Author, resolution.RecordedAt, resolution.Event.Seq.Value)
+                {
+                    ResolutionId = $"{resolution.Event.Branch.Branch}@{resolution.Event.Seq}",
+                    Properties = d.Properties,
+                });
+            }
         }
         return new MergeRecordView(
             $"{record.Event.Branch.Branch}@{record.Event.Seq}",
@@ -282,7 +294,7 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
         else json.WriteString(name, value);
     }
 
-    private static ConflictView FromRecord(MergeConflict c)
+    internal static ConflictView FromRecord(MergeConflict c)
     {
         var root = "";
         string? key = null, start = null, end = null;

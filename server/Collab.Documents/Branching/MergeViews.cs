@@ -64,7 +64,20 @@ public sealed record MergeResult(
     string MergedJson);
 
 /// <summary>A decision recorded on a merge's conflict.</summary>
-public sealed record DecisionView(string ConflictId, string Choice, string? CustomText, string Author, DateTimeOffset RecordedAt, long Seq);
+/// <param name="ConflictId">The conflict decided.</param>
+/// <param name="Choice"><c>merged</c>, <c>ours</c>, <c>theirs</c> or <c>custom</c>.</param>
+/// <param name="CustomText">The content given for a custom decision.</param>
+/// <param name="Author">Who decided.</param>
+/// <param name="RecordedAt">When.</param>
+/// <param name="Seq">The resolution event's seq.</param>
+public sealed record DecisionView(string ConflictId, string Choice, string? CustomText, string Author, DateTimeOffset RecordedAt, long Seq)
+{
+    /// <summary>The resolution event's id: <c>branch@seq</c>.</summary>
+    public string ResolutionId { get; init; } = "";
+
+    /// <summary>Recorded facts: <c>actor</c>, <c>replaced</c> (what the region held just before), <c>message</c>…</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>A stored merge record.</summary>
 /// <param name="Id">The merge's id: <c>target@seq</c>.</param>

@@ -46,8 +46,9 @@ internal sealed partial class BranchSession
         }
         if (emitted.Count == 0)
         {
-            // Nothing changed: no event, unless the record is the point of it (then the payload is the empty update).
-            if (work.Domain.Record is null)
+            // Nothing changed: no event, unless the record is the point of it (then the payload is the empty update):
+            // a domain record, or a resolution (a decision to keep the merged outcome changes nothing, yet is recorded).
+            if (work.Domain.Record is null && work.Domain.Resolution is null)
             {
                 work.Done.TrySetResult(null);
                 return;

@@ -118,6 +118,32 @@ internal sealed class ClientClockIndex(IEventStore store)
         return result;
     }
 
+    /// <summary>
+    /// A Yjs client id that no branch of the document has written with, nor handed out before: the server writes a
+    /// decision or a revert with it, so that the id keeps one line of history (it will only ever write on one branch).
+    /// </summary>
+    public async Task<uint> FreshClientIdAsync(BranchRef branch, CancellationToken cancellationToken)
+    {
+        var clocks = _documents.GetOrAdd(branch.Document, static _ => new DocumentClocks());
+        await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureLoadedAsync(clocks, branch, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                // Yjs picks client ids as random 32-bit numbers too; 0 is avoided only to keep ids visibly set.
+                var candidate = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+                if (clocks.Issued.Contains(candidate) || clocks.Branches.Values.Any(b => b.ContainsKey(candidate))) continue;
+                clocks.Issued.Add(candidate);
+                return candidate;
+            }
+        }
+        finally
+        {
+            clocks.Gate.Release();
+        }
+    }
+
     private static void Reserve(Dictionary<uint, ulong> own, UpdateSummary summary)
     {
         foreach (var (client, ranges) in summary.Inserted)
@@ -138,5 +164,8 @@ internal sealed class ClientClockIndex(IEventStore store)
         public Dictionary<BranchName, Dictionary<uint, ulong>> Branches { get; } = [];
 
         public bool Loaded { get; set; }
+
+        /// <summary>Client ids handed out by <see cref="FreshClientIdAsync"/> (written or not, never handed out twice).</summary>
+        public HashSet<uint> Issued { get; } = [];
     }
 }

@@ -15,7 +15,10 @@ public sealed record DomainEvent(EventKind Kind, byte[] Update, string Author)
     /// <summary>The merge record to store with the event.</summary>
     public MergeRecordDraft? Merge { get; init; }
 
-    /// <summary>The resolution record to store with the event.</summary>
+    /// <summary>
+    /// The resolution record to store with the event. Like <see cref="Record"/>, it is written even when the update
+    /// changes nothing (a decision to keep the merged outcome is still a decision on record).
+    /// </summary>
     public ResolutionRecordDraft? Resolution { get; init; }
 
     /// <summary>

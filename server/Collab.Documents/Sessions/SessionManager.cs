@@ -296,6 +296,13 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A Yjs client id that no branch of the document has written with and that was never handed out before: for
+    /// updates the server itself writes on <paramref name="branch"/> (decisions, reverts), so that they obey "one client
+    /// id, one line of history".
+    /// </summary>
+    public Task<uint> FreshClientIdAsync(BranchRef branch, CancellationToken cancellationToken) => _clocks.FreshClientIdAsync(branch, cancellationToken);
+
     private static UpdateSummary Summarize(byte[] update)
     {
         try

@@ -37,4 +37,17 @@ internal sealed class BranchNotifier(IHubContext<DocumentHub, IDocumentClient> h
     private sealed record BranchCreatedEvent(string Type, string Branch, string? Parent, long ForkSeq, long HeadSeq, string By, DateTimeOffset At);
 
     private sealed record MergedEvent(string Type, string? MergeId, string Target, string Source, long SourceSeq, long? Seq, int Conflicts, string By);
+
+    /// <summary>Conflicts of a merge were decided (a <c>resolved</c> branch event).</summary>
+    public Task ResolvedAsync(string documentId, ResolutionResult resolution, string user) =>
+        SendAsync(documentId, new ResolvedEvent(
+            "resolved", resolution.ResolutionId, resolution.MergeId, resolution.Seq, resolution.Decisions.Select(static d => d.ConflictId).ToList(), user));
+
+    /// <summary>Changes were reverted (a <c>reverted</c> branch event).</summary>
+    public Task RevertedAsync(string documentId, RevertResult revert, string user) =>
+        SendAsync(documentId, new RevertedEvent("reverted", revert.RevertId, revert.Branch, revert.FromSeq, revert.ToSeq, revert.Seq, revert.Merge, revert.Reverts, user));
+
+    private sealed record ResolvedEvent(string Type, string ResolutionId, string MergeId, long Seq, IReadOnlyList<string> Conflicts, string By);
+
+    private sealed record RevertedEvent(string Type, string? RevertId, string Branch, long FromSeq, long ToSeq, long? Seq, string? Merge, string? Reverts, string By);
 }
