@@ -40,6 +40,9 @@ public enum CollabErrorCode
     /// what it builds on first, e.g. by answering the server's SyncStep1.
     /// </summary>
     MissingDependency,
+
+    /// <summary>A client edit or a direct merge on a protected branch: only an owner's merge of an approved proposal changes it.</summary>
+    BranchProtected,
 }
 
 /// <summary>
@@ -90,6 +93,7 @@ public sealed class CollabException : Exception
         CollabErrorCode.Unavailable => "unavailable",
         CollabErrorCode.ClientIdDiverged => "client_id_diverged",
         CollabErrorCode.MissingDependency => "missing_dependency",
+        CollabErrorCode.BranchProtected => "branch_protected",
         _ => "error",
     };
 

@@ -22,7 +22,7 @@ internal static class ErrorMapping
         CollabErrorCode.Forbidden => StatusCodes.Status403Forbidden,
         CollabErrorCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
         CollabErrorCode.TooManyDocuments or CollabErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
-        CollabErrorCode.Conflict or CollabErrorCode.ClientIdDiverged or CollabErrorCode.MissingDependency => StatusCodes.Status409Conflict,
+        CollabErrorCode.Conflict or CollabErrorCode.ClientIdDiverged or CollabErrorCode.MissingDependency or CollabErrorCode.BranchProtected => StatusCodes.Status409Conflict,
         CollabErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };

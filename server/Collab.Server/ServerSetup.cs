@@ -58,6 +58,14 @@ internal static class ServerSetup
         services.AddHostedService<SessionHost>();
 
         services.AddCollabAuth();
+        // Proposals, protected branches, settings and the audit trail (docs/branching.md); the records projection is also
+        // the sessions' write guard (client edits on a protected branch are refused).
+        services.AddSingleton<DocumentRecords>();
+        services.AddSingleton<IBranchWriteGuard>(sp => sp.GetRequiredService<DocumentRecords>());
+        services.AddSingleton<ProposalService>();
+        services.AddSingleton<ProtectionService>();
+        services.AddSingleton<SettingsService>();
+        services.AddSingleton<AuditService>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
@@ -123,6 +131,8 @@ internal static class ServerSetup
         app.MapDocumentEndpoints();
         app.MapBranchEndpoints();
         app.MapDecisionEndpoints();
+        app.MapProposalEndpoints();
+        app.MapAuditEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");

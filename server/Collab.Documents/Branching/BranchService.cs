@@ -36,13 +36,17 @@ public sealed record BranchDetails(
     DateTimeOffset CreatedAt,
     long? ParentHeadSeq,
     long? Ahead,
-    long? Behind);
+    long? Behind)
+{
+    /// <summary>Whether the branch is protected (client edits and direct merges refused; see <see cref="ProtectionService"/>).</summary>
+    public bool Protected { get; init; }
+}
 
 /// <summary>
 /// Forks and branch details, with their access rules. A fork writes branch metadata only (O(1) whatever the length of
 /// the history) and may start at any position of any branch, merged or archived ones included.
 /// </summary>
-public sealed class BranchService(IEventStore store, DocumentCatalog catalog, SessionManager sessions)
+public sealed class BranchService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, DocumentRecords? records = null)
 {
     private readonly DocumentReplayer _replayer = new(store);
 
@@ -94,7 +98,8 @@ public sealed class BranchService(IEventStore store, DocumentCatalog catalog, Se
         catalog.Authorize(documentId, user, DocumentRoles.CanRead, "read");
         var info = await store.GetBranchAsync(DocumentCatalog.ParseBranch(documentId, branch), cancellationToken).ConfigureAwait(false)
             ?? throw CollabException.NotFound($"Branch '{branch}' of document '{documentId}' does not exist.");
-        return await DetailsAsync(info, cancellationToken).ConfigureAwait(false);
+        var details = await DetailsAsync(info, cancellationToken).ConfigureAwait(false);
+        return records is null ? details : details with { Protected = await records.IsProtectedAsync(info.Ref, cancellationToken).ConfigureAwait(false) };
     }
 
     private async Task<BranchDetails> ForkAtAsync(BranchRef source, EventSeq position, BranchRef target, string user, CancellationToken cancellationToken)

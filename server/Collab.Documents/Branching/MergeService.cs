@@ -17,7 +17,12 @@ namespace Collab.Documents.Branching;
 /// <c>merge</c> event through the target's live session, so the target's clients receive it at once as an ordinary
 /// update and typing on the target waits for at most one group commit.
 /// </summary>
-public sealed class MergeService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, IOptions<MergeOptions> options)
+/// <remarks>
+/// With <see cref="DocumentRecords"/> (the server registers it) merges honour the document's rules: a protected target
+/// refuses direct merges (only <see cref="ProposalService"/> merges an approved proposal into it), and editors may merge
+/// into unprotected branches when the document's <c>editorsMayMerge</c> setting says so.
+/// </remarks>
+public sealed class MergeService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, IOptions<MergeOptions> options, DocumentRecords? records = null)
 {
     /// <summary>Property names in the merge record.</summary>
     public static class Keys
@@ -36,11 +41,29 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
     private readonly DocumentReplayer _replayer = new(store);
 
     /// <summary>Previews (dry run: any role) or performs (owners) a merge of <c>source</c> into <c>target</c>.</summary>
-    public async Task<MergeResult> MergeAsync(string documentId, MergeRequest request, string user, CancellationToken cancellationToken)
+    public Task<MergeResult> MergeAsync(string documentId, MergeRequest request, string user, CancellationToken cancellationToken) =>
+        MergeCoreAsync(documentId, request, user, null, null, cancellationToken);
+
+    /// <summary>
+    /// Merges a proposal's source, taken at <paramref name="sourceSeq"/>, into its target (the caller checked the
+    /// proposal's rules, a protected target's included); the merge record names the proposal.
+    /// </summary>
+    internal Task<MergeResult> MergeForProposalAsync(string documentId, MergeRequest request, string user, string proposalId, long sourceSeq, CancellationToken cancellationToken) =>
+        MergeCoreAsync(documentId, request, user, proposalId, sourceSeq, cancellationToken);
+
+    private async Task<MergeResult> MergeCoreAsync(string documentId, MergeRequest request, string user, string? proposalId, long? sourceSeq, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.DryRun) catalog.Authorize(documentId, user, DocumentRoles.CanRead, "preview merges of");
-        else catalog.Authorize(documentId, user, DocumentRoles.CanMerge, "merge branches of");
+        else if (records is null) catalog.Authorize(documentId, user, DocumentRoles.CanMerge, "merge branches of");
+        else
+        {
+            var role = catalog.Authorize(documentId, user, DocumentRoles.CanWrite, "merge branches of");
+            if (!role.CanMerge() && !await records.EditorsMayMergeAsync(new DocumentId(documentId), cancellationToken).ConfigureAwait(false))
+            {
+                throw CollabException.Forbidden($"Your role ({role.ToWire()}) may not merge branches of document '{documentId}' (an owner can let editors merge into unprotected branches: PUT /api/documents/{documentId}/settings {{\"editorsMayMerge\": true}}).");
+            }
+        }
         if (string.IsNullOrWhiteSpace(request.Source) || string.IsNullOrWhiteSpace(request.Target))
         {
             throw new CollabException(CollabErrorCode.Invalid, "A merge needs a 'source' and a 'target' branch.");
@@ -50,8 +73,18 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
         var sourceRef = DocumentCatalog.ParseBranch(documentId, request.Source);
         var targetRef = DocumentCatalog.ParseBranch(documentId, request.Target);
         if (sourceRef == targetRef) throw new CollabException(CollabErrorCode.Invalid, "A branch cannot be merged into itself.");
+        if (!request.DryRun && proposalId is null && records is not null && await records.IsProtectedAsync(targetRef, cancellationToken).ConfigureAwait(false))
+        {
+            throw new CollabException(CollabErrorCode.BranchProtected, $"Branch '{targetRef.Branch}' is protected: direct merges are refused; merge an approved proposal (POST /api/documents/{documentId}/proposals).");
+        }
 
         var sourceInfo = await GetBranchAsync(sourceRef, cancellationToken).ConfigureAwait(false);
+        // A proposal merges the source exactly as far as its rules were checked.
+        if (sourceSeq is { } pinned && pinned < sourceInfo.Head.Value)
+        {
+            var digest = await store.GetDigestAsync(sourceRef, new EventSeq(pinned), cancellationToken).ConfigureAwait(false);
+            sourceInfo = sourceInfo with { Head = digest.Seq, HeadHash = digest.Hash };
+        }
         var targetInfo = await GetBranchAsync(targetRef, cancellationToken).ConfigureAwait(false);
         var baseDigest = await BaseDigestAsync(sourceInfo, targetInfo, cancellationToken).ConfigureAwait(false);
         var source = (await _replayer.BuildAsync(sourceRef, sourceInfo.Head, gc: false, cancellationToken).ConfigureAwait(false)).Doc;
@@ -83,6 +116,7 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
                 [Keys.BaseStateVector] = Convert.ToBase64String(analysis.BaseStateVector),
             };
             if (request.Message is { Length: > 0 } message) properties[Keys.Message] = message;
+            if (proposalId is not null) properties[PolicyRecords.ProposalProperty] = proposalId;
             // The last attempt is written whatever the head: the record says so (and keeps the analysed head).
             if (forced) properties[Keys.HeadNotChecked] = "true";
             var draft = new MergeRecordDraft(sourceDigest, baseDigest, analysis.Conflicts.Select(ToRecord).ToList()) { Properties = properties };

@@ -37,6 +37,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<SessionManager> _logger;
     private readonly ClientClockIndex _clocks;
+    private readonly IBranchWriteGuard? _writeGuard;
     private volatile bool _stopping;
 
     public SessionManager(
@@ -45,7 +46,8 @@ public sealed partial class SessionManager : IAsyncDisposable
         IBranchBroadcaster broadcaster,
         IOptions<LiveSessionOptions> options,
         TimeProvider time,
-        ILogger<SessionManager> logger)
+        ILogger<SessionManager> logger,
+        IBranchWriteGuard? writeGuard = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -55,6 +57,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         _time = time;
         _logger = logger;
         _clocks = new ClientClockIndex(store);
+        _writeGuard = writeGuard;
     }
 
     /// <summary>How many branch sessions are loaded.</summary>
@@ -177,6 +180,15 @@ public sealed partial class SessionManager : IAsyncDisposable
                     if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
                     {
                         throw CollabException.Forbidden("Your role on this document is read-only: your changes are refused.");
+                    }
+                    return new SyncOutcome(null, null);
+                }
+                if (_writeGuard is not null && await _writeGuard.ClientEditRefusalAsync(branch, cancellationToken).ConfigureAwait(false) is { } refusal)
+                {
+                    // A protected branch: like a read-only role, an empty answer is fine and a change is refused loudly.
+                    if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new CollabException(CollabErrorCode.BranchProtected, refusal);
                     }
                     return new SyncOutcome(null, null);
                 }

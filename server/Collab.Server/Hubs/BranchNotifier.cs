@@ -50,4 +50,16 @@ internal sealed class BranchNotifier(IHubContext<DocumentHub, IDocumentClient> h
     private sealed record ResolvedEvent(string Type, string ResolutionId, string MergeId, long Seq, IReadOnlyList<string> Conflicts, string By);
 
     private sealed record RevertedEvent(string Type, string? RevertId, string Branch, long FromSeq, long ToSeq, long? Seq, string? Merge, string? Reverts, string By);
+
+    /// <summary>A proposal was opened, reviewed, merged or closed (<c>change</c>: opened, approved, changes-requested, merged, closed).</summary>
+    public Task ProposalChangedAsync(string documentId, ProposalView proposal, string change, string user) =>
+        SendAsync(documentId, new ProposalChangedEvent("proposal-changed", proposal.Id, change, proposal.Source, proposal.Target, proposal.State, proposal.Review, proposal.MergeId, user));
+
+    /// <summary>A branch was protected or its protection lifted.</summary>
+    public Task ProtectionChangedAsync(string documentId, string branch, bool isProtected, string user) =>
+        SendAsync(documentId, new ProtectionChangedEvent(isProtected ? "branch-protected" : "branch-unprotected", branch, isProtected, user));
+
+    private sealed record ProposalChangedEvent(string Type, string Proposal, string Change, string Source, string Target, string State, string Review, string? MergeId, string By);
+
+    private sealed record ProtectionChangedEvent(string Type, string Branch, bool Protected, string By);
 }
