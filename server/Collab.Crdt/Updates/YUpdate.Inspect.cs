@@ -14,7 +14,8 @@ public static partial class YUpdate
     public static UpdateDetail Inspect(ReadOnlySpan<byte> update)
     {
         var inserted = new List<InsertedStruct>();
-        var deleted = WalkAll(update, (in UpdateStruct s) =>
+        byte[] bytes = update.ToArray(); // struct offsets are positions in the update (the walk leaves Source unset)
+        var deleted = WalkAll(bytes, (in UpdateStruct s) =>
         {
             if (s.Kind == StructKind.Skip)
             {
@@ -36,7 +37,7 @@ public static partial class YUpdate
                 7 => InsertedContent.Type,
                 _ => InsertedContent.Value,
             };
-            string? rootKey = s.Parent == ParentKind.RootKey ? System.Text.Encoding.UTF8.GetString(s.Source, s.ParentKeyStart, s.ParentKeyLength) : null;
+            string? rootKey = s.Parent == ParentKind.RootKey ? System.Text.Encoding.UTF8.GetString(bytes, s.ParentKeyStart, s.ParentKeyLength) : null;
             ItemId? parent = s.Parent == ParentKind.ItemId ? new ItemId(s.ParentClient, s.ParentClock) : null;
             ItemId? origin = s.HasOrigin ? new ItemId(s.OriginClient, s.OriginClock) : null;
             ItemId? rightOrigin = s.HasRightOrigin ? new ItemId(s.RightOriginClient, s.RightOriginClock) : null;
@@ -45,7 +46,7 @@ public static partial class YUpdate
                 : content switch
                 {
                     InsertedContent.Text or InsertedContent.Embed or InsertedContent.Format => RootKind.Text,
-                    InsertedContent.Type => s.ContentLength > 0 && s.Source[s.ContentStart] is >= 3 and <= 6 ? RootKind.Xml : RootKind.Array,
+                    InsertedContent.Type => s.ContentLength > 0 && bytes[s.ContentStart] is >= 3 and <= 6 ? RootKind.Xml : RootKind.Array,
                     InsertedContent.Value => RootKind.Array,
                     _ => null,
                 };

@@ -141,8 +141,10 @@ public sealed class VersionService(IEventStore store, DocumentCatalog catalog, H
             }
 
             var clientId = FreshClientId(currentState, knownClients);
-            var update = RevertBuilder.Revert(current, before, current, clientId);
-            var changed = update.Length > 0;
+            // Already equal: the event is only a record (a revert would delete and re-insert the same text as new items).
+            var changed = !Same(Render(current, hints), Render(before, hints), out _);
+            var update = changed ? RevertBuilder.Revert(current, before, current, clientId) : [];
+            changed = update.Length > 0;
             if (changed) Verify(current, before, update, hints, name);
 
             var record = new DomainRecord(VersionRecords.Restored, new Dictionary<string, string>
@@ -200,15 +202,24 @@ public sealed class VersionService(IEventStore store, DocumentCatalog catalog, H
         var result = new YDoc(new YDocOptions { Gc = false });
         result.ApplyUpdate(current.EncodeStateAsUpdate());
         result.ApplyUpdate(update);
-        var expected = Render(version, hints);
-        var actual = Render(result, hints);
-        foreach (var key in expected.Keys.Union(actual.Keys))
+        if (!Same(Render(version, hints), Render(result, hints), out var root))
         {
-            if (expected.GetValueOrDefault(key) != actual.GetValueOrDefault(key))
+            throw new CollabException(CollabErrorCode.Conflict, $"Restoring version '{name}' would not give its content back exactly (root '{root}' differs); nothing was written.");
+        }
+    }
+
+    private static bool Same(Dictionary<string, string> a, Dictionary<string, string> b, out string? differing)
+    {
+        foreach (var key in a.Keys.Union(b.Keys))
+        {
+            if (a.GetValueOrDefault(key) != b.GetValueOrDefault(key))
             {
-                throw new CollabException(CollabErrorCode.Conflict, $"Restoring version '{name}' would not give its content back exactly (root '{key}' differs); nothing was written.");
+                differing = key;
+                return false;
             }
         }
+        differing = null;
+        return true;
     }
 
     /// <summary>Each root's content; empty roots left out (a root the version never had renders empty afterwards).</summary>
