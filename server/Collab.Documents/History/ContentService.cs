@@ -55,10 +55,14 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
         return (position, built.Doc.EncodeStateAsUpdate());
     }
 
-    /// <summary>The text of one root of the version (plain text, JSON or markup by kind).</summary>
-    public async Task<(PositionView Position, string Text)> GetTextAsync(string documentId, PositionQuery query, string root, string user, CancellationToken cancellationToken)
+    /// <summary>
+    /// The text of one root of the version (plain text, JSON or markup by kind); without <paramref name="root"/>, the
+    /// only root, else the one named <c>text</c>.
+    /// </summary>
+    public async Task<(PositionView Position, string Text)> GetTextAsync(string documentId, PositionQuery query, string? root, string user, CancellationToken cancellationToken)
     {
         var content = await GetAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
+        root ??= content.Roots.Count == 1 ? content.Roots[0].Name : "text";
         var found = content.Roots.FirstOrDefault(r => r.Name == root)
             ?? throw CollabException.NotFound($"The version has no root named '{root}'.");
         return (content.Position, found.Text ?? found.Xml ?? found.Value?.GetRawText() ?? "");

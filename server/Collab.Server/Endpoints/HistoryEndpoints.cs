@@ -36,7 +36,7 @@ internal static class HistoryEndpoints
                         }
                     case "text":
                         {
-                            var (position, text) = await content.GetTextAsync(id, query, root ?? "text", user, ct);
+                            var (position, text) = await content.GetTextAsync(id, query, root, user, ct);
                             Describe(http, position);
                             return Results.Text(text, "text/plain; charset=utf-8");
                         }
@@ -44,7 +44,7 @@ internal static class HistoryEndpoints
                         throw new CollabException(CollabErrorCode.Invalid, $"Unknown format '{format}': use json, update or text.");
                 }
             })
-            .WithSummary("A branch at any position (?branch=&seq= | at= | version=): every root rendered (json), the Yjs v1 update (format=update) or one root's text (format=text&root=) (any role).")
+            .WithSummary("A branch at any position (?branch=&seq= | at= | version=): every root rendered (json), the Yjs v1 update (format=update) or one root's text (format=text&root=, default: the only root) (any role).")
             .Produces<VersionContent>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/{id}/history/compare", async (string id, string? @base, string? head, string? format, DiffService diffs, HttpContext http, CancellationToken ct) =>
