@@ -98,6 +98,11 @@ internal static class HistoryBench
             var final = await content.GetTextAsync("paper", new PositionQuery("main"), "text", "aud", default);
             if (final.Text != expectedFinal) throw new InvalidOperationException("content at the head differs from the trace");
 
+            var replayer = new DocumentReplayer(store);
+            var replayTimes = await MeasureAsync(samples, async () =>
+                await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
+            Report("rebuild only (snapshot + events) at a random seq", replayTimes);
+
             var contentTimes = await MeasureAsync(samples, async () =>
                 await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
             Report("content at a random seq", contentTimes);

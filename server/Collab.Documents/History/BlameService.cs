@@ -73,8 +73,8 @@ public sealed class BlameService(IEventStore store, DocumentCatalog catalog, His
                 for (uint c = start; c < end;)
                 {
                     var id = new ItemId(run.Id.Client, c);
-                    var next = text is null && elements is null ? end : Math.Max(c + 1, history.InsertedRunEnd(id, end));
-                    var by = history.InsertedBy(id);
+                    var (by, runEnd) = history.Inserted(id, end);
+                    var next = text is null && elements is null ? end : Math.Max(c + 1, runEnd);
                     var length = (int)(next - c);
                     var offset = (int)(c - start);
                     var content = text is not null ? text.Substring(offset, length)

@@ -77,21 +77,21 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
     private static RootDiff Attribute(DocumentHistory history, string name, RootKind kind, IReadOnlyList<ItemRun> runs, PositionView head)
     {
         var headBranch = new BranchName(head.Branch);
-        var segments = new List<DiffSegment>();
+        var segments = new SegmentList(kind);
         int inserted = 0, deleted = 0;
         foreach (var run in runs)
         {
             switch (run.Change)
             {
                 case RunChange.Unchanged:
-                    Append(segments, new DiffSegment("equal", run.Length, run.Content, run.Key), kind);
+                    segments.Add("equal", run.Length, run.Content, run.Key);
                     break;
                 case RunChange.Modified:
                     inserted += run.Length;
                     deleted += run.Length;
-                    Append(segments, new DiffSegment("modify", run.Length, run.Content, run.Key, run.OldContent,
+                    segments.Add("modify", run.Length, run.Content, run.Key, run.OldContent,
                         EventMark.Of(history.InsertedBy(run.Id)),
-                        EventMark.Of(run.OldId is { } old ? history.DeletedBy(old, old.Clock + 1, headBranch, head.Seq).Event : null)), kind);
+                        EventMark.Of(run.OldId is { } old ? history.DeletedBy(old, old.Clock + 1, headBranch, head.Seq).Event : null));
                     break;
                 default:
                     {
@@ -104,7 +104,7 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         for (uint c = start; c < end;)
                         {
                             var id = new ItemId(run.Id.Client, c);
-                            var next = history.InsertedRunEnd(id, end);
+                            var (inserter, next) = history.Inserted(id, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
@@ -114,34 +114,59 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                             }
                             if (next <= c) next = c + 1;
                             var content = parts.Slice((int)(c - start), (int)(next - c));
-                            Append(segments, new DiffSegment(isInsert ? "insert" : "delete", (int)(next - c), content, run.Key, null, EventMark.Of(history.InsertedBy(id)), EventMark.Of(deleter)), kind);
+                            segments.Add(isInsert ? "insert" : "delete", (int)(next - c), content, run.Key, null, EventMark.Of(inserter), EventMark.Of(deleter));
                             c = next;
                         }
                         break;
                     }
             }
         }
-        return new RootDiff(name, HistoryPositions.KindName(kind), inserted, deleted, segments);
+        return new RootDiff(name, HistoryPositions.KindName(kind), inserted, deleted, segments.Build());
     }
 
-    /// <summary>Adds a segment, joining it to the last one when they say the same thing (same op and events).</summary>
-    private static void Append(List<DiffSegment> segments, DiffSegment segment, RootKind kind)
+    /// <summary>Segments being built: a run joins the last segment when it says the same thing (same op and events).</summary>
+    private sealed class SegmentList(RootKind kind)
     {
-        if (segments.Count > 0 && kind != RootKind.Map)
+        private readonly List<(DiffSegment Segment, StringBuilder? Joined)> _items = [];
+
+        public void Add(string op, int length, string content, string? key, string? oldContent = null, EventMark? insertedBy = null, EventMark? deletedBy = null)
         {
-            var last = segments[^1];
-            if (last.Op == segment.Op && last.Op != "modify" && last.InsertedBy == segment.InsertedBy && last.DeletedBy == segment.DeletedBy)
+            if (_items.Count > 0 && kind != RootKind.Map && op != "modify")
             {
-                segments[^1] = last with { Length = last.Length + segment.Length, Content = Join(last.Content, segment.Content, kind) };
+                var (last, joined) = _items[^1];
+                if (last.Op == op && last.InsertedBy == insertedBy && last.DeletedBy == deletedBy)
+                {
+                    if (joined is null)
+                    {
+                        joined = new StringBuilder();
+                        AppendContent(joined, last.Content);
+                    }
+                    AppendContent(joined, content);
+                    _items[^1] = (last with { Length = last.Length + length }, joined);
+                    return;
+                }
+            }
+            _items.Add((new DiffSegment(op, length, content, key, oldContent, insertedBy, deletedBy), null));
+        }
+
+        public List<DiffSegment> Build() => _items.ConvertAll(x => x.Joined is null ? x.Segment : x.Segment with { Content = Finish(x.Joined) });
+
+        /// <summary>Text and markup concatenate; arrays keep their elements without the brackets until the end.</summary>
+        private void AppendContent(StringBuilder sb, string content)
+        {
+            if (kind != RootKind.Array)
+            {
+                sb.Append(content);
                 return;
             }
+            var inner = content.AsSpan(1, content.Length - 2);
+            if (inner.Length == 0) return;
+            if (sb.Length > 0) sb.Append(',');
+            sb.Append(inner);
         }
-        segments.Add(segment);
-    }
 
-    private static string Join(string a, string b, RootKind kind) => kind == RootKind.Array
-        ? (a.Length <= 2 ? b : b.Length <= 2 ? a : string.Concat(a.AsSpan(0, a.Length - 1), ",", b.AsSpan(1)))
-        : a + b;
+        private string Finish(StringBuilder sb) => kind == RootKind.Array ? "[" + sb + "]" : sb.ToString();
+    }
 
     private static RunParts Split(string content, int length, RootKind kind) => new(content, length, kind);
 

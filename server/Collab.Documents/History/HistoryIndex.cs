@@ -127,6 +127,11 @@ internal sealed class EventInfo
 
     public bool IsMerge => Kind == EventKind.Merge.Value;
 
+    /// <summary>The event as views show it (made once: views compare marks by reference first).</summary>
+    public EventMark Mark => _mark ??= new EventMark(Branch.Value, Seq, Author, Time, Kind);
+
+    private EventMark? _mark;
+
     /// <summary>UTF-16 units of text inserted.</summary>
     public int CharsInserted { get; set; }
 
@@ -319,17 +324,16 @@ internal sealed class DocumentHistory(DocumentId document)
     }
 
     /// <summary>The event that first inserted item <paramref name="id"/> (an original before a merge's copy), or null.</summary>
-    public EventInfo? InsertedBy(ItemId id)
-    {
-        var found = Originals.GetValueOrDefault(id.Client)?.Find(id.Clock) ?? Copies.GetValueOrDefault(id.Client)?.Find(id.Clock);
-        return found is { } i ? Events[i.Event] : null;
-    }
+    public EventInfo? InsertedBy(ItemId id) => Inserted(id, id.Clock + 1).Event;
 
-    /// <summary>Where the run of <paramref name="id"/> credited to one event ends (exclusive), at most <paramref name="end"/>.</summary>
-    public uint InsertedRunEnd(ItemId id, uint end)
+    /// <summary>
+    /// The event that first inserted item <paramref name="id"/>, and where the run of clocks credited to it ends
+    /// (exclusive, at most <paramref name="end"/>).
+    /// </summary>
+    public (EventInfo? Event, uint End) Inserted(ItemId id, uint end)
     {
         var found = Originals.GetValueOrDefault(id.Client)?.Find(id.Clock) ?? Copies.GetValueOrDefault(id.Client)?.Find(id.Clock);
-        return found is { } i ? Math.Min(end, i.End) : end;
+        return found is { } i ? (Events[i.Event], Math.Min(end, i.End)) : (null, end);
     }
 
     /// <summary>

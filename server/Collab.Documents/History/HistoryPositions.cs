@@ -49,7 +49,7 @@ public sealed record PositionView(string Branch, long Seq, long HeadSeq, string?
 /// <param name="Kind">Its kind (update, merge, revert, restore…).</param>
 public sealed record EventMark(string Branch, long Seq, string Author, DateTimeOffset Time, string Kind)
 {
-    internal static EventMark? Of(EventInfo? e) => e is null ? null : new EventMark(e.Branch.Value, e.Seq, e.Author, e.Time, e.Kind);
+    internal static EventMark? Of(EventInfo? e) => e?.Mark;
 }
 
 /// <summary>Resolves positions against a document's indexed history (shared by the history services).</summary>
