@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Collab.Documents;
 using Collab.Documents.Access;
 using Collab.Documents.Branching;
+using Collab.Documents.History;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.Server.Auth;
@@ -45,6 +46,12 @@ internal static class ServerSetup
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
         services.AddSingleton<BranchService>();
         services.AddSingleton<MergeService>();
+        services.AddSingleton<HistoryIndex>();
+        services.AddSingleton<ContentService>();
+        services.AddSingleton<DiffService>();
+        services.AddSingleton<BlameService>();
+        services.AddSingleton<ActivityService>();
+        services.AddSingleton<VersionService>();
         services.AddSingleton<BranchNotifier>();
         services.AddSingleton<DecisionGate>();
         services.AddSingleton<ResolutionService>();
@@ -133,6 +140,7 @@ internal static class ServerSetup
         app.MapDecisionEndpoints();
         app.MapProposalEndpoints();
         app.MapAuditEndpoints();
+        app.MapHistoryEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");

@@ -14,6 +14,7 @@ internal static class LoadGeneratorProgram
     {
         if (args is ["soak", ..]) return await Soak.RunAsync(args[1..]);
         if (args is ["session-memory", ..]) return await SessionMemory.RunAsync(args[1..]);
+        if (args is ["history-bench", ..]) return await HistoryBench.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "fork-rest")
         {
             return await ForkRestHarness.RunAsync(args[1..]);
