@@ -76,7 +76,7 @@ public sealed class ResolutionService(
                         throw new CollabException(
                             CollabErrorCode.Conflict,
                             $"Conflict '{d.ConflictId}' of merge {name} was already decided ('{d.Choice}' by {earlier.Author} in resolution " +
-                            $"{earlier.Event.Branch.Branch}@{earlier.Event.Seq}); a conflict is decided once (revert that resolution to change it).");
+                            $"{earlier.Event.Branch.Branch}@{earlier.Event.Seq}); a conflict is decided once (reverting that resolution event undoes its content, not the record).");
                     }
                 }
             }
