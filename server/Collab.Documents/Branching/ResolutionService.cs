@@ -105,12 +105,7 @@ public sealed class ResolutionService(
                 catch (BranchMovedException)
                 {
                     // Someone typed meanwhile: catch the document up with what was stored, and compute again.
-                    (var moved, _) = await sessions.SettleAsync(branch, cancellationToken).ConfigureAwait(false);
-                    await foreach (var stored in store.ReadAsync(branch, new EventSeq(head + 1), new EventSeq(moved), cancellationToken).ConfigureAwait(false))
-                    {
-                        current.ApplyUpdate(stored.Payload.ToArray());
-                    }
-                    head = moved;
+                    head = await BranchCatchUp.CatchUpAsync(store, sessions, branch, current, head, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
