@@ -71,31 +71,3 @@ public sealed record RevertView(
     string? Merge,
     string? Reverts,
     string? Message);
-
-/// <summary>
-/// One gate per document for the events the server computes from the branch's content (decisions, reverts): the check
-/// ("is this conflict decided already?"), the computation and the write run under it, so two owners deciding the same
-/// conflict at once cannot both win.
-/// </summary>
-public sealed class DecisionGate
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-
-    /// <summary>Waits for the document's gate; dispose the result to release it.</summary>
-    public async Task<IDisposable> EnterAsync(string documentId, CancellationToken cancellationToken)
-    {
-        var gate = _gates.GetOrAdd(documentId, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
-        }
-    }
-}

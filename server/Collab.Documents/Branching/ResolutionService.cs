@@ -1,3 +1,4 @@
+using System.Globalization;
 using Collab.Crdt;
 using Collab.Crdt.Document;
 using Collab.Crdt.Merging;
@@ -39,7 +40,8 @@ public sealed class ResolutionService(
     /// <summary>
     /// Decides conflicts of merge <paramref name="mergeId"/> (owners). Refused, with nothing written, when a conflict id
     /// is unknown (not found), asked twice or already decided (conflict, naming the earlier resolution), or when a
-    /// decision cannot be applied (invalid).
+    /// decision cannot be applied (invalid). A decision whose resolution event was reverted (by a revert of exactly that
+    /// event, not itself reverted) no longer counts: the conflict is open again.
     /// </summary>
     public async Task<ResolutionResult> ResolveAsync(string documentId, string mergeId, ResolveRequest request, string user, CancellationToken cancellationToken)
     {
@@ -67,8 +69,11 @@ public sealed class ResolutionService(
         {
             // Under the gate every resolution of this document is written by the holder: what is on record now stays
             // true until the write below.
+            var reverts = await RevertsAsync(record.Event.Branch, record.Event.Seq.Value, cancellationToken).ConfigureAwait(false);
             foreach (var earlier in await store.ListResolutionsAsync(record.Event, cancellationToken).ConfigureAwait(false))
             {
+                // A resolution whose event was reverted (and not restored by a revert of that revert) decides nothing any more.
+                if (earlier.Event.Branch == record.Event.Branch && IsWithdrawn(reverts, earlier.Event.Seq.Value)) continue;
                 foreach (var d in earlier.Decisions)
                 {
                     if (asked.Any(a => a.ConflictId == d.ConflictId))
@@ -76,7 +81,7 @@ public sealed class ResolutionService(
                         throw new CollabException(
                             CollabErrorCode.Conflict,
                             $"Conflict '{d.ConflictId}' of merge {name} was already decided ('{d.Choice}' by {earlier.Author} in resolution " +
-                            $"{earlier.Event.Branch.Branch}@{earlier.Event.Seq}); a conflict is decided once (revert that resolution to change it).");
+                            $"{earlier.Event.Branch.Branch}@{earlier.Event.Seq}); revert that resolution event to decide it again.");
                     }
                 }
             }
@@ -105,12 +110,7 @@ public sealed class ResolutionService(
                 catch (BranchMovedException)
                 {
                     // Someone typed meanwhile: catch the document up with what was stored, and compute again.
-                    (var moved, _) = await sessions.SettleAsync(branch, cancellationToken).ConfigureAwait(false);
-                    await foreach (var stored in store.ReadAsync(branch, new EventSeq(head + 1), new EventSeq(moved), cancellationToken).ConfigureAwait(false))
-                    {
-                        current.ApplyUpdate(stored.Payload.ToArray());
-                    }
-                    head = moved;
+                    head = await BranchCatchUp.CatchUpAsync(store, sessions, branch, current, head, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -120,7 +120,7 @@ public sealed class ResolutionService(
     public async Task<IReadOnlyList<ConflictStateView>> ListMergeConflictsAsync(string documentId, string mergeId, string user, CancellationToken cancellationToken)
     {
         var view = await merges.GetAsync(documentId, mergeId, user, cancellationToken).ConfigureAwait(false);
-        return States(view, null);
+        return await StatesAsync(documentId, view, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The conflicts of every merge of the document, oldest merge first, filtered by <paramref name="state"/> (<c>open</c>, <c>decided</c> or <c>all</c>; any role).</summary>
@@ -134,16 +134,20 @@ public sealed class ResolutionService(
             _ => throw new CollabException(CollabErrorCode.Invalid, $"Unknown state '{state}': use open, decided or all."),
         };
         var result = new List<ConflictStateView>();
-        foreach (var view in await merges.ListAsync(documentId, user, cancellationToken).ConfigureAwait(false)) result.AddRange(States(view, filter));
+        foreach (var view in await merges.ListAsync(documentId, user, cancellationToken).ConfigureAwait(false)) result.AddRange(await StatesAsync(documentId, view, filter, cancellationToken).ConfigureAwait(false));
         return result;
     }
 
-    private static List<ConflictStateView> States(MergeRecordView view, string? filter)
+    private async Task<List<ConflictStateView>> StatesAsync(string documentId, MergeRecordView view, string? filter, CancellationToken cancellationToken)
     {
         var result = new List<ConflictStateView>();
+        var reverts = view.Decisions.Count == 0
+            ? []
+            : await RevertsAsync(DocumentCatalog.ParseBranch(documentId, view.Target), view.Seq, cancellationToken).ConfigureAwait(false);
         foreach (var conflict in view.Conflicts)
         {
-            var decision = view.Decisions.FirstOrDefault(d => d.ConflictId == conflict.Id);
+            // The merge record keeps every decision ever taken; the one in force is the one whose event was not reverted.
+            var decision = view.Decisions.FirstOrDefault(d => d.ConflictId == conflict.Id && !(d.ResolutionId == $"{view.Target}@{d.Seq}" && IsWithdrawn(reverts, d.Seq)));
             var state = decision is null ? Open : Decided;
             if (filter is null || filter == state) result.Add(new ConflictStateView(view.Id, state, conflict, decision));
         }
@@ -213,6 +217,34 @@ public sealed class ResolutionService(
             _ => YUpdate.Merge(updates),
         };
         return (combined, decisions);
+    }
+
+    /// <summary>
+    /// The reverts of exactly one event on <paramref name="branch"/> after <paramref name="after"/>: reverted seq → the
+    /// revert event's seq. (Reverting a single event is how a decision is taken back; see <see cref="IsWithdrawn"/>.)
+    /// </summary>
+    private async Task<Dictionary<long, long>> RevertsAsync(BranchRef branch, long after, CancellationToken cancellationToken)
+    {
+        var reverts = new Dictionary<long, long>();
+        await foreach (var e in store.ReadAsync(branch, new EventSeq(after + 1), EventSeq.MaxValue, cancellationToken).ConfigureAwait(false))
+        {
+            if (e.Kind != EventKind.Revert || e.Record is not { Type: RevertService.RecordType } record) continue;
+            if (long.TryParse(record.Fields.GetValueOrDefault(RevertService.Fields.FromSeq), NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                && long.TryParse(record.Fields.GetValueOrDefault(RevertService.Fields.ToSeq), NumberStyles.None, CultureInfo.InvariantCulture, out var to)
+                && to == from + 1)
+            {
+                reverts[to] = e.Seq.Value;
+            }
+        }
+        return reverts;
+    }
+
+    /// <summary>Whether the event at <paramref name="seq"/> was reverted an odd number of times (revert, revert of the revert…).</summary>
+    private static bool IsWithdrawn(Dictionary<long, long> reverts, long seq)
+    {
+        var withdrawn = false;
+        for (var at = seq; reverts.TryGetValue(at, out var revert) && revert > at; at = revert) withdrawn = !withdrawn;
+        return withdrawn;
     }
 
     private static List<(string ConflictId, string Choice, string? Content)> Validate(IReadOnlyList<DecisionRequest>? decisions)

@@ -52,9 +52,14 @@ public sealed class RevertService(IEventStore store, DocumentCatalog catalog, Se
             if (request.FromSeq is not null || request.ToSeq is not null) throw new CollabException(CollabErrorCode.Invalid, "Give either a 'merge' or a range ('fromSeq', 'toSeq'), not both.");
             var mergeRef = MergeService.ParseMergeId(documentId, mergeId);
             branch = request.Branch is null ? mergeRef.Branch : DocumentCatalog.ParseBranch(documentId, request.Branch);
+            // Another branch may revert it too when the merge event is in its view (it was forked after the merge).
             if (branch != mergeRef.Branch)
             {
-                throw new CollabException(CollabErrorCode.Invalid, $"Merge {mergeId} was written to branch '{mergeRef.Branch.Branch}', not '{branch.Branch}': revert it there.");
+                var there = await store.ReadPageAsync(branch, mergeRef.Seq, 1, cancellationToken).ConfigureAwait(false);
+                if (there.Count == 0 || there[0].Branch != mergeRef.Branch)
+                {
+                    throw new CollabException(CollabErrorCode.Invalid, $"Merge {mergeId} is not in the history of branch '{branch.Branch}': revert it on '{mergeRef.Branch.Branch}'.");
+                }
             }
             var record = await store.GetMergeRecordAsync(mergeRef, cancellationToken).ConfigureAwait(false)
                 ?? throw CollabException.NotFound($"There is no merge {mergeId} in document '{documentId}'.");
@@ -86,8 +91,8 @@ public sealed class RevertService(IEventStore store, DocumentCatalog catalog, Se
             // one's mind, revert the revert (and that one in turn).
             await foreach (var later in store.ReadAsync(branch, new EventSeq(to + 1), new EventSeq(head), cancellationToken).ConfigureAwait(false))
             {
+                // (Positions up to a revert in this branch's view are the same events whichever branch wrote it.)
                 if (later.Kind == EventKind.Revert && later.Record is { Type: RecordType } earlier
-                    && earlier.Fields.GetValueOrDefault(Fields.Branch) == branch.Branch.Value
                     && earlier.Fields.GetValueOrDefault(Fields.FromSeq) == from.ToString(CultureInfo.InvariantCulture)
                     && earlier.Fields.GetValueOrDefault(Fields.ToSeq) == to.ToString(CultureInfo.InvariantCulture))
                 {
@@ -148,12 +153,7 @@ public sealed class RevertService(IEventStore store, DocumentCatalog catalog, Se
                 catch (BranchMovedException)
                 {
                     // Someone typed meanwhile: bring the current version up to date and compute again (their edits are kept).
-                    (var moved, _) = await sessions.SettleAsync(branch, cancellationToken).ConfigureAwait(false);
-                    await foreach (var stored in store.ReadAsync(branch, new EventSeq(head + 1), new EventSeq(moved), cancellationToken).ConfigureAwait(false))
-                    {
-                        current.ApplyUpdate(stored.Payload.ToArray());
-                    }
-                    head = moved;
+                    head = await BranchCatchUp.CatchUpAsync(store, sessions, branch, current, head, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

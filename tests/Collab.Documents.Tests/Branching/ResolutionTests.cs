@@ -151,6 +151,38 @@ public sealed class ResolutionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task reverting_a_resolution_reopens_its_conflict_and_reverting_that_revert_decides_it_again()
+    {
+        var (mergeId, conflict) = await DogCowAsync();
+        var gate = new DecisionGate();
+        var resolutions = new ResolutionService(_f.Store, _f.Catalog, _f.Sessions, _f.Merges, gate, Options.Create(new MergeOptions()));
+        var reverts = new RevertService(_f.Store, _f.Catalog, _f.Sessions, gate, Options.Create(new MergeOptions()));
+        var first = await resolutions.ResolveAsync(BranchingFixture.Doc, mergeId, Decide(conflict.Id, "theirs"), "alice", default);
+
+        var undo = await reverts.RevertAsync(BranchingFixture.Doc, new RevertRequest("main", null, first.Seq - 1, first.Seq, null), "alice", default);
+        Assert.Equal("The dogcow sat.", await _f.LiveTextAsync("main"));
+        var reopened = Assert.Single(await resolutions.ListConflictsAsync(BranchingFixture.Doc, "open", "vic", default));
+        Assert.Equal(conflict.Id, reopened.Conflict.Id);
+
+        // Reverting the revert restores the decision, content and all: it is in force again.
+        var redo = await reverts.RevertAsync(BranchingFixture.Doc, new RevertRequest("main", null, undo.Seq - 1, undo.Seq, null), "alice", default);
+        Assert.Equal("The cow sat.", await _f.LiveTextAsync("main"));
+        var decided = Assert.Single(await resolutions.ListMergeConflictsAsync(BranchingFixture.Doc, mergeId, "vic", default));
+        Assert.Equal((ResolutionService.Decided, first.ResolutionId), (decided.State, decided.Decision!.ResolutionId));
+        var again = await Assert.ThrowsAsync<CollabException>(() => resolutions.ResolveAsync(BranchingFixture.Doc, mergeId, Decide(conflict.Id, "merged"), "alice", default));
+        Assert.Contains(first.ResolutionId, again.Message, StringComparison.Ordinal);
+
+        // Reverting that once more reopens it, and it is decided anew; the merge record keeps both decisions.
+        await reverts.RevertAsync(BranchingFixture.Doc, new RevertRequest("main", null, redo.Seq - 1, redo.Seq, null), "alice", default);
+        Assert.Equal("The dogcow sat.", await _f.LiveTextAsync("main"));
+        var second = await resolutions.ResolveAsync(BranchingFixture.Doc, mergeId, Decide(conflict.Id, "ours"), "alice", default);
+        Assert.Equal("The dog sat.", await _f.LiveTextAsync("main"));
+        decided = Assert.Single(await resolutions.ListMergeConflictsAsync(BranchingFixture.Doc, mergeId, "vic", default));
+        Assert.Equal((ResolutionService.Decided, second.ResolutionId), (decided.State, decided.Decision!.ResolutionId));
+        Assert.Equal([first.ResolutionId, second.ResolutionId], (await _f.Merges.GetAsync(BranchingFixture.Doc, mergeId, "vic", default)).Decisions.Select(d => d.ResolutionId));
+    }
+
+    [Fact]
     public async Task refusals_change_nothing_unknown_conflict_non_owner_and_bad_choices()
     {
         var (mergeId, conflict) = await DogCowAsync();

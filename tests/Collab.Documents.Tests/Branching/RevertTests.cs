@@ -121,6 +121,22 @@ public sealed class RevertTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_branch_forked_after_a_merge_can_revert_it_on_itself_and_main_keeps_it()
+    {
+        var mergeId = await MergedAsync();
+        await _f.Branches.ForkAsync(BranchingFixture.Doc, "later", "main", null, null, "alice", default);
+
+        var revert = await _reverts.RevertAsync(BranchingFixture.Doc, new RevertRequest("later", mergeId, null, null, null), "alice", default);
+
+        Assert.Equal("later", revert.Branch);
+        Assert.Equal(mergeId, revert.Merge);
+        Assert.Equal(">> The cat sat.", await _f.LiveTextAsync("later"));
+        Assert.Equal(">> The sat. It purred.", await _f.LiveTextAsync("main"));
+        Assert.Equal([revert.RevertId], (await _reverts.ListAsync(BranchingFixture.Doc, "later", "alice", default)).Select(r => r.Id));
+        Assert.Empty(await _reverts.ListAsync(BranchingFixture.Doc, "main", "alice", default));
+    }
+
+    [Fact]
     public async Task refusals_change_nothing()
     {
         var mergeId = await MergedAsync();
