@@ -68,22 +68,7 @@ public sealed partial class CollabClient
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _options.AccessTokenProvider().ConfigureAwait(false));
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            // Problem details: title is the stable code, detail the reason.
-            string reason = text;
-            try
-            {
-                using var problem = JsonDocument.Parse(text);
-                reason = $"{problem.RootElement.GetProperty("title").GetString()}: {problem.RootElement.GetProperty("detail").GetString()}";
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-            }
-
-            throw new HttpRequestException($"{(int)response.StatusCode} {reason}", null, response.StatusCode);
-        }
-
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode} {ProblemReason(text)}", null, response.StatusCode);
         return JsonSerializer.Deserialize<T>(text, Json) ?? throw new HttpRequestException("The server answered with an empty body.");
     }
 }
