@@ -11,71 +11,49 @@ namespace Collab.Client.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
     private static readonly string Shots = Path.Combine(Path.GetTempPath(), "collab-browser-app");
-    private readonly List<string> _log = [];
-    private readonly List<string> _errors = [];
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private BrowserHost? _host;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install it with `apt-get install -y chromium`.");
         Directory.CreateDirectory(Shots);
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
+        _host = await BrowserHost.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_host is not null)
         {
-            await _browser.DisposeAsync();
+            await _host.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 
-    /// <summary>A new browser context (its own storage: another person) with the app open on the document and synced.</summary>
+    /// <summary>Creates a document owned by <paramref name="owner"/> and gives each other user its role.</summary>
+    private async Task<string> DocumentAsync(string owner, string title, params (string User, string Role)[] grants)
+    {
+        string token = await server.SignInAsync(owner);
+        string documentId = await server.CreateDocumentAsync(token, title);
+        foreach (var (user, role) in grants)
+        {
+            await server.SignInAsync(user);
+            await server.GrantAsync(token, documentId, user, role);
+        }
+
+        return documentId;
+    }
+
+    /// <summary>A new browser context (another person) with the app open on the document, synced.</summary>
     private async Task<IPage> OpenAsync(string user, string documentId, string branch = "main", int width = 1280)
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            Record($"{user} console {message.Type}: {message.Text}");
-            if (message.Type == "error")
-            {
-                lock (_errors)
-                {
-                    _errors.Add($"{user}: {message.Text}");
-                }
-            }
-        };
-        page.PageError += (_, error) =>
-        {
-            Record($"{user} page error: {error}");
-            lock (_errors)
-            {
-                _errors.Add($"{user} page error: {error}");
-            }
-        };
-        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch={Uri.EscapeDataString(branch)}").ToString());
-        await WaitAsync(page, "() => window.collab?.provider?.synced === true && document.querySelector('#status').dataset.status === 'connected'", $"{user} to sync");
+        var page = await _host!.NewPageAsync(user, width);
+        await GotoAsync(page, user, documentId, branch);
         return page;
     }
 
-    private void Record(string line)
+    private async Task GotoAsync(IPage page, string user, string documentId, string branch = "main")
     {
-        lock (_log)
-        {
-            _log.Add(line);
-        }
+        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch={Uri.EscapeDataString(branch)}").ToString());
+        await WaitAsync(page, "() => window.collab?.provider?.synced === true && document.querySelector('#status').dataset.status === 'connected'", $"{user} to sync");
     }
 
     /// <summary>Waits for a condition in the page; on timeout the failure shows the page's error line and console.</summary>
@@ -88,33 +66,25 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         catch (TimeoutException)
         {
             string error = await page.InnerTextAsync("#error");
-            string[] log;
-            lock (_log)
-            {
-                log = _log.ToArray();
-            }
-
-            Assert.Fail($"Timed out waiting for {what}. Error line: '{error}'. Console:\n{string.Join("\n", log.TakeLast(40))}");
+            Assert.Fail($"Timed out waiting for {what}. Error line: '{error}'. Console:\n{string.Join("\n", _host!.Logged().TakeLast(40))}");
         }
     }
 
     private void AssertNoConsoleErrors()
     {
-        lock (_errors)
-        {
-            Assert.True(_errors.Count == 0, "console errors:\n" + string.Join("\n", _errors));
-        }
+        string[] errors = _host!.Errors();
+        Assert.True(errors.Length == 0, "console errors:\n" + string.Join("\n", errors));
     }
+
+    private static Task WaitSavedAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => document.querySelector('#pending').textContent === 'saved' && window.collab.provider.status === 'connected'");
 
     private static Task<string> RichTextAsync(IPage page) => page.EvaluateAsync<string>("() => window.collab.rich.getText()");
 
     [Fact]
     public async Task two_people_type_into_the_same_rich_text_at_once_converge_and_see_each_others_caret()
     {
-        string alice = await server.SignInAsync("alice");
-        await server.SignInAsync("bob");
-        string documentId = await server.CreateDocumentAsync(alice, "rich text together");
-        await server.GrantAsync(alice, documentId, "bob", "editor");
+        string documentId = await DocumentAsync("alice", "rich text together", ("bob", "editor"));
         var alicePage = await OpenAsync("alice", documentId);
         var bobPage = await OpenAsync("bob", documentId);
 
@@ -153,9 +123,8 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
     [Fact]
     public async Task the_owner_shares_with_a_viewer_who_follows_live_cannot_type_and_can_once_made_editor()
     {
-        string owner = await server.SignInAsync("olga");
+        string documentId = await DocumentAsync("olga", "shared with vic");
         await server.SignInAsync("vic");
-        string documentId = await server.CreateDocumentAsync(owner, "shared with vic");
         var ownerPage = await OpenAsync("olga", documentId);
 
         // Share from the page.
@@ -199,10 +168,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
     [Fact]
     public async Task fork_from_the_branch_menu_edit_both_preview_the_conflict_and_merge()
     {
-        string owner = await server.SignInAsync("mara");
-        await server.SignInAsync("ned");
-        string documentId = await server.CreateDocumentAsync(owner, "fork and merge");
-        await server.GrantAsync(owner, documentId, "ned", "editor");
+        string documentId = await DocumentAsync("mara", "fork and merge", ("ned", "editor"));
         var ownerPage = await OpenAsync("mara", documentId);
         await ownerPage.ClickAsync(".cm-content");
         await ownerPage.Keyboard.TypeAsync("The cat sat.");
@@ -267,10 +233,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
     [Fact]
     public async Task edits_made_offline_arrive_when_the_network_returns_and_both_browsers_agree()
     {
-        string owner = await server.SignInAsync("otto");
-        await server.SignInAsync("pia");
-        string documentId = await server.CreateDocumentAsync(owner, "offline");
-        await server.GrantAsync(owner, documentId, "pia", "editor");
+        string documentId = await DocumentAsync("otto", "offline", ("pia", "editor"));
         var ottoPage = await OpenAsync("otto", documentId, width: 420);
         var piaPage = await OpenAsync("pia", documentId);
 
@@ -286,5 +249,88 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await WaitAsync(piaPage, "() => window.collab.rich.getText() === 'written offline'", "pia to receive otto's offline edits", 40000);
         await WaitAsync(ottoPage, "() => document.querySelector('#pending').textContent === 'saved' && window.collab.provider.status === 'connected'", "otto to be saved", 40000);
         Assert.Equal(await RichTextAsync(ottoPage), await RichTextAsync(piaPage));
+
+        // Offline again, and the tab is closed before the network returns: IndexedDB kept the edits, and the next
+        // visit sends them.
+        await ottoPage.Context.SetOfflineAsync(true);
+        await WaitAsync(ottoPage, "() => document.querySelector('#status').dataset.status !== 'connected'", "otto to be offline again");
+        int stored = await StoredUpdatesAsync(ottoPage, documentId);
+        await ottoPage.Keyboard.TypeAsync(", kept");
+        await WaitAsync(ottoPage, $"() => new Promise((resolve) => {{ const r = indexedDB.open('collab:{documentId}:main'); r.onsuccess = () => {{ const c = r.result.transaction('updates').objectStore('updates').count(); c.onsuccess = () => {{ r.result.close(); resolve(c.result >= {stored + 6}) }} }} }})", "the offline edits to reach IndexedDB");
+        var context = ottoPage.Context;
+        await ottoPage.CloseAsync();
+        await context.SetOfflineAsync(false);
+        var again = await context.NewPageAsync();
+        _host!.Watch(again, "otto");
+        await GotoAsync(again, "otto", documentId);
+        await WaitAsync(piaPage, "() => window.collab.rich.getText() === 'written offline, kept'", "pia to receive the edits kept in IndexedDB", 40000);
+        Assert.Equal("written offline, kept", await RichTextAsync(again));
+    }
+
+    /// <summary>How many updates y-indexeddb holds for the document's main branch in this page's browser context.</summary>
+    private static Task<int> StoredUpdatesAsync(IPage page, string documentId) => page.EvaluateAsync<int>(
+        $"() => new Promise((resolve) => {{ const r = indexedDB.open('collab:{documentId}:main'); r.onsuccess = () => {{ const c = r.result.transaction('updates').objectStore('updates').count(); c.onsuccess = () => {{ r.result.close(); resolve(c.result) }} }} }})");
+
+    [Fact]
+    public async Task move_my_work_to_a_branch_and_fork_from_a_point_in_history()
+    {
+        string documentId = await DocumentAsync("rita", "history forks");
+        var page = await OpenAsync("rita", documentId);
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.TypeAsync("one");
+        await WaitSavedAsync(page);
+        long seqAfterOne = await page.EvaluateAsync<long>("() => window.collab.provider.savedSeq");
+        await page.Keyboard.TypeAsync(" two");
+        await WaitSavedAsync(page);
+
+        // Fork from a point in history: the branch holds the text as it was at that seq.
+        await page.FillAsync("#fork-name", "early");
+        await page.FillAsync("#fork-seq", seqAfterOne.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#fork");
+        await WaitAsync(page, "() => window.collab.provider.branch === 'early' && window.collab.provider.synced && window.collab.ytext.toString() === 'one'", "the fork at the earlier seq");
+        Assert.Contains($"from main at seq {seqAfterOne}", await page.InnerTextAsync("#branch-details"));
+
+        // Back to main through the menu (keyboard: the select is a native control).
+        await page.SelectOptionAsync("#branch-select", "main");
+        await WaitAsync(page, "() => window.collab.provider.branch === 'main' && window.collab.provider.synced && window.collab.ytext.toString() === 'one two'", "main again");
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" three");
+
+        // Move my work: the page carries on, with the same document, on a new branch forked at main's head.
+        await page.FillAsync("#move-name", "mine");
+        await page.ClickAsync("#move");
+        await WaitAsync(page, "() => window.collab.provider.branch === 'mine' && window.collab.provider.status === 'connected' && new URL(location.href).searchParams.get('branch') === 'mine'", "the move to 'mine'");
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" four");
+        await WaitSavedAsync(page);
+        await page.WaitForSelectorAsync("#branch-select option[value='mine']", new() { State = WaitForSelectorState.Attached });
+
+        // main has everything up to the move, not what followed it.
+        var other = await OpenAsync("rita", documentId);
+        Assert.Equal("one two three", await other.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
+        Assert.Equal("one two three four", await page.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
+        AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task a_server_restart_while_typing_loses_no_keystroke()
+    {
+        string documentId = await DocumentAsync("sam", "restart");
+        var page = await OpenAsync("sam", documentId);
+        await page.ClickAsync(".cm-content");
+        const string before = "typed before the restart. ";
+        const string during = "typed while the server restarts. ";
+        await page.Keyboard.TypeAsync(before);
+
+        var typing = page.Keyboard.TypeAsync(during, new() { Delay = 40 });
+        await server.RestartAsync();
+        await typing;
+        await page.Keyboard.TypeAsync("after.");
+
+        await WaitAsync(page, "() => document.querySelector('#pending').textContent === 'saved' && window.collab.provider.status === 'connected'", "every keystroke to be acknowledged", 60000);
+        var reader = await OpenAsync("sam", documentId);
+        Assert.Equal(before + during + "after.", await reader.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
     }
 }
