@@ -47,7 +47,7 @@ interface OpenBranch {
   doc: Y.Doc
   awareness: Awareness
   provider: CollabProvider
-  persistence: { current: () => IndexeddbPersistence, stop: () => void }
+  persistence: { current: () => IndexeddbPersistence | null, stop: () => void }
   rich: RichTextEditor
   code: CodeEditor
   detach: () => void
@@ -148,7 +148,7 @@ class Workspace {
     o.rich.destroy()
     o.code.destroy()
     await o.provider.destroy()
-    await o.persistence.current().destroy()
+    await o.persistence.current()?.destroy()
     o.awareness.destroy()
     o.doc.destroy()
   }
@@ -288,6 +288,7 @@ async function openDocument (documentId: string, branch: string): Promise<void> 
     workspace = new Workspace(session, documentId)
   }
   byId('workspace').hidden = false
+  byId<HTMLDetailsElement>('picker-details').open = false
   await workspace!.openBranch(branch)
   // Views read the open branch as they mount.
   if (fresh) await workspace!.mountViews()

@@ -13,8 +13,15 @@ export const offlineStoreName = (documentId: string, branch: string): string => 
  * Loads what IndexedDB holds for (document, branch) into `doc` and keeps storing the doc's changes there.
  * Await it BEFORE creating the provider, so that the first handshake already carries the restored edits.
  */
-export const loadOffline = async (documentId: string, branch: string, doc: Y.Doc): Promise<IndexeddbPersistence> => {
+export const loadOffline = async (documentId: string, branch: string, doc: Y.Doc): Promise<IndexeddbPersistence | null> => {
+  if (typeof indexedDB === 'undefined') return null
   const persistence = new IndexeddbPersistence(offlineStoreName(documentId, branch), doc)
+  try {
+    // A browser that refuses IndexedDB (some private modes) fails the open: carry on without offline storage.
+    await persistence._db
+  } catch {
+    return null
+  }
   await persistence.whenSynced
   return persistence
 }
@@ -24,10 +31,11 @@ export const loadOffline = async (documentId: string, branch: string, doc: Y.Doc
  * branch and the old branch's database is deleted (what it held is on the server, or went to the new branch; keeping
  * it would later send the new branch's items to the old one, which the server refuses as client_id_diverged).
  */
-export const followMoves = (provider: CollabProvider, initial: IndexeddbPersistence): { current: () => IndexeddbPersistence, stop: () => void } => {
+export const followMoves = (provider: CollabProvider, initial: IndexeddbPersistence | null): { current: () => IndexeddbPersistence | null, stop: () => void } => {
   let current = initial
   const onBranch = ({ branch }: { branch: string }): void => {
     const old = current
+    if (old === null) return
     current = new IndexeddbPersistence(offlineStoreName(provider.documentId, branch), provider.doc)
     void old.clearData()
   }
