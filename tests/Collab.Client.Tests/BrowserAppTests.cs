@@ -116,6 +116,11 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await WaitAsync(alicePage, "() => document.querySelector('#pending').textContent === 'saved'", "alice's edits to be saved");
         Assert.Matches("saved up to seq [1-9][0-9]*", await alicePage.InnerTextAsync("#saved-seq"));
 
+        // Bob moves on to the Markdown editor: Alice sees his text and his caret there.
+        await bobPage.ClickAsync(".cm-content");
+        await bobPage.Keyboard.TypeAsync("# Notes\n- both editors share one document");
+        await WaitAsync(alicePage, "() => window.collab.ytext.toString().startsWith('# Notes')", "alice to see bob's markdown");
+        await alicePage.WaitForSelectorAsync("#editor .cm-ySelectionInfo:text('bob')", new() { State = WaitForSelectorState.Attached });
         await alicePage.ScreenshotAsync(new() { Path = Path.Combine(Shots, "rich-text-alice.png") });
         AssertNoConsoleErrors();
     }

@@ -224,7 +224,8 @@ class Workspace {
       : status === 'syncing' ? 'syncing…'
         : hubUp ? 'offline' : `offline${pending > 0 ? ` · ${pending} pending` : ''}`
     byId('pending').textContent = pending === 0 ? 'saved' : status === 'connected' ? `${pending} unsaved` : `${pending} pending`
-    byId('saved-seq').textContent = `saved up to seq ${p.savedSeq}`
+    // Our own acknowledged edits: a read-only role has none, and the join head alone would go stale.
+    byId('saved-seq').textContent = p.lastAckSeq > 0 ? `saved up to seq ${p.savedSeq}` : ''
   }
 
   private renderPeers (): void {

@@ -63,6 +63,12 @@ public sealed class BrowserHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // COLLAB_BROWSER_LOG=file keeps every page's console (warnings included) for a look after the run.
+        if (Environment.GetEnvironmentVariable("COLLAB_BROWSER_LOG") is { Length: > 0 } logFile)
+        {
+            await File.AppendAllLinesAsync(logFile, Logged());
+        }
+
         if (_browser is not null)
         {
             await _browser.DisposeAsync();

@@ -5,7 +5,7 @@ import type { AppContext, View } from '../app/context.js'
 import type { BranchDetails } from '../provider/index.js'
 
 const describe = (b: BranchDetails): string => {
-  if (b.parent === null) return `head seq ${b.headSeq}`
+  if (b.parent === null) return 'the main line'
   return `from ${b.parent} at seq ${b.forkSeq} · ${b.ahead ?? 0} ahead, ${b.behind ?? 0} behind ${b.parent}`
 }
 
