@@ -4,7 +4,8 @@
 //
 // Protocol: one JSON command per stdin line, one JSON reply per stdout line, `{ "seq": n, "ok": true, ... }` or
 // `{ "seq": n, "ok": false, "error": "..." }`. Peers are named by the caller.
-//   open       { peer, server, token, doc, branch?, protocol? }      → { role }
+//   open       { peer, server, token, doc, branch?, protocol?, hubOf? } → { role, clientId, connectionId }
+//              (hubOf: open on another peer's hub connection instead of a new one)
 //   insert     { peer, index, text } / delete { peer, index, length }
 //   random     { peer, ops, seed, delayMs?, deleteRatio? }   random inserts and deletes (delayMs between ops, 0 = burst)
 //   disconnect { peer } / connect { peer }
@@ -45,10 +46,11 @@ const peer = (name) => {
 }
 
 const commands = {
-  async open ({ peer: name, server, token, doc, branch = 'main', protocol = 'msgpack' }) {
+  async open ({ peer: name, server, token, doc, branch = 'main', protocol = 'msgpack', hubOf }) {
     const ydoc = new Y.Doc()
     const awareness = new awarenessProtocol.Awareness(ydoc)
-    const hub = new CollabHub({ serverUrl: server, getToken: () => token, protocol })
+    // hubOf: share another peer's connection (one connection, many documents).
+    const hub = hubOf ? peer(hubOf).hub : new CollabHub({ serverUrl: server, getToken: () => token, protocol })
     const provider = new CollabProvider({ hub, documentId: doc, branch, doc: ydoc, awareness })
     hub.on('error', (e) => errors.push(`${name} hub: ${e?.message ?? e}`))
     provider.on('error', (e) => errors.push(`${name}: ${e?.message ?? e}`))
@@ -56,7 +58,7 @@ const commands = {
     peers.set(name, { ydoc, text: ydoc.getText('content'), awareness, hub, provider })
     const failed = new Promise((resolve, reject) => provider.on('error', (e) => { if (!provider.synced) reject(e) }))
     await withTimeout(Promise.race([provider.whenSynced(), failed]), 15000, `${name} to sync`)
-    return { role: provider.role, clientId: ydoc.clientID }
+    return { role: provider.role, clientId: ydoc.clientID, connectionId: hub.connection.connectionId }
   },
   insert ({ peer: name, index, text }) { peer(name).text.insert(index, text); return {} },
   delete ({ peer: name, index, length }) { peer(name).text.delete(index, length); return {} },
@@ -114,7 +116,8 @@ const commands = {
   },
   errors () { return { errors: errors.splice(0) } },
   async close () {
-    await Promise.all(Array.from(peers.values()).map((p) => p.provider.destroy().then(() => p.hub.destroy()).catch(() => {})))
+    await Promise.all(Array.from(peers.values()).map((p) => p.provider.destroy().catch(() => {})))
+    await Promise.all(Array.from(new Set(Array.from(peers.values(), (p) => p.hub))).map((h) => h.destroy().catch(() => {})))
     peers.clear()
     setTimeout(() => process.exit(0), 10)
     return {}
