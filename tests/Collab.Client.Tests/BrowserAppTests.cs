@@ -108,6 +108,16 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await bobPage.ClickAsync("#rich-toolbar button[aria-label='Heading 1']");
         await WaitAsync(alicePage, "() => document.querySelector('#rich .tiptap h1')?.textContent.includes('|middle|') === true", "alice to see bob's heading");
 
+        // Keyboard: Ctrl+B on a selection, then a link from the toolbar's address field (Enter applies it).
+        await bobPage.ClickAsync("#rich .tiptap");
+        await bobPage.Keyboard.PressAsync("Control+a");
+        await bobPage.Keyboard.PressAsync("Control+b");
+        await WaitAsync(alicePage, "() => document.querySelector('#rich .tiptap strong')?.textContent.includes('Bob writes') === true", "alice to see bob's bold");
+        await bobPage.FillAsync("#rich-toolbar .link-input", "https://example.com/");
+        await bobPage.PressAsync("#rich-toolbar .link-input", "Enter");
+        await WaitAsync(alicePage, "() => document.querySelector(\"#rich .tiptap a[href='https://example.com/']\") !== null", "alice to see bob's link");
+        await bobPage.Keyboard.PressAsync("End");
+
         // Each sees the other's caret with the name, and the other in the list of who is here.
         await alicePage.WaitForSelectorAsync("#rich .collaboration-carets__label:text('bob')", new() { State = WaitForSelectorState.Attached });
         await bobPage.WaitForSelectorAsync("#rich .collaboration-carets__label:text('alice')", new() { State = WaitForSelectorState.Attached });
