@@ -14,6 +14,9 @@ import {
   newUpdateId, stateVectorOfUpdates, syncMessage
 } from './wire.js'
 
+/** A join overtaken by a newer one (reconnect, rejoin): not a failure. */
+class StaleJoinError extends Error {}
+
 /** A role on a document. */
 export type Role = 'owner' | 'editor' | 'viewer' | 'auditor'
 
@@ -211,11 +214,21 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements HubM
     this.hub.detach(this, previous)
     this.branch = newBranch
     this.hub.route(this)
+    let moved = false
     try {
-      const answer = await this.join(() => this.hub.invoke('MoveToBranch', this.documentId, previous, newBranch))
+      const answer = await this.join(async () => {
+        const result = await this.hub.invoke('MoveToBranch', this.documentId, previous, newBranch)
+        moved = true
+        return result
+      })
       this.emit('branch', [{ branch: newBranch, previous }])
       return answer
     } catch (e) {
+      if (moved) {
+        // The server moved us, then the connection dropped: we are on the new branch; the reconnect joins it.
+        this.emit('branch', [{ branch: newBranch, previous }])
+        throw e
+      }
       this.hub.detach(this, newBranch)
       this.branch = previous
       this.hub.route(this)
@@ -279,6 +292,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements HubM
   }
 
   private failJoin (e: unknown): void {
+    if (e instanceof StaleJoinError) return // the newer join reports for itself
     this.emit('error', [e])
     if (!this.hub.isConnected) return // the reconnect will join again
     if (isTransient(e)) {
@@ -300,7 +314,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements HubM
     this.inbox = [] // the server's SyncStep1 arrives before the call completes
     this.setStatus('syncing')
     const result = await call()
-    if (generation !== this.generation) throw new Error('connection lost while joining')
+    if (generation !== this.generation) throw new StaleJoinError('a newer join took over')
     this.joinAttempts = 0
     const answer: JoinAnswer = {
       headSeq: Number(field(result, 'headSeq') ?? 0),
@@ -317,7 +331,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements HubM
     const resent = this.pending.slice()
     const svOfResent = stateVectorOfUpdates(resent.map((p) => p.update))
     await Promise.all(resent.map((item) => this.sendUpdate(item)))
-    if (generation !== this.generation) throw new Error('connection lost while joining')
+    if (generation !== this.generation) throw new StaleJoinError('a newer join took over')
 
     // While we were away the server told the others we left, with our awareness clock + 1; a state with an equal
     // clock would be ignored, so skip one clock silently (not joined yet: nothing is sent) and publish the next.
@@ -409,7 +423,8 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements HubM
       this.emit('ack', [{ updateId: item.id, seq }])
       this.emit('change', [])
     } catch (error) {
-      if (!this.hub.isConnected) return // stays pending; re-sent on rejoin
+      // Stays pending and is re-sent by the next join: the connection dropped, or the branch was left meanwhile.
+      if (!this.hub.isConnected || errorCode(error) === 'not_joined') return
       if (isTransient(error)) {
         // "unavailable" (shutting down, branch reloading) and "rate_limited" mean: the same update, later.
         item.attempts++
