@@ -326,6 +326,12 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         var other = await OpenAsync("rita", documentId);
         Assert.Equal("one two three", await other.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
         Assert.Equal("one two three four", await page.EvaluateAsync<string>("() => window.collab.ytext.toString()"));
+
+        // The audit view (owner): the branch's chain verifies, and its events are listed with who wrote them.
+        await page.ClickAsync("#audit-panel summary");
+        await page.ClickAsync("#audit-verify");
+        await WaitAsync(page, "() => document.querySelector('#audit-verdict').textContent.startsWith('Valid:')", "the chain verification");
+        await WaitAsync(page, "() => Array.from(document.querySelectorAll('#audit-view tbody td')).some((td) => td.textContent === 'rita')", "the event list");
         AssertNoConsoleErrors();
     }
 

@@ -29,7 +29,17 @@ export const mountAuditView = (root: HTMLElement, ctx: AppContext): View => {
     verdict.className = verification.valid ? 'ok' : 'error'
   }
 
-  verifyButton.addEventListener('click', () => { verify().catch((e: unknown) => ctx.showError(`Verify failed: ${messageOf(e)}`)) })
+  const loadEvents = async (): Promise<void> => {
+    // The newest page: the log is paged from a seq, so start near the head.
+    const head = Math.max(ctx.provider().savedSeq, verification?.headSeq ?? 0)
+    events = await ctx.api.events(ctx.documentId, ctx.branch(), Math.max(1, head - 49), 50)
+    render()
+  }
+
+  // Verifying also reloads the list, so that both describe the same head.
+  verifyButton.addEventListener('click', () => {
+    verify().then(loadEvents).catch((e: unknown) => ctx.showError(`Verify failed: ${messageOf(e)}`))
+  })
   download.addEventListener('click', () => {
     const blob = new Blob([JSON.stringify({ document: ctx.documentId, branch: ctx.branch(), verification, events }, null, 2)], { type: 'application/json' })
     const a = h('a', { href: URL.createObjectURL(blob), download: `${ctx.documentId}-${ctx.branch()}-audit.json` })
@@ -43,10 +53,9 @@ export const mountAuditView = (root: HTMLElement, ctx: AppContext): View => {
       return
     }
     root.replaceChildren(h('div', { class: 'row' }, verifyButton, download), verdict, table)
-    // The newest page: the log is paged from a seq, so start near the head.
-    const head = ctx.provider().savedSeq
-    events = (await ctx.api.events(ctx.documentId, ctx.branch(), Math.max(1, head - 49), 50)).map((e) => ({ ...e, payload: undefined }))
-    render()
+    verification = null
+    verdict.textContent = ''
+    await loadEvents()
   }
   return { refresh: () => refresh().catch(ctx.showError) }
 }
