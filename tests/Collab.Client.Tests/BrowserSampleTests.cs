@@ -3,43 +3,25 @@ using Microsoft.Playwright;
 
 namespace Collab.Client.Tests;
 
-/// <summary>The browser sample in headless Chromium (the system's /usr/bin/chromium; no browser download).</summary>
+/// <summary>The browser app's basic flows in headless Chromium (see <see cref="BrowserHost"/>): the CodeMirror editor, sign-in, create, read-only.</summary>
 [Collection(ServerCollection.Name)]
 public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
 {
-    private readonly List<string> _console = [];
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private BrowserHost? _host;
 
-    public async Task InitializeAsync()
-    {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install it with `apt-get install -y chromium`.");
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
-    }
+    public async Task InitializeAsync() => _host = await BrowserHost.LaunchAsync();
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_host is not null)
         {
-            await _browser.DisposeAsync();
+            await _host.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 
     private async Task<IPage> OpenEditorAsync(string user, string documentId)
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 640 } });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => Log($"{user} console {message.Type}: {message.Text}");
-        page.PageError += (_, error) => Log($"{user} page error: {error}");
+        var page = await _host!.NewPageAsync(user, 1000, 640);
         await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch=main").ToString());
         try
         {
@@ -48,26 +30,10 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         catch (TimeoutException)
         {
             string error = await page.Locator("#error").CountAsync() > 0 ? await page.InnerTextAsync("#error") : "(no #error: " + (await page.ContentAsync())[..200] + ")";
-            Assert.Fail($"{user}'s page did not sync. Error line: '{error}'. Console:\n{string.Join("\n", Logged())}");
+            Assert.Fail($"{user}'s page did not sync. Error line: '{error}'. Console:\n{string.Join("\n", _host.Logged())}");
         }
 
         return page;
-    }
-
-    private void Log(string line)
-    {
-        lock (_console)
-        {
-            _console.Add(line);
-        }
-    }
-
-    private string[] Logged()
-    {
-        lock (_console)
-        {
-            return _console.ToArray();
-        }
     }
 
     [Fact]
@@ -110,8 +76,7 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
     [Fact]
     public async Task a_user_signs_in_creates_a_document_and_opens_it_through_the_page()
     {
-        var context = await _browser!.NewContextAsync();
-        var page = await context.NewPageAsync();
+        var page = await _host!.NewPageAsync("dora");
         await page.GotoAsync(new Uri(server.BaseUrl, "app/").ToString());
         await page.FillAsync("#user", "dora");
         await page.ClickAsync("#signin-form button");
@@ -136,7 +101,7 @@ public sealed class BrowserSampleTests(CollabServer server) : IAsyncLifetime
         await page.ReloadAsync();
         await page.WaitForFunctionAsync("() => window.collab?.provider?.synced === true");
         Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.collab.view.state.doc.toString()"));
-        await context.DisposeAsync();
+        await page.Context.DisposeAsync();
     }
 
     [Fact]

@@ -95,6 +95,35 @@ public sealed class NodeWireTests(CollabServer server)
     }
 
     [Fact]
+    public async Task one_hub_connection_carries_two_documents_and_resyncs_both_after_a_reconnect()
+    {
+        var (first, tokens) = await NewDocumentAsync("alice", "bob");
+        var (second, _) = await NewDocumentAsync("alice", "bob");
+        await using var node = NodePeers.Start();
+        var one = await node.SendAsync("open", new { peer = "alice1", server = server.BaseUrl.ToString(), token = tokens["alice"], doc = first });
+        var two = await node.SendAsync("open", new { peer = "alice2", server = server.BaseUrl.ToString(), token = tokens["alice"], doc = second, hubOf = "alice1" });
+        Assert.Equal(one["connectionId"]!.GetValue<string>(), two["connectionId"]!.GetValue<string>());
+        await OpenAsync(node, "bob1", tokens["bob"], first);
+        await OpenAsync(node, "bob2", tokens["bob"], second);
+
+        await node.SendAsync("insert", new { peer = "alice1", index = 0, text = "first" });
+        await node.SendAsync("insert", new { peer = "alice2", index = 0, text = "second" });
+        await node.SendAsync("flush", new { peer = "alice1" });
+        await node.SendAsync("flush", new { peer = "alice2" });
+        Assert.True(await Eventually.HoldsAsync(async () => await node.TextAsync("bob1") == "first" && await node.TextAsync("bob2") == "second"));
+
+        // The shared connection drops: both documents keep their edits and resync when it is back.
+        await node.SendAsync("disconnect", new { peer = "alice1" });
+        await node.SendAsync("insert", new { peer = "alice1", index = 5, text = " offline" });
+        await node.SendAsync("insert", new { peer = "alice2", index = 6, text = " offline" });
+        await node.SendAsync("connect", new { peer = "alice1" });
+        await node.SendAsync("flush", new { peer = "alice1" });
+        await node.SendAsync("flush", new { peer = "alice2" });
+        Assert.True(await Eventually.HoldsAsync(async () =>
+            await node.TextAsync("bob1") == "first offline" && await node.TextAsync("bob2") == "second offline"));
+    }
+
+    [Fact]
     public async Task awareness_of_a_node_peer_reaches_the_other_and_is_removed_when_it_leaves()
     {
         var (documentId, tokens) = await NewDocumentAsync("alice", "bob");

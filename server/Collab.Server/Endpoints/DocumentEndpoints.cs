@@ -73,14 +73,20 @@ internal static class DocumentEndpoints
             .WithSummary("Every role granted on the document (owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPut("/{id}/permissions/{user}", (string id, string user, GrantRequest request, DocumentCatalog catalog, HttpContext http) =>
-                PermissionView.Of(catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role)))
+        api.MapPut("/{id}/permissions/{user}", async (string id, string user, GrantRequest request, DocumentCatalog catalog, BranchNotifier notifier, HttpContext http) =>
+            {
+                var granted = PermissionView.Of(catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role));
+                // The user's open editors learn the new role at once (a viewer upgraded to editor can type).
+                await notifier.RoleChangedAsync(id, granted.User, granted.Role, HubUser.NameOf(http.User));
+                return granted;
+            })
             .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, HttpContext http) =>
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, BranchNotifier notifier, HttpContext http) =>
             {
                 if (!catalog.Revoke(id, HubUser.NameOf(http.User), user)) return Results.NotFound();
+                await notifier.RoleChangedAsync(id, user, null, HubUser.NameOf(http.User));
                 // A revoked user stops receiving the document's messages at once, not at its next reconnect.
                 await membership.RevokeAsync(user, new Collab.EventStore.DocumentId(id));
                 return Results.NoContent();

@@ -19,9 +19,20 @@ internal sealed class BranchNotifier(IHubContext<DocumentHub, IDocumentClient> h
     public Task MergedAsync(string documentId, MergeResult merge, string user) =>
         SendAsync(documentId, new MergedEvent("merged", merge.MergeId, merge.Target.Branch, merge.Source.Branch, merge.Source.Seq, merge.Seq, merge.Conflicts.Count, user));
 
-    private async Task SendAsync<T>(string documentId, T payload)
+    /// <summary>
+    /// Tells <paramref name="user"/>'s own connections joined to the document that their role changed (null: removed),
+    /// so that an editor opened read-only becomes writable at once. Other users are not told about someone's grant.
+    /// </summary>
+    public Task RoleChangedAsync(string documentId, string user, string? role, string by)
     {
-        var connections = registry.JoinedTo(new DocumentId(documentId));
+        var connections = registry.JoinedBy(user, new DocumentId(documentId)).Select(c => c.ConnectionId).Distinct().ToList();
+        return SendToAsync(documentId, connections, new RoleChangedEvent("role-changed", user, role, by));
+    }
+
+    private Task SendAsync<T>(string documentId, T payload) => SendToAsync(documentId, registry.JoinedTo(new DocumentId(documentId)), payload);
+
+    private async Task SendToAsync<T>(string documentId, IReadOnlyList<string> connections, T payload)
+    {
         if (connections.Count == 0) return;
         try
         {
@@ -35,6 +46,8 @@ internal sealed class BranchNotifier(IHubContext<DocumentHub, IDocumentClient> h
     }
 
     private sealed record BranchCreatedEvent(string Type, string Branch, string? Parent, long ForkSeq, long HeadSeq, string By, DateTimeOffset At);
+
+    private sealed record RoleChangedEvent(string Type, string User, string? Role, string By);
 
     private sealed record MergedEvent(string Type, string? MergeId, string Target, string Source, long SourceSeq, long? Seq, int Conflicts, string By);
 

@@ -1,9 +1,11 @@
 // A scriptable group of Yjs peers for the wire tests: stock yjs + y-protocols + @microsoft/signalr (MessagePack by
-// default), connected to a Collab server through the browser sample's provider module.
+// default), connected to a Collab server through the browser sample's provider module (client-sample/web/src/provider,
+// compiled to lib/provider by the sample's build). Each peer has its own hub connection.
 //
 // Protocol: one JSON command per stdin line, one JSON reply per stdout line, `{ "seq": n, "ok": true, ... }` or
 // `{ "seq": n, "ok": false, "error": "..." }`. Peers are named by the caller.
-//   open       { peer, server, token, doc, branch?, protocol? }      → { role }
+//   open       { peer, server, token, doc, branch?, protocol?, hubOf? } → { role, clientId, connectionId }
+//              (hubOf: open on another peer's hub connection instead of a new one)
 //   insert     { peer, index, text } / delete { peer, index, length }
 //   random     { peer, ops, seed, delayMs?, deleteRatio? }   random inserts and deletes (delayMs between ops, 0 = burst)
 //   disconnect { peer } / connect { peer }
@@ -15,7 +17,7 @@
 //   applyUpdates { updates: [base64] } → { text, stateVector, pendingStructs } from a fresh Y.Doc
 //   close      {}                     destroys every peer; the process then exits
 import readline from 'node:readline'
-import { Y, awarenessProtocol, CollabProvider } from '../../../client-sample/web/src/collab-provider.js'
+import { Y, awarenessProtocol, CollabHub, CollabProvider } from '../../../client-sample/web/lib/provider/index.js'
 
 const peers = new Map()
 const errors = []
@@ -35,7 +37,7 @@ const describe = (name) => {
   if (!p) return name
   const { provider } = p
   return `${name} (status ${provider.status}, synced ${provider.synced}, pending ${provider.pendingCount}, ` +
-    `connection ${provider.connection.state}; errors: ${errors.slice(-5).join(' | ') || 'none'})`
+    `connection ${provider.hub.connection.state}; errors: ${errors.slice(-5).join(' | ') || 'none'})`
 }
 const peer = (name) => {
   const p = peers.get(name)
@@ -44,18 +46,19 @@ const peer = (name) => {
 }
 
 const commands = {
-  async open ({ peer: name, server, token, doc, branch = 'main', protocol = 'msgpack' }) {
+  async open ({ peer: name, server, token, doc, branch = 'main', protocol = 'msgpack', hubOf }) {
     const ydoc = new Y.Doc()
     const awareness = new awarenessProtocol.Awareness(ydoc)
-    const provider = new CollabProvider({
-      serverUrl: server, documentId: doc, branch, doc: ydoc, awareness, getToken: () => token, protocol
-    })
+    // hubOf: share another peer's connection (one connection, many documents).
+    const hub = hubOf ? peer(hubOf).hub : new CollabHub({ serverUrl: server, getToken: () => token, protocol })
+    const provider = new CollabProvider({ hub, documentId: doc, branch, doc: ydoc, awareness })
+    hub.on('error', (e) => errors.push(`${name} hub: ${e?.message ?? e}`))
     provider.on('error', (e) => errors.push(`${name}: ${e?.message ?? e}`))
     provider.on('refused', ({ error }) => errors.push(`${name} refused: ${error?.message ?? error}`))
-    peers.set(name, { ydoc, text: ydoc.getText('content'), awareness, provider })
+    peers.set(name, { ydoc, text: ydoc.getText('content'), awareness, hub, provider })
     const failed = new Promise((resolve, reject) => provider.on('error', (e) => { if (!provider.synced) reject(e) }))
     await withTimeout(Promise.race([provider.whenSynced(), failed]), 15000, `${name} to sync`)
-    return { role: provider.role, clientId: ydoc.clientID }
+    return { role: provider.role, clientId: ydoc.clientID, connectionId: hub.connection.connectionId }
   },
   insert ({ peer: name, index, text }) { peer(name).text.insert(index, text); return {} },
   delete ({ peer: name, index, length }) { peer(name).text.delete(index, length); return {} },
@@ -80,8 +83,8 @@ const commands = {
     }
     return {}
   },
-  async disconnect ({ peer: name }) { await peer(name).provider.disconnect(); return {} },
-  connect ({ peer: name }) { peer(name).provider.connect(); return {} },
+  async disconnect ({ peer: name }) { await peer(name).hub.disconnect(); return {} },
+  connect ({ peer: name }) { peer(name).hub.connect(); return {} },
   async flush ({ peer: name, timeoutMs = 15000 }) {
     const { provider } = peer(name)
     await withTimeout(provider.whenSynced(), timeoutMs, () => `${describe(name)} to sync`)
@@ -114,6 +117,7 @@ const commands = {
   errors () { return { errors: errors.splice(0) } },
   async close () {
     await Promise.all(Array.from(peers.values()).map((p) => p.provider.destroy().catch(() => {})))
+    await Promise.all(Array.from(new Set(Array.from(peers.values(), (p) => p.hub))).map((h) => h.destroy().catch(() => {})))
     peers.clear()
     setTimeout(() => process.exit(0), 10)
     return {}

@@ -4,7 +4,7 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   base: '/app/',
   build: {
-    outDir: process.env.COLLAB_WEB_OUT ?? '../../server/Collab.Server/wwwroot/app',
+    outDir: process.env['COLLAB_WEB_OUT'] ?? '../../server/Collab.Server/wwwroot/app',
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000
   },
