@@ -58,17 +58,6 @@ public sealed partial class CollabClient
         }
     }
 
-    private async Task<T> PostAsync<T>(HttpClient http, string path, object body, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        // A sized body: JsonContent streams chunked, which cost about 50 ms per request on loopback (docs/benchmarks.md).
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, Json));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.ServerUrl, path)) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _options.AccessTokenProvider().ConfigureAwait(false));
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode} {ProblemReason(text)}", null, response.StatusCode);
-        return JsonSerializer.Deserialize<T>(text, Json) ?? throw new HttpRequestException("The server answered with an empty body.");
-    }
+    private Task<T> PostAsync<T>(HttpClient http, string path, object body, CancellationToken cancellationToken) =>
+        SendJsonAsync<T>(http, HttpMethod.Post, path, body, cancellationToken);
 }

@@ -50,16 +50,8 @@ public sealed partial class CollabClient
             $"api/documents/{Uri.EscapeDataString(documentId)}/reverts" + (branch is null ? "" : $"?branch={Uri.EscapeDataString(branch)}"),
             cancellationToken);
 
-    private async Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ServerUrl, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _options.AccessTokenProvider().ConfigureAwait(false));
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode} {ProblemReason(text)}", null, response.StatusCode);
-        return JsonSerializer.Deserialize<T>(text, Json) ?? throw new HttpRequestException("The server answered with an empty body.");
-    }
+    private Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken cancellationToken) =>
+        SendJsonAsync<T>(http, HttpMethod.Get, path, null, cancellationToken);
 
     /// <summary>"code: detail" from a problem-details body (title is the stable code), else the body as it is.</summary>
     private static string ProblemReason(string body)

@@ -17,13 +17,28 @@ public static class PolicyRecords
     /// <summary>The kind of document setting events (written on <c>main</c>).</summary>
     public static readonly EventKind SettingsKind = new("settings");
 
+    /// <summary>A proposal was opened (on its target).</summary>
     public const string ProposalOpened = "proposal.opened";
+
+    /// <summary>A reviewer approved a proposal.</summary>
     public const string ProposalApproved = "proposal.approved";
+
+    /// <summary>A reviewer asked for changes.</summary>
     public const string ProposalChangesRequested = "proposal.changes-requested";
+
+    /// <summary>A proposal was merged (after its merge event).</summary>
     public const string ProposalMerged = "proposal.merged";
+
+    /// <summary>A proposal was closed without merging.</summary>
     public const string ProposalClosed = "proposal.closed";
+
+    /// <summary>The branch the event is on was protected.</summary>
     public const string BranchProtected = "branch.protected";
+
+    /// <summary>The branch the event is on is no longer protected.</summary>
     public const string BranchUnprotected = "branch.unprotected";
+
+    /// <summary>A document setting changed (on main).</summary>
     public const string SettingsChanged = "settings.changed";
 
     /// <summary>The merge record property that names the proposal a merge was made for.</summary>

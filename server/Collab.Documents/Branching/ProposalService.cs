@@ -82,8 +82,12 @@ public sealed record ProposalView(
 /// </remarks>
 public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, MergeService merges, DocumentRecords records)
 {
+    /// <summary>The verdict that approves.</summary>
     public const string Approve = "approve";
+
+    /// <summary>The verdict that asks for changes.</summary>
     public const string RequestChanges = "request-changes";
+
     private const int MaxTitle = 200;
     private const int MaxText = 4000;
 
