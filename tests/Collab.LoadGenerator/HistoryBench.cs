@@ -102,6 +102,9 @@ internal static class HistoryBench
             var replayTimes = await MeasureAsync(samples, async () =>
                 await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
             Report("rebuild only (snapshot + events) at a random seq", replayTimes);
+            var snapshotTimes = await MeasureAsync(samples, async () =>
+                await replayer.BuildAsync(main, new EventSeq(Math.Max(snapshotEvery, random.NextInt64(1, seq + 1) / snapshotEvery * snapshotEvery)), gc: true, default));
+            Report("rebuild at a snapshot position (no events to apply)", snapshotTimes);
 
             var contentTimes = await MeasureAsync(samples, async () =>
                 await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
@@ -113,6 +116,12 @@ internal static class HistoryBench
                 await diffs.CompareAsync("paper", new PositionQuery("main", Math.Min(a, b)), new PositionQuery("main", Math.Max(a, b)), "aud", default);
             });
             Report("diff between two random seqs", diffTimes);
+            var nearbyTimes = await MeasureAsync(samples, async () =>
+            {
+                long b = random.NextInt64(1000, seq + 1), a = b - random.NextInt64(1, 1001);
+                await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
+            });
+            Report("diff between two random seqs at most 1,000 apart", nearbyTimes);
 
             var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
             Report("blame of the final document", blameTimes);
