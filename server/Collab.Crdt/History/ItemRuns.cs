@@ -114,6 +114,23 @@ public static class ItemRuns
         }
 
         var runs = new List<ItemRun>();
+        // Unchanged text and markup is joined into one run per stretch (its ids are not shown), without a string per item.
+        bool joinEqual = kind is RootKind.Text or RootKind.Xml;
+        var equal = new StringBuilder();
+        ItemId equalId = default;
+        int equalLength = 0;
+        void FlushEqual()
+        {
+            if (equalLength == 0)
+            {
+                return;
+            }
+
+            runs.Add(new ItemRun(RunChange.Unchanged, equalId, equalLength, null, equal.ToString()));
+            equal.Clear();
+            equalLength = 0;
+        }
+
         for (var n = walk.GetRoot(root)!.Start; n != null; n = n.Right)
         {
             if (n.Content is ContentFormat || (!n.Countable && n.Content is not ContentDeleted))
@@ -133,17 +150,43 @@ public static class ItemRuns
                 {
                     var id = new ItemId(client, c);
                     int len = (int)(next - c);
+                    int offset = (int)(c - n.Id.Clock);
+                    if (inBase && inHead && joinEqual && n.Content is ContentString cs && kind == RootKind.Text)
+                    {
+                        if (equalLength == 0)
+                        {
+                            equalId = id;
+                        }
+
+                        equal.Append(cs.Span.Slice(offset, len));
+                        equalLength += len;
+                        c = next;
+                        continue;
+                    }
+
                     var source = n.Content is ContentDeleted ? (inHead ? headDoc : baseDoc) : null;
-                    string? content = source is null ? Slice(n, (int)(c - n.Id.Clock), len, kind) : SliceFrom(source, id, len, kind);
+                    string? content = source is null ? Slice(n, offset, len, kind) : SliceFrom(source, id, len, kind);
                     if (content is not null)
                     {
                         var change = inBase && inHead ? RunChange.Unchanged : inHead ? RunChange.Inserted : RunChange.Deleted;
                         if (change == RunChange.Unchanged && n.Content is ContentType && SliceFrom(baseDoc, id, len, kind) is { } old && SliceFrom(headDoc, id, len, kind) is { } now && old != now)
                         {
+                            FlushEqual();
                             runs.Add(new ItemRun(RunChange.Modified, id, len, null, now, id, old));
+                        }
+                        else if (change == RunChange.Unchanged && joinEqual)
+                        {
+                            if (equalLength == 0)
+                            {
+                                equalId = id;
+                            }
+
+                            equal.Append(content);
+                            equalLength += len;
                         }
                         else
                         {
+                            FlushEqual();
                             runs.Add(new ItemRun(change, id, len, null, content));
                         }
                     }
@@ -153,6 +196,7 @@ public static class ItemRuns
             }
         }
 
+        FlushEqual();
         return runs;
     }
 

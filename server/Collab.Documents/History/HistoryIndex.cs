@@ -151,12 +151,18 @@ internal sealed class ClockIntervals
     private readonly List<Interval> _items = [];
     private bool _sorted = true;
     private uint _maxLength;
+    private uint _maxEnd;
+
+    /// <summary>Whether some intervals may overlap (then lookups scan back; otherwise one binary search answers).</summary>
+    private bool _overlapping;
 
     public void Add(uint clock, uint length, int eventIndex, int root, bool topLevel)
     {
         if (_items.Count > 0 && _items[^1].Clock > clock) _sorted = false;
+        else if (clock < _maxEnd) _overlapping = true; // in order: known at once; out of order: found when sorting
         _items.Add(new Interval(clock, clock + length, eventIndex, root, topLevel));
         _maxLength = Math.Max(_maxLength, length);
+        _maxEnd = Math.Max(_maxEnd, clock + length);
     }
 
     /// <summary>The first interval (by clock) holding <paramref name="clock"/>, or null.</summary>
@@ -165,7 +171,7 @@ internal sealed class ClockIntervals
         Sort();
         int start = FirstAfter(clock);
         // the usual case: intervals of one table do not overlap, so the last one starting at or before clock is it
-        if (start > 0 && _items[start - 1].End > clock && (start < 2 || _items[start - 2].End <= _items[start - 1].Clock)) return _items[start - 1];
+        if (!_overlapping) return start > 0 && _items[start - 1].End > clock ? _items[start - 1] : null;
         Interval? found = null;
         for (int i = start - 1; i >= 0; i--)
         {
@@ -181,6 +187,7 @@ internal sealed class ClockIntervals
     {
         Sort();
         int lo = FirstAfter(clock);
+        if (!_overlapping) return lo > 0 && _items[lo - 1].End > clock ? [_items[lo - 1]] : [];
         // intervals starting before (clock - longest interval) cannot hold clock
         var found = new List<Interval>();
         for (int i = lo - 1; i >= 0; i--)
@@ -211,6 +218,13 @@ internal sealed class ClockIntervals
         if (_sorted) return;
         _items.Sort(static (a, b) => a.Clock.CompareTo(b.Clock));
         _sorted = true;
+        uint end = 0;
+        _overlapping = false;
+        foreach (var x in _items)
+        {
+            if (x.Clock < end) _overlapping = true;
+            end = Math.Max(end, x.End);
+        }
     }
 }
 

@@ -88,3 +88,24 @@ internal sealed class HistoryFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await B.DisposeAsync();
 }
+
+/// <summary>Tests that start from <see cref="HistoryFixture.WriteStoryAsync"/>'s small history.</summary>
+public abstract class StoryTests : IAsyncLifetime
+{
+    private HistoryFixture? _fixture;
+
+    internal HistoryFixture F => _fixture ?? throw new InvalidOperationException("not initialized");
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        _fixture = await HistoryFixture.CreateAsync();
+        await _fixture.WriteStoryAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_fixture is not null) await _fixture.DisposeAsync();
+    }
+}
