@@ -10,6 +10,7 @@ using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Options;
 using Collab.Server.Protocols;
+using Collab.Server.Protocols.Hocuspocus;
 using Collab.Server.Protocols.YWebsocket;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -54,6 +55,7 @@ internal static class ServerSetup
         services.AddSingleton<ConnectionRegistry>();
         // Broadcasts go to the joined hub connections' outboxes and to the joined raw sockets' (y-websocket).
         services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<SocketTokens>();
         services.AddSingleton<IBranchBroadcaster, BroadcastFanOut>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<HubMembership>();
@@ -142,6 +144,7 @@ internal static class ServerSetup
         app.Lifetime.ApplicationStarted.Register(() => ServerLog.Started(logger, options.DataFolder, options.InMemory ? "in-memory" : "LiteDB", devTokens, openApi));
         app.MapHub<DocumentHub>(AuthSetup.HubPath, hub => hub.AllowStatefulReconnects = false);
         app.MapYWebsocket();
+        app.MapHocuspocus();
         return app;
     }
 

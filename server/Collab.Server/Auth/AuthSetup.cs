@@ -54,8 +54,10 @@ internal static class AuthSetup
                 {
                     context.Token = token;
                 }
-                // y-websocket's WebsocketProvider sends what its `params` hold: ?token=… (access_token works too).
-                else if (context.HttpContext.Request.Path.StartsWithSegments(Protocols.YWebsocket.YWebsocketEndpoint.PathPrefix))
+                // y-websocket's WebsocketProvider sends what its `params` hold: ?token=… (access_token works too); Hocuspocus
+                // sockets may carry one for documents whose token message is empty.
+                else if (context.HttpContext.Request.Path.StartsWithSegments(Protocols.YWebsocket.YWebsocketEndpoint.PathPrefix)
+                    || context.HttpContext.Request.Path.StartsWithSegments(Protocols.Hocuspocus.HocuspocusEndpoint.Path))
                 {
                     var query = context.Request.Query;
                     var socketToken = query["token"].ToString() is { Length: > 0 } t ? t : token.ToString();

@@ -9,6 +9,9 @@ internal enum BroadcastKind
 {
     Sync,
     Awareness,
+
+    /// <summary>A Hocuspocus stateless message (UTF-8), relayed between Hocuspocus sockets only.</summary>
+    Stateless,
 }
 
 /// <summary>
@@ -29,8 +32,11 @@ internal abstract class SocketPeer(string connectionId, string user, SocketOutbo
     /// </summary>
     public abstract string? FrameKey(BranchRef branch);
 
-    /// <summary>The frame that carries <paramref name="payload"/> of <paramref name="kind"/> for <paramref name="branch"/> to this peer.</summary>
-    public abstract byte[] Frame(BranchRef branch, BroadcastKind kind, byte[] payload);
+    /// <summary>
+    /// The frame that carries <paramref name="payload"/> of <paramref name="kind"/> for <paramref name="branch"/> to this
+    /// peer; null when its protocol has no such message (the peer is skipped).
+    /// </summary>
+    public abstract byte[]? Frame(BranchRef branch, BroadcastKind kind, byte[] payload);
 
     /// <summary>Closes the socket with a reason (server shutdown).</summary>
     public virtual void Close(WebSocketCloseStatus status, string reason) => Outbox.Close(status, reason);
@@ -116,14 +122,14 @@ internal sealed class SocketRegistry
         {
             if (exceptConnectionId is not null && peer.ConnectionId == exceptConnectionId) continue;
             var key = peer.FrameKey(branch);
-            byte[] frame;
-            if (key is not null && key == lastKey) frame = lastFrame!;
+            byte[]? frame;
+            if (key is not null && key == lastKey) frame = lastFrame;
             else
             {
                 frame = peer.Frame(branch, kind, payload);
                 (lastKey, lastFrame) = (key, frame);
             }
-            peer.Outbox.TrySend(frame);
+            if (frame is not null) peer.Outbox.TrySend(frame);
         }
     }
 

@@ -12,8 +12,12 @@ internal sealed class YWebsocketPeer(string connectionId, string user, SocketOut
     /// <summary>Every y-websocket socket of a branch gets the same bytes.</summary>
     public override string? FrameKey(BranchRef branch) => "y-websocket";
 
-    public override byte[] Frame(BranchRef branch, BroadcastKind kind, byte[] payload) =>
-        kind == BroadcastKind.Sync ? SyncFrame(payload) : ProviderMessage.EncodeAwareness(payload);
+    public override byte[]? Frame(BranchRef branch, BroadcastKind kind, byte[] payload) => kind switch
+    {
+        BroadcastKind.Sync => SyncFrame(payload),
+        BroadcastKind.Awareness => ProviderMessage.EncodeAwareness(payload),
+        _ => null, // y-websocket has no stateless messages
+    };
 
     /// <summary>A y-protocols sync message (already encoded) framed as a y-websocket sync message.</summary>
     public static byte[] SyncFrame(byte[] syncMessage)
