@@ -34,60 +34,12 @@ internal sealed class HocuspocusConnection(HocuspocusPeer peer, WebSocket socket
     private readonly ILogger _logger = services.GetRequiredService<ILogger<HocuspocusPeer>>();
 
     /// <summary>Reads and handles frames until the peer closes, the socket fails, or a refusal closes it.</summary>
-    public async Task RunAsync()
-    {
-        var buffer = new byte[16 * 1024];
-        using var message = new MemoryStream();
-        using var closing = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var closed = false;
-        try
-        {
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, closing.Token);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    peer.Outbox.Close(WebSocketCloseStatus.NormalClosure, "");
-                    return;
-                }
-                if (message.Length + result.Count > _limits.MaxMessageBytes)
-                {
-                    Close(CollabErrorCode.TooLarge, $"A frame is larger than {_limits.MaxMessageBytes} bytes.", ref closed, closing);
-                    message.SetLength(0);
-                    continue;
-                }
-                message.Write(buffer, 0, result.Count);
-                if (!result.EndOfMessage) continue;
-                var frame = message.ToArray();
-                message.SetLength(0);
-                if (closed) continue;
-                if (result.MessageType != WebSocketMessageType.Binary)
-                {
-                    Close(CollabErrorCode.Malformed, "Hocuspocus frames are binary.", ref closed, closing);
-                    continue;
-                }
-                var refusal = await HandleAsync(frame);
-                if (refusal is { } r) Close(r.Code, r.Reason, ref closed, closing);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-        {
-            // The client went away, or did not answer our close in time.
-        }
-    }
+    public Task RunAsync() => SocketReceiveLoop.RunAsync(socket, peer.Outbox, _limits.MaxMessageBytes, "Hocuspocus", HandleAsync, aborted);
 
     /// <summary>Leaves every document open on the socket (it closed).</summary>
     public async Task LeaveAllAsync()
     {
         foreach (var name in peer.Documents.Keys.ToList()) await LeaveAsync(name);
-    }
-
-    private void Close(CollabErrorCode code, string reason, ref bool closed, CancellationTokenSource closing)
-    {
-        if (closed) return;
-        closed = true;
-        peer.Outbox.Close((WebSocketCloseStatus)YWebsocket.YWebsocketEndpoint.CloseCodeOf(code), $"{CollabException.CodeNameOf(code)}: {reason}");
-        closing.CancelAfter(TimeSpan.FromSeconds(5));
     }
 
     private async Task<(CollabErrorCode Code, string Reason)?> HandleAsync(byte[] frame)
