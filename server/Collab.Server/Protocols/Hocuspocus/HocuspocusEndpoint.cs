@@ -21,6 +21,20 @@ internal static class HocuspocusEndpoint
         return app;
     }
 
+    /// <summary>A socket opened without a token must authenticate some document within 10 s, or it is closed (4401).</summary>
+    private static async Task CloseIfNoDocumentAsync(HocuspocusPeer peer, CancellationToken aborted)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (peer.Documents.IsEmpty) peer.Outbox.Close((WebSocketCloseStatus)4401, "unauthorized: No document was opened with a valid token.");
+    }
+
     private static async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -34,19 +48,23 @@ internal static class HocuspocusEndpoint
         var logger = services.GetRequiredService<ILogger<HocuspocusPeer>>();
         var registry = services.GetRequiredService<SocketRegistry>();
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        // Tokens come per document; the socket itself counts against its connect-time user, or its address.
-        var socketUser = SocketTokens.UserOf(context) ?? "ip:" + context.Connection.RemoteIpAddress;
+        // Tokens come per document; the socket itself counts against its connect-time user, or else its address, with a
+        // cap 16 times the per-user one (many users may share an address behind a proxy).
+        var connectUser = SocketTokens.UserOf(context);
+        var socketUser = connectUser ?? "ip:" + context.Connection.RemoteIpAddress;
+        var maxSockets = connectUser is null ? options.Limits.MaxConnectionsPerUser * 16 : options.Limits.MaxConnectionsPerUser;
         var connectionId = "hp-" + Guid.NewGuid().ToString("N");
         var outbox = new SocketOutbox(socket, connectionId, options.Limits.MaxOutboxMessages, options.Limits.MaxOutboxBytes, logger);
         var peer = new HocuspocusPeer(connectionId, socketUser, outbox);
-        if (!registry.TryAttach(peer, options.Limits.MaxConnectionsPerUser))
+        if (!registry.TryAttach(peer, maxSockets))
         {
-            outbox.Close((WebSocketCloseStatus)4429, $"too_many_connections: at most {options.Limits.MaxConnectionsPerUser} sockets at once.");
+            outbox.Close((WebSocketCloseStatus)4429, $"too_many_connections: at most {maxSockets} sockets at once.");
             await Task.WhenAny(outbox.Completion, Task.Delay(TimeSpan.FromSeconds(2)));
             outbox.Abort();
             return;
         }
-        var connection = new HocuspocusConnection(peer, socket, SocketTokens.UserOf(context), services, context.RequestAborted);
+        var connection = new HocuspocusConnection(peer, socket, connectUser, services, context.RequestAborted);
+        if (connectUser is null) _ = CloseIfNoDocumentAsync(peer, context.RequestAborted);
         try
         {
             await connection.RunAsync();
