@@ -10,6 +10,9 @@ using Collab.Server.Auth;
 using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Options;
+using Collab.Server.Protocols;
+using Collab.Server.Protocols.Hocuspocus;
+using Collab.Server.Protocols.YWebsocket;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
@@ -57,8 +60,10 @@ internal static class ServerSetup
         services.AddSingleton<ResolutionService>();
         services.AddSingleton<RevertService>();
         services.AddSingleton<ConnectionRegistry>();
-        // The registry is the broadcaster: broadcasts go to its joined connections' outboxes.
-        services.AddSingleton<IBranchBroadcaster>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        // Broadcasts go to the joined hub connections' outboxes and to the joined raw sockets' (y-websocket).
+        services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<SocketTokens>();
+        services.AddSingleton<IBranchBroadcaster, BroadcastFanOut>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<HubMembership>();
         services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
@@ -146,6 +151,8 @@ internal static class ServerSetup
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");
         app.Lifetime.ApplicationStarted.Register(() => ServerLog.Started(logger, options.DataFolder, options.InMemory ? "in-memory" : "LiteDB", devTokens, openApi));
         app.MapHub<DocumentHub>(AuthSetup.HubPath, hub => hub.AllowStatefulReconnects = false);
+        app.MapYWebsocket();
+        app.MapHocuspocus();
         return app;
     }
 
