@@ -51,4 +51,51 @@ public sealed class DirectoryLogEndpointTests : IDisposable
         Assert.True(verify.GetProperty("valid").GetBoolean());
         Assert.Equal(5, verify.GetProperty("headSeq").GetInt64());
     }
+
+    [Fact]
+    public async Task after_a_restart_with_the_journal_deleted_roles_come_back_from_the_log()
+    {
+        var folder = TestSettings.TempFolder();
+        var host = new KestrelHost(folder, inMemory: false, new Dictionary<string, string?> { ["Collab:DirectoryInLog"] = "true" });
+        try
+        {
+            await host.StartAsync();
+            var doc = await host.CreateDocumentAsync("alice", ("bob", "owner"), ("carol", "viewer"), ("dave", "editor"));
+            using (var bob = Client(host, "bob"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/alice", UriKind.Relative))).StatusCode);
+                Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/dave", UriKind.Relative))).StatusCode);
+            }
+            await host.StopAsync();
+            File.Delete(Path.Combine(folder, "directory.jsonl"));
+            await host.StartAsync();
+
+            using var after = Client(host, "bob");
+            var list = await after.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/permissions");
+            var roles = list.EnumerateArray().ToDictionary(e => e.GetProperty("user").GetString()!, e => e.GetProperty("role").GetString());
+            Assert.Equal(new Dictionary<string, string?> { ["bob"] = "owner", ["carol"] = "viewer" }, roles);
+            using var alice = Client(host, "alice");
+            Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
+            using var carol = Client(host, "carol");
+            Assert.Equal(HttpStatusCode.OK, (await carol.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static HttpClient Client(KestrelHost host, string user)
+    {
+        var client = new HttpClient { BaseAddress = host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", host.Token(user));
+        return client;
+    }
 }
