@@ -86,6 +86,36 @@ public sealed class DirectoryLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task two_owners_revoking_each_other_at_once_leave_one_owner_in_the_log_and_the_directory()
+    {
+        await _s.Catalog.CreateAsync(Doc, "Plan", "alice", default);
+        await _s.Catalog.GrantAsync(Doc, "alice", "bob", "owner", default);
+
+        var outcomes = await Task.WhenAll(
+            Outcome(() => _s.Catalog.RevokeAsync(Doc, "bob", "alice", default)),
+            Outcome(() => _s.Catalog.RevokeAsync(Doc, "alice", "bob", default)));
+        Assert.Single(outcomes, o => o is null); // one succeeded; the other was refused (no longer an owner, or the last one)
+
+        var owners = _s.Catalog.Grants(Doc, _s.Directory.RoleOf(Doc, "alice") == DocumentRole.Owner ? "alice" : "bob");
+        Assert.Single(owners);
+        var revoked = (await _store.ReadPageAsync(Main, new EventSeq(1), 100)).Count(e => e.Record!.Type == DirectoryRecords.RoleRevoked);
+        Assert.Equal(1, revoked);
+
+        static async Task<CollabErrorCode?> Outcome(Func<Task<bool>> revoke)
+        {
+            try
+            {
+                Assert.True(await revoke());
+                return null;
+            }
+            catch (CollabException ex)
+            {
+                return ex.Code;
+            }
+        }
+    }
+
+    [Fact]
     public async Task the_directory_is_rebuilt_from_the_log_after_a_restart_with_the_journal_deleted()
     {
         await _s.Catalog.CreateAsync(Doc, "Plan", "alice", default);
