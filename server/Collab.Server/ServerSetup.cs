@@ -43,7 +43,11 @@ internal static class ServerSetup
             var options = sp.GetRequiredService<IOptions<CollabServerOptions>>().Value;
             return new DocumentDirectory(options.InMemory ? null : Path.Combine(options.DataFolder, "directory.jsonl"));
         });
-        services.AddSingleton<DocumentCatalog>();
+        services.AddSingleton(sp => new DocumentCatalog(
+            sp.GetRequiredService<IEventStore>(),
+            sp.GetRequiredService<DocumentDirectory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CollabServerOptions>>().Value.DirectoryInLog ? sp.GetRequiredService<DirectoryLog>() : null));
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
         services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
@@ -78,6 +82,9 @@ internal static class ServerSetup
         services.AddSingleton<ProtectionService>();
         services.AddSingleton<SettingsService>();
         services.AddSingleton<AuditService>();
+        // Creation, titles and roles are events in each document's log; the directory is rebuilt from them at startup.
+        services.AddSingleton<DirectoryLog>();
+        services.AddHostedService<DirectoryStartup>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
