@@ -66,6 +66,8 @@ internal static class ServerSetup
         services.AddSingleton<ProtectionService>();
         services.AddSingleton<SettingsService>();
         services.AddSingleton<AuditService>();
+        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton<Collab.Documents.Proofs.ProofService>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
@@ -133,6 +135,7 @@ internal static class ServerSetup
         app.MapDecisionEndpoints();
         app.MapProposalEndpoints();
         app.MapAuditEndpoints();
+        app.MapProofEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");

@@ -1,0 +1,36 @@
+using Collab.Documents.Proofs;
+using Collab.Server.Hubs;
+
+namespace Collab.Server.Endpoints;
+
+/// <summary>
+/// Merkle digests and proofs over a branch's view (docs/verification.md). Under <c>/{id}/proofs/…?branch=</c> rather
+/// than <c>/{id}/branches/{branch}/…</c>, because branch names contain slashes and the branch route is a catch-all.
+/// </summary>
+internal static class ProofEndpoints
+{
+    public static RouteGroupBuilder MapProofEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/documents").RequireAuthorization().RequireRateLimiting(DocumentEndpoints.RateLimitPolicy).WithTags("Proofs");
+
+        api.MapGet("/{id}/proofs/digest", (string id, string? branch, long? seq, ProofService proofs, HttpContext http, CancellationToken ct) =>
+                proofs.DigestAsync(id, branch, seq, HubUser.NameOf(http.User), ct))
+            .WithSummary("The Merkle digest of a branch (default main) at ?seq= (default head): tree size, chain hash, root hash (owner, auditor).")
+            .Produces<DigestView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/proofs/inclusion", (string id, string? branch, long? seq, long? treeSize, ProofService proofs, HttpContext http, CancellationToken ct) =>
+                proofs.InclusionAsync(id, branch, seq, treeSize, HubUser.NameOf(http.User), ct))
+            .WithSummary("Proof that the event at ?seq= is in the branch's tree of ?treeSize= leaves (default head), O(log n) hashes (owner, auditor).")
+            .Produces<InclusionProofView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/proofs/consistency", (string id, string? branch, long? from, long? to, ProofService proofs, HttpContext http, CancellationToken ct) =>
+                proofs.ConsistencyAsync(id, branch, from, to, HubUser.NameOf(http.User), ct))
+            .WithSummary("Proof that the branch's tree of ?to= leaves (default head) extends its tree of ?from= leaves, O(log n) hashes (owner, auditor).")
+            .Produces<ConsistencyProofView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        return api;
+    }
+}
