@@ -68,6 +68,7 @@ internal static class ServerSetup
         services.AddSingleton<AuditService>();
         services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(sp.GetRequiredService<IEventStore>()));
         services.AddSingleton<Collab.Documents.Proofs.ProofService>();
+        services.AddSingleton<Collab.Documents.Proofs.DocumentTransfer>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();

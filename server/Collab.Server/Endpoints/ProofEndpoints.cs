@@ -31,6 +31,34 @@ internal static class ProofEndpoints
             .Produces<ConsistencyProofView>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/{id}/export", async (string id, DocumentTransfer transfer, HttpContext http, CancellationToken ct) =>
+            {
+                var user = HubUser.NameOf(http.User);
+                // Authorize before the first byte, so that a refusal is still a problem response.
+                Catalog(http).Authorize(id, user, Collab.Documents.Access.DocumentRoles.CanReadHistory, "export");
+                http.Response.ContentType = "application/x-ndjson";
+                http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}.collab.ndjson\"";
+                await transfer.ExportAsync(id, user, http.Response.Body, ct);
+            })
+            .WithSummary("The document's whole log (every branch, every record in the chain) as one newline-delimited JSON file (owner, auditor).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/import", async (DocumentTransfer transfer, HttpContext http, CancellationToken ct) =>
+            {
+                // An export of a long log is larger than Kestrel's default 30 MB body limit.
+                if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxImportBytes;
+                var result = await transfer.ImportAsync(http.Request.Body, HubUser.NameOf(http.User), ct);
+                return Results.Created($"/api/documents/{result.DocumentId}", result);
+            })
+            .WithSummary("Import an export file: every hash is verified before anything is written; a tampered file is refused naming the event. The caller becomes owner.")
+            .Produces<ImportResult>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+
         return api;
     }
+
+    /// <summary>The largest import body (bytes).</summary>
+    public const long MaxImportBytes = 2L << 30;
+
+    private static Collab.Documents.Access.DocumentCatalog Catalog(HttpContext http) => http.RequestServices.GetRequiredService<Collab.Documents.Access.DocumentCatalog>();
 }
