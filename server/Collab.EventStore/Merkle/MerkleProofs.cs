@@ -7,11 +7,11 @@ internal interface IRangeHasher
     EventHash Hash(long lo, long hi);
 }
 
-/// <summary>RFC 9162 §2.1.3 (inclusion path) and §2.1.4 (consistency proof), over a range hasher.</summary>
-internal static class MerkleProofs
+/// <summary>RFC 9162 §2.1.3 (inclusion) and §2.1.4 (consistency): proofs over a range hasher, and their verification.</summary>
+public static class MerkleProofs
 {
     /// <summary>PATH(m, D[lo:hi]): the audit path of leaf <paramref name="m"/> (0-based, relative to lo), bottom up.</summary>
-    public static List<EventHash> InclusionPath(IRangeHasher tree, long m, long treeSize)
+    internal static List<EventHash> InclusionPath(IRangeHasher tree, long m, long treeSize)
     {
         var path = new List<EventHash>();
         Path(tree, m, 0, treeSize, path);
@@ -19,7 +19,7 @@ internal static class MerkleProofs
     }
 
     /// <summary>PROOF(m, D[n]): the consistency proof that the tree of size n extends the tree of size m.</summary>
-    public static List<EventHash> ConsistencyProof(IRangeHasher tree, long m, long n)
+    internal static List<EventHash> ConsistencyProof(IRangeHasher tree, long m, long n)
     {
         var proof = new List<EventHash>();
         if (m > 0 && m < n) SubProof(tree, m, 0, n, true, proof);
