@@ -160,6 +160,21 @@ public sealed class ExportImportTests(CollabAppFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task an_export_file_verifies_offline_and_a_tampered_one_is_named()
+    {
+        var file = await ExportAsync();
+        var result = await Collab.Documents.Proofs.DocumentTransfer.VerifyFileAsync(new MemoryStream(Encoding.UTF8.GetBytes(file)), default);
+        Assert.Equal(39, result.Events);
+        using var alice = factory.ClientFor("alice");
+        var head = await alice.GetFromJsonAsync<JsonElement>($"/api/documents/{Doc}/proofs/digest");
+        Assert.Equal(head.GetProperty("chainHash").GetString(), result.Branches.Single(b => b.Branch == "main").Hash);
+
+        var tampered = file.Replace("\"author\":\"carol\"", "\"author\":\"carl0\"", StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<Collab.Documents.CollabException>(() => Collab.Documents.Proofs.DocumentTransfer.VerifyFileAsync(new MemoryStream(Encoding.UTF8.GetBytes(tampered)), default));
+        Assert.Contains("feature/a@13", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task export_is_for_owners_and_auditors_and_garbage_is_refused()
     {
         await ExportAsync();

@@ -61,17 +61,23 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
     }
 
     /// <summary>
-    /// Reads an export, verifies every hash and link, and only then creates the document (the caller becomes its
-    /// owner) with every branch and event. A file that does not verify is refused, naming the first event at fault.
+    /// Verifies an export file offline, exactly as an import does before writing: every seq, link, hash, fork and
+    /// head. Throws <see cref="CollabException"/> naming the first event at fault; returns each branch's head.
     /// </summary>
-    public async Task<ImportResult> ImportAsync(Stream input, string user, CancellationToken cancellationToken)
+    public static async Task<ImportResult> VerifyFileAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var (header, plan) = await ReadPlanAsync(input, cancellationToken).ConfigureAwait(false);
+        return new ImportResult(header.DocumentId, plan.Branches.Sum(b => (long)b.Events.Count),
+            [.. plan.Branches.Select(b => new ExportDigest(b.Info.Name, b.Info.ForkSeq + b.Events.Count, b.Head.ToString()))]);
+    }
+
+    private static async Task<(ExportHeader Header, ImportPlan Plan)> ReadPlanAsync(Stream input, CancellationToken cancellationToken, Action<ExportHeader>? afterHeader = null)
     {
         using var reader = new StreamReader(input, Encoding.UTF8);
         var header = Parse<ExportHeader>(await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false), "the header (line 1)");
         if (header.Format != ExportJson.Format) throw Refused($"Unknown export format '{header.Format}' (this server reads {ExportJson.Format}).");
         var plan = new ImportPlan(header);
-        if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
-
+        afterHeader?.Invoke(header);
         var line = 1;
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
         {
@@ -80,6 +86,19 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             plan.Add(Parse<ExportEvent>(text, $"line {line}"));
         }
         plan.Finish();
+        return (header, plan);
+    }
+
+    /// <summary>
+    /// Reads an export, verifies every hash and link, and only then creates the document (the caller becomes its
+    /// owner) with every branch and event. A file that does not verify is refused, naming the first event at fault.
+    /// </summary>
+    public async Task<ImportResult> ImportAsync(Stream input, string user, CancellationToken cancellationToken)
+    {
+        var (header, plan) = await ReadPlanAsync(input, cancellationToken, header =>
+        {
+            if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
+        }).ConfigureAwait(false);
 
         await catalog.CreateAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
         long written = 0;
