@@ -85,6 +85,9 @@ internal static class ServerSetup
         // Creation, titles and roles are events in each document's log; the directory is rebuilt from them at startup.
         services.AddSingleton<DirectoryLog>();
         services.AddHostedService<DirectoryStartup>();
+        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton<Collab.Documents.Proofs.ProofService>();
+        services.AddSingleton<Collab.Documents.Proofs.DocumentTransfer>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
@@ -153,6 +156,7 @@ internal static class ServerSetup
         app.MapProposalEndpoints();
         app.MapAuditEndpoints();
         app.MapHistoryEndpoints();
+        app.MapProofEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");

@@ -67,9 +67,11 @@ internal static class DocumentEndpoints
             .WithSummary("A page of a branch's event log (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/{id}/verify", (string id, string? branch, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
-                catalog.VerifyAsync(id, branch ?? "main", HubUser.NameOf(http.User), ct))
-            .WithSummary("Re-hash a branch's event chain and name the first broken link (owner, auditor).")
+        api.MapGet("/{id}/verify", async (string id, string? branch, bool? all, DocumentCatalog catalog, Collab.Documents.Proofs.ProofService proofs, HttpContext http, CancellationToken ct) =>
+                all == true
+                    ? Results.Ok(await proofs.VerifyAllAsync(id, HubUser.NameOf(http.User), ct))
+                    : Results.Ok(await catalog.VerifyAsync(id, branch ?? "main", HubUser.NameOf(http.User), ct)))
+            .WithSummary("Re-hash a branch's event chain, or with ?all=true every branch's, and name the first broken link (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)).Select(PermissionView.Of).ToList())
