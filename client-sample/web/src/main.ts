@@ -67,6 +67,7 @@ class Workspace {
       user: s.user,
       documentId,
       branch: () => this.current().provider.branch,
+      hasBranch: () => this.open !== null,
       provider: () => this.current().provider,
       role: () => this.role,
       switchBranch: (branch) => this.openBranch(branch),
