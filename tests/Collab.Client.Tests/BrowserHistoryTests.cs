@@ -8,47 +8,8 @@ namespace Collab.Client.Tests;
 /// author, naming a version and restoring it (live on the other person's page). Waits for conditions only.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class BrowserHistoryTests(CollabServer server) : IAsyncLifetime
+public sealed class BrowserHistoryTests(CollabServer server) : BrowserFlow(server)
 {
-    private static readonly string Shots = Path.Combine(Path.GetTempPath(), "collab-browser-app");
-    private BrowserHost? _host;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(Shots);
-        _host = await BrowserHost.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    private async Task<IPage> OpenAsync(string user, string documentId)
-    {
-        var page = await _host!.NewPageAsync(user);
-        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch=main").ToString());
-        await WaitAsync(page, "() => window.collab?.provider?.synced === true && document.querySelector('#status').dataset.status === 'connected'", $"{user} to sync");
-        return page;
-    }
-
-    /// <summary>Waits for a condition in the page; on timeout the failure shows the page's error line and console.</summary>
-    private async Task WaitAsync(IPage page, string condition, string what, int timeoutMs = 20000)
-    {
-        try
-        {
-            await page.WaitForFunctionAsync(condition, null, new() { Timeout = timeoutMs, PollingInterval = 50 });
-        }
-        catch (TimeoutException)
-        {
-            string error = await page.InnerTextAsync("#error");
-            Assert.Fail($"Timed out waiting for {what}. Error line: '{error}'. Console:\n{string.Join("\n", _host!.Logged().TakeLast(40))}");
-        }
-    }
-
     private async Task ShowAsync(IPage page, string mode)
     {
         await page.SelectOptionAsync("#history-mode", mode);
@@ -59,10 +20,7 @@ public sealed class BrowserHistoryTests(CollabServer server) : IAsyncLifetime
     [Fact]
     public async Task history_shows_an_earlier_version_the_diff_and_blame_and_restores_a_named_version()
     {
-        string ownerToken = await server.SignInAsync("hana");
-        string documentId = await server.CreateDocumentAsync(ownerToken, "history");
-        await server.SignInAsync("ivo");
-        await server.GrantAsync(ownerToken, documentId, "ivo", "editor");
+        string documentId = await DocumentAsync("hana", "history", ("ivo", "editor"));
 
         var hana = await OpenAsync("hana", documentId);
         await hana.ClickAsync(".cm-content");
@@ -103,7 +61,6 @@ public sealed class BrowserHistoryTests(CollabServer server) : IAsyncLifetime
         await WaitAsync(ivo, "() => window.collab.ytext.toString() === 'one'", "ivo to see the restored version");
         await WaitAsync(hana, "() => window.collab.ytext.toString() === 'one'", "hana to see the restored version");
 
-        string[] errors = _host!.Errors();
-        Assert.True(errors.Length == 0, "console errors:\n" + string.Join("\n", errors));
+        AssertNoConsoleErrors();
     }
 }

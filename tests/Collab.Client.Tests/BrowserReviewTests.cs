@@ -9,71 +9,12 @@ namespace Collab.Client.Tests;
 /// find the decision in the audit trail. Every wait is for a condition in the page; no console errors allowed.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class BrowserReviewTests(CollabServer server) : IAsyncLifetime
+public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server)
 {
-    private static readonly string Shots = Path.Combine(Path.GetTempPath(), "collab-browser-app");
-    private BrowserHost? _host;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(Shots);
-        _host = await BrowserHost.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    private async Task<IPage> OpenAsync(string user, string documentId, string branch = "main")
-    {
-        var page = await _host!.NewPageAsync(user);
-        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch={Uri.EscapeDataString(branch)}").ToString());
-        await WaitAsync(page, "() => window.collab?.provider?.synced === true && document.querySelector('#status').dataset.status === 'connected'", $"{user} to sync");
-        return page;
-    }
-
-    /// <summary>Waits for a condition in the page; on timeout the failure shows the page's error line and console.</summary>
-    private async Task WaitAsync(IPage page, string condition, string what, int timeoutMs = 20000)
-    {
-        try
-        {
-            await page.WaitForFunctionAsync(condition, null, new() { Timeout = timeoutMs, PollingInterval = 50 });
-        }
-        catch (TimeoutException)
-        {
-            string error = await page.InnerTextAsync("#error");
-            Assert.Fail($"Timed out waiting for {what}. Error line: '{error}'. Console:\n{string.Join("\n", _host!.Logged().TakeLast(40))}");
-        }
-    }
-
-    private static async Task ReplaceCatAsync(IPage page, string word)
-    {
-        await page.ClickAsync(".cm-content");
-        await page.Keyboard.PressAsync("Control+Home");
-        for (int i = 0; i < 4; i++)
-        {
-            await page.Keyboard.PressAsync("ArrowRight");
-        }
-
-        for (int i = 0; i < 3; i++)
-        {
-            await page.Keyboard.PressAsync("Shift+ArrowRight");
-        }
-
-        await page.Keyboard.TypeAsync(word);
-    }
-
     [Fact]
     public async Task propose_see_the_conflict_approve_as_another_user_merge_decide_and_find_the_decision_in_the_audit()
     {
-        string ownerToken = await server.SignInAsync("vera");
-        string documentId = await server.CreateDocumentAsync(ownerToken, "review");
-        await server.SignInAsync("walt");
-        await server.GrantAsync(ownerToken, documentId, "walt", "editor");
+        string documentId = await DocumentAsync("vera", "review", ("walt", "editor"));
 
         var vera = await OpenAsync("vera", documentId);
         await vera.ClickAsync(".cm-content");
@@ -142,7 +83,6 @@ public sealed class BrowserReviewTests(CollabServer server) : IAsyncLifetime
         await WaitAsync(vera, "() => document.querySelector(\"#audit-trail tr[data-type='proposal.merged']\") !== null", "the proposal's merge in the audit trail");
         await vera.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-audit.png"), FullPage = true });
 
-        string[] errors = _host!.Errors();
-        Assert.True(errors.Length == 0, "console errors:\n" + string.Join("\n", errors));
+        AssertNoConsoleErrors();
     }
 }

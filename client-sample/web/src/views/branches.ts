@@ -53,9 +53,15 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
     branches = await Promise.all(list.map((b) => ctx.api.getBranch(ctx.documentId, b.name)))
     render()
   }
+  let again = false
   const refresh = (): Promise<void> => {
-    // Coalesce: notifications and acks can come in bursts.
-    loading ??= load().catch(ctx.showError).finally(() => { loading = null })
+    // Coalesce: notifications and acks can come in bursts. A refresh asked for during a load (say, right after a fork)
+    // loads once more, so that the menu never stays on a list read before the change.
+    if (loading !== null) { again = true; return loading }
+    loading = load().catch(ctx.showError).finally(() => {
+      loading = null
+      if (again) { again = false; void refresh() }
+    })
     return loading
   }
 
