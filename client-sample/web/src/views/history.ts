@@ -3,7 +3,7 @@
 // coloured by author; name the chosen seq as a version; restore a version onto the open branch.
 // Reading content is open to every role; activity, compare and blame are for owners and auditors (the server says so).
 
-import { colorFor, h, messageOf } from '../app/dom.js'
+import { colorsFor, h, messageOf } from '../app/dom.js'
 import type { AppContext, View } from '../app/context.js'
 import type { DiffSegment, VersionInfo } from '../provider/index.js'
 import { textName } from '../editors/code.js'
@@ -64,16 +64,18 @@ export const mountHistoryView = (root: HTMLElement, ctx: AppContext): View => {
         if (last !== undefined && last.insertedBy?.author === r.insertedBy?.author) ranges[ranges.length - 1] = { ...last, content: last.content + r.content, length: last.length + r.length }
         else ranges.push(r)
       }
+      const colors = colorsFor(blame.authors.map((a) => a.author))
+      const colorOf = (author: string): string => colors.get(author) ?? '#555555'
       output.replaceChildren(...ranges.map((r) => {
         const author = r.insertedBy?.author ?? '?'
         const span = h('span', { class: 'blame', 'data-author': author, title: `${author} · ${r.insertedBy?.branch ?? ''}@${r.insertedBy?.seq ?? ''}` }, r.content)
-        span.style.background = colorFor(author) + '33'
-        span.style.borderBottom = `2px solid ${colorFor(author)}`
+        span.style.background = colorOf(author) + '33'
+        span.style.borderBottom = `2px solid ${colorOf(author)}`
         return span
       }))
       legend.replaceChildren(...blame.authors.map((a) => {
         const chip = h('span', { class: 'chip' }, `${a.author}: ${a.units}`)
-        chip.style.background = colorFor(a.author) + '33'
+        chip.style.background = colorOf(a.author) + '33'
         return chip
       }))
     }
