@@ -39,4 +39,10 @@ public sealed record NewEvent(EventKind Kind, ReadOnlyMemory<byte> Payload, stri
     /// on read and covered by its hash. An event carries at most one of <see cref="Merge"/>, <see cref="Resolution"/> and this.
     /// </summary>
     public DomainRecord? Record { get; init; }
+
+    /// <summary>
+    /// For imports only: the server time the event has in the log it is copied from (whole milliseconds are kept), so
+    /// that its hash is the same as there. Null (always, outside imports): the store's clock.
+    /// </summary>
+    public DateTimeOffset? ServerTime { get; init; }
 }

@@ -10,6 +10,9 @@ using Collab.Server.Auth;
 using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Options;
+using Collab.Server.Protocols;
+using Collab.Server.Protocols.Hocuspocus;
+using Collab.Server.Protocols.YWebsocket;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
@@ -40,7 +43,11 @@ internal static class ServerSetup
             var options = sp.GetRequiredService<IOptions<CollabServerOptions>>().Value;
             return new DocumentDirectory(options.InMemory ? null : Path.Combine(options.DataFolder, "directory.jsonl"));
         });
-        services.AddSingleton<DocumentCatalog>();
+        services.AddSingleton(sp => new DocumentCatalog(
+            sp.GetRequiredService<IEventStore>(),
+            sp.GetRequiredService<DocumentDirectory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CollabServerOptions>>().Value.DirectoryInLog ? sp.GetRequiredService<DirectoryLog>() : null));
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
         services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
@@ -57,8 +64,10 @@ internal static class ServerSetup
         services.AddSingleton<ResolutionService>();
         services.AddSingleton<RevertService>();
         services.AddSingleton<ConnectionRegistry>();
-        // The registry is the broadcaster: broadcasts go to its joined connections' outboxes.
-        services.AddSingleton<IBranchBroadcaster>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        // Broadcasts go to the joined hub connections' outboxes and to the joined raw sockets' (y-websocket).
+        services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<SocketTokens>();
+        services.AddSingleton<IBranchBroadcaster, BroadcastFanOut>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<HubMembership>();
         services.AddSingleton<HubLifetimeManager<DocumentHub>, TrackingHubLifetimeManager>();
@@ -73,6 +82,12 @@ internal static class ServerSetup
         services.AddSingleton<ProtectionService>();
         services.AddSingleton<SettingsService>();
         services.AddSingleton<AuditService>();
+        // Creation, titles and roles are events in each document's log; the directory is rebuilt from them at startup.
+        services.AddSingleton<DirectoryLog>();
+        services.AddHostedService<DirectoryStartup>();
+        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton<Collab.Documents.Proofs.ProofService>();
+        services.AddSingleton<Collab.Documents.Proofs.DocumentTransfer>();
         services.AddSingleton<HubRateLimiter>();
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
@@ -141,11 +156,14 @@ internal static class ServerSetup
         app.MapProposalEndpoints();
         app.MapAuditEndpoints();
         app.MapHistoryEndpoints();
+        app.MapProofEndpoints();
         var devTokens = options.Auth.DevTokens ?? app.Environment.IsDevelopment();
         if (devTokens) app.MapDevTokenEndpoint();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collab.Server");
         app.Lifetime.ApplicationStarted.Register(() => ServerLog.Started(logger, options.DataFolder, options.InMemory ? "in-memory" : "LiteDB", devTokens, openApi));
         app.MapHub<DocumentHub>(AuthSetup.HubPath, hub => hub.AllowStatefulReconnects = false);
+        app.MapYWebsocket();
+        app.MapHocuspocus();
         return app;
     }
 

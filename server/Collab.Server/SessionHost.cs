@@ -1,5 +1,6 @@
 using Collab.Documents.Sessions;
 using Collab.Server.Hubs;
+using Collab.Server.Protocols;
 using Microsoft.Extensions.Options;
 
 namespace Collab.Server;
@@ -11,6 +12,7 @@ namespace Collab.Server;
 internal sealed class SessionHost(
     SessionManager sessions,
     ConnectionRegistry connections,
+    SocketRegistry sockets,
     IOptions<LiveSessionOptions> options,
     ILogger<SessionHost> logger) : IHostedLifecycleService, IDisposable
 {
@@ -37,6 +39,8 @@ internal sealed class SessionHost(
         await sessions.StopAsync().WaitAsync(cancellationToken);
         ServerLog.ClosingConnections(logger, connections.Count);
         await connections.CloseAllAsync(ShutdownReason, cancellationToken);
+        // Raw protocol sockets (y-websocket) get a "going away" close: their providers reconnect and resync.
+        sockets.CloseAll(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "unavailable: The server is shutting down. Reconnect and resync.");
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -52,7 +56,7 @@ internal sealed class SessionHost(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await sessions.SweepIdleAsync(connections.IsConnected);
+                await sessions.SweepIdleAsync(id => connections.IsConnected(id) || sockets.IsConnected(id));
             }
         }
         catch (OperationCanceledException)

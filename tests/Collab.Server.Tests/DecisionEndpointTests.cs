@@ -57,6 +57,45 @@ public sealed class DecisionEndpointTests(CollabAppFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task decisions_given_with_the_merge_are_written_with_it_and_a_stale_conflict_id_writes_nothing()
+    {
+        var doc = await factory.CreateDocumentAsync("alice");
+        await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
+        await alice.JoinAsync();
+        await alice.InsertAsync(0, "The cat sat.");
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync("alice", $"/api/documents/{doc}/branches", new { name = "feature", from = new { branch = "main" } })).StatusCode);
+        await using (var writer = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 2, branch: "feature"))
+        {
+            await writer.JoinAsync();
+            await writer.WaitForTextAsync("The cat sat.");
+            await writer.EditAsync(t => { t.Delete(4, 3); t.Insert(4, "cow"); });
+        }
+        await alice.EditAsync(t => { t.Delete(4, 3); t.Insert(4, "dog"); });
+
+        // A conflict id the merge does not find (e.g. from a preview before the branches moved): refused, nothing written.
+        var head = await HeadAsync(doc);
+        var stale = await PostAsync("alice", $"/api/documents/{doc}/merges", new { source = "feature", target = "main", resolutions = new[] { new { conflictId = "not-a-conflict", choice = "theirs" } } });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("preview again", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(head, await HeadAsync(doc));
+
+        // From the preview: the conflict's id, decided with the merge: one merge event and one resolution event.
+        var preview = await (await PostAsync("alice", $"/api/documents/{doc}/merges", new { source = "feature", target = "main", dryRun = true })).Content.ReadFromJsonAsync<JsonElement>();
+        var conflictId = Assert.Single(preview.GetProperty("conflicts").EnumerateArray()).GetProperty("id").GetString();
+        var merged = await PostAsync("alice", $"/api/documents/{doc}/merges", new { source = "feature", target = "main", message = "cow wins", resolutions = new[] { new { conflictId, choice = "theirs" } } });
+        Assert.Equal(HttpStatusCode.Created, merged.StatusCode);
+        var body = await merged.Content.ReadFromJsonAsync<JsonElement>();
+        var mergeId = body.GetProperty("mergeId").GetString();
+        Assert.Equal($"main@{head + 1}", mergeId);
+        Assert.Equal($"main@{head + 2}", body.GetProperty("resolution").GetProperty("resolutionId").GetString());
+        Assert.Equal(head + 2, await HeadAsync(doc));
+        await alice.WaitForTextAsync("The cow sat.");
+        var decided = Assert.Single((await GetAsync("alice", $"/api/documents/{doc}/merges/{mergeId}/conflicts")).EnumerateArray());
+        Assert.Equal("decided", decided.GetProperty("state").GetString());
+        Assert.Equal("theirs", decided.GetProperty("decision").GetProperty("choice").GetString());
+    }
+
+    [Fact]
     public async Task a_decision_reaches_the_targets_live_clients_and_a_second_decision_on_the_conflict_is_refused()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("olga", "owner"), ("bob", "editor"));

@@ -69,6 +69,7 @@ class Workspace {
       user: s.user,
       documentId,
       branch: () => this.current().provider.branch,
+      hasBranch: () => this.open !== null,
       provider: () => this.current().provider,
       role: () => this.role,
       switchBranch: (branch) => this.openBranch(branch),

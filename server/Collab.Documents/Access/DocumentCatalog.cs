@@ -18,7 +18,12 @@ public sealed record VerificationView(bool Valid, long HeadSeq, string HeadHash,
 /// Document-level operations with their access rules: create (the creator becomes owner), list, read metadata and
 /// branches, read history, and manage roles. Every method checks the caller's role; nothing is allowed by default.
 /// </summary>
-public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directory, TimeProvider time)
+/// <remarks>
+/// With a <see cref="DirectoryLog"/> (the server always has one) creation, title changes and role changes are first
+/// written as <c>directory</c> events on the document's <c>main</c> branch, then applied to the in-memory directory;
+/// without one (unit tests of other features) they go to the directory only.
+/// </remarks>
+public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directory, TimeProvider time, DirectoryLog? log = null)
 {
     /// <summary>The most events one history page returns.</summary>
     public const int MaxPage = 1000;
@@ -41,9 +46,44 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
         {
             throw new CollabException(CollabErrorCode.Conflict, $"Document '{id}' already exists.", ex);
         }
+        if (log is not null)
+        {
+            // The created event is the document's first: until it is durable the document does not exist for access
+            // checks; a crash before it is repaired at startup (DirectoryLog.ReconcileAllAsync).
+            var createdTitle = title;
+            await log.ChangeAsync(async () =>
+            {
+                await log.WriteAsync(id, DirectoryRecords.DocumentCreated, new() { ["title"] = createdTitle, ["owner"] = user }, user, cancellationToken).ConfigureAwait(false);
+                return await log.ReconcileAsync(id, CancellationToken.None).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            return View(directory.Find(id)!, DocumentRole.Owner);
+        }
         var entry = new DocumentEntry(id, title, user, info.CreatedAt == default ? time.GetUtcNow() : info.CreatedAt);
         directory.Add(entry);
         return View(entry, DocumentRole.Owner);
+    }
+
+    /// <summary>Changes the document's title (owners only).</summary>
+    public async Task<DocumentView> RetitleAsync(string documentId, string? title, string user, CancellationToken cancellationToken)
+    {
+        var role = Authorize(documentId, user, DocumentRoles.CanManage, "rename");
+        title = title?.Trim();
+        if (string.IsNullOrEmpty(title) || title.Length > 200) throw new CollabException(CollabErrorCode.Invalid, "A title must be 1 to 200 characters.");
+        if (log is null)
+        {
+            directory.Retitle(documentId, title);
+        }
+        else
+        {
+            await log.ChangeAsync(async () =>
+            {
+                Authorize(documentId, user, DocumentRoles.CanManage, "rename");
+                await log.WriteAsync(documentId, DirectoryRecords.DocumentRetitled, new() { ["title"] = title }, user, cancellationToken).ConfigureAwait(false);
+                directory.Retitle(documentId, title);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        return View(directory.Find(documentId)!, role);
     }
 
     /// <summary>Every document the user has a role on.</summary>
@@ -110,7 +150,7 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
     }
 
     /// <summary>Gives <paramref name="target"/> a role (owners only).</summary>
-    public DocumentGrant Grant(string documentId, string user, string target, string? role)
+    public async Task<DocumentGrant> GrantAsync(string documentId, string user, string target, string? role, CancellationToken cancellationToken)
     {
         Authorize(documentId, user, DocumentRoles.CanManage, "change the permissions of");
         if (!DocumentRoles.TryParseGrantable(role, out var parsed))
@@ -118,15 +158,37 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
             throw new CollabException(CollabErrorCode.Invalid, $"Unknown role '{role}': use owner, editor, viewer or auditor.");
         }
         ValidateUser(target);
-        directory.Grant(documentId, target, parsed);
+        if (log is null)
+        {
+            directory.Grant(documentId, target, parsed);
+        }
+        else
+        {
+            await log.ChangeAsync(async () =>
+            {
+                // Checked again inside the gate: another change may have come first.
+                Authorize(documentId, user, DocumentRoles.CanManage, "change the permissions of");
+                directory.CheckGrant(documentId, target, parsed);
+                await log.WriteAsync(documentId, DirectoryRecords.RoleGranted, new() { ["user"] = target, ["role"] = parsed.ToWire() }, user, cancellationToken).ConfigureAwait(false);
+                directory.Grant(documentId, target, parsed);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
         return new DocumentGrant(documentId, target, parsed);
     }
 
     /// <summary>Removes <paramref name="target"/>'s role (owners only). False when there was none.</summary>
-    public bool Revoke(string documentId, string user, string target)
+    public async Task<bool> RevokeAsync(string documentId, string user, string target, CancellationToken cancellationToken)
     {
         Authorize(documentId, user, DocumentRoles.CanManage, "change the permissions of");
-        return directory.Revoke(documentId, target);
+        if (log is null) return directory.Revoke(documentId, target);
+        return await log.ChangeAsync(async () =>
+        {
+            Authorize(documentId, user, DocumentRoles.CanManage, "change the permissions of");
+            if (!directory.CheckRevoke(documentId, target)) return false;
+            await log.WriteAsync(documentId, DirectoryRecords.RoleRevoked, new() { ["user"] = target }, user, cancellationToken).ConfigureAwait(false);
+            return directory.Revoke(documentId, target);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

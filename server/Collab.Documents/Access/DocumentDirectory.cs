@@ -125,6 +125,70 @@ public sealed class DocumentDirectory : IDisposable
         }
     }
 
+    /// <summary>Checks, without changing anything, that <see cref="Grant"/> would succeed (the same errors).</summary>
+    public void CheckGrant(string documentId, string user, DocumentRole role)
+    {
+        if (role == DocumentRole.None) throw new CollabException(CollabErrorCode.Invalid, "Role must be owner, editor, viewer or auditor.");
+        lock (_gate)
+        {
+            RequireDocument(documentId);
+            if (role != DocumentRole.Owner) RequireAnotherOwner(documentId, user);
+        }
+    }
+
+    /// <summary>Checks, without changing anything, that <see cref="Revoke"/> would succeed; false when the user has no role.</summary>
+    public bool CheckRevoke(string documentId, string user)
+    {
+        lock (_gate)
+        {
+            RequireDocument(documentId);
+            if (!_grants.TryGetValue(documentId, out var users) || !users.ContainsKey(user)) return false;
+            RequireAnotherOwner(documentId, user);
+            return true;
+        }
+    }
+
+    /// <summary>Changes a document's title.</summary>
+    public void Retitle(string documentId, string title)
+    {
+        lock (_gate)
+        {
+            RequireDocument(documentId);
+            Write(new JournalLine { Op = "title", Document = documentId, Title = title });
+            _documents[documentId] = _documents[documentId] with { Title = title };
+        }
+    }
+
+    /// <summary>
+    /// Replaces what the directory holds for one document with <paramref name="entry"/> and exactly
+    /// <paramref name="roles"/> (the state the document's log says). Writes the journal only when something differs.
+    /// </summary>
+    /// <returns>Whether anything changed.</returns>
+    public bool Restore(DocumentEntry entry, IReadOnlyDictionary<string, DocumentRole> roles)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(roles);
+        lock (_gate)
+        {
+            var current = _grants.GetValueOrDefault(entry.Id);
+            var same = _documents.GetValueOrDefault(entry.Id) == entry
+                && (current?.Count ?? 0) == roles.Count
+                && roles.All(r => current!.TryGetValue(r.Key, out var role) && role == r.Value);
+            if (same) return false;
+
+            var lines = new List<JournalLine>
+            {
+                new() { Op = "reset", Document = entry.Id, Title = entry.Title, User = entry.CreatedBy, At = entry.CreatedAt },
+            };
+            foreach (var (user, role) in roles) lines.Add(new JournalLine { Op = "grant", Document = entry.Id, User = user, Role = role.ToWire() });
+            Write([.. lines]);
+            ApplyDocument(entry);
+            _grants.Remove(entry.Id);
+            foreach (var (user, role) in roles) ApplyGrant(entry.Id, user, role);
+            return true;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _journal?.Dispose();
 
@@ -211,6 +275,13 @@ public sealed class DocumentDirectory : IDisposable
             {
                 case "doc":
                     ApplyDocument(new DocumentEntry(line.Document, line.Title ?? line.Document, line.User ?? "", line.At ?? default));
+                    break;
+                case "reset":
+                    ApplyDocument(new DocumentEntry(line.Document, line.Title ?? line.Document, line.User ?? "", line.At ?? default));
+                    _grants.Remove(line.Document);
+                    break;
+                case "title" when line.Title is not null && _documents.TryGetValue(line.Document, out var titled):
+                    _documents[line.Document] = titled with { Title = line.Title };
                     break;
                 case "grant" when line.User is not null && DocumentRoles.TryParseGrantable(line.Role, out var role):
                     ApplyGrant(line.Document, line.User, role);

@@ -105,6 +105,19 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
                 return Result(null, request.DryRun, nothing, null, attempt, false);
             }
 
+            if (request.Resolutions is { Count: > 0 } decided)
+            {
+                // Decisions name the preview's conflicts: if this analysis found others, they would decide the wrong thing.
+                var found = analysis.Conflicts.Select(static c => c.Id).ToHashSet(StringComparer.Ordinal);
+                var unknown = decided.Select(static d => d.ConflictId ?? "").Where(id => !found.Contains(id)).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new CollabException(CollabErrorCode.Conflict,
+                        $"The merge finds no conflict {string.Join(", ", unknown.Select(static id => $"'{id}'"))} (it finds: {(found.Count == 0 ? "none" : string.Join(", ", found))}). " +
+                        "The branches moved since the preview, or the id is wrong: preview again and decide on what it shows. Nothing was written.");
+                }
+            }
+
             var forced = attempt >= maxAttempts;
             var properties = new Dictionary<string, string>
             {

@@ -6,7 +6,12 @@ namespace Collab.Documents.Branching;
 /// <param name="DryRun">Preview only: conflicts and merged content, nothing written.</param>
 /// <param name="Message">Why (kept in the merge record).</param>
 /// <param name="Strictness"><c>default</c>, <c>strict</c> or <c>lenient</c>.</param>
-public sealed record MergeRequest(string? Source, string? Target, bool DryRun, string? Message, string? Strictness);
+/// <param name="Resolutions">
+/// Decisions taken with the merge, by conflict id as the preview showed them: written as one <c>resolution</c> event
+/// right after the merge event. When the target moved since the preview and the merge would find other conflicts, the
+/// merge is refused (conflict) and nothing is written: preview again.
+/// </param>
+public sealed record MergeRequest(string? Source, string? Target, bool DryRun, string? Message, string? Strictness, IReadOnlyList<DecisionRequest>? Resolutions = null);
 
 /// <summary>One conflict as the API shows it.</summary>
 /// <param name="Id">Stable id (unique in the merge).</param>
@@ -61,7 +66,11 @@ public sealed record MergeResult(
     int Attempts,
     bool TargetMovedDuringMerge,
     IReadOnlyList<ConflictView> Conflicts,
-    string MergedJson);
+    string MergedJson)
+{
+    /// <summary>The resolution written with the merge when the request carried decisions.</summary>
+    public ResolutionResult? Resolution { get; init; }
+}
 
 /// <summary>A decision recorded on a merge's conflict.</summary>
 /// <param name="ConflictId">The conflict decided.</param>

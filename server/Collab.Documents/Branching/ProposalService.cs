@@ -12,9 +12,12 @@ public sealed record OpenProposalRequest(string? Source, string? Target, string?
 public sealed record ReviewRequest(string? Verdict, string? Comment);
 
 /// <summary>Body of <c>POST …/proposals/{pid}/merge</c>.</summary>
-/// <param name="Resolutions">Decisions to write with the merge: not supported here yet (decide after the merge, on the merge record).</param>
+/// <param name="Resolutions">
+/// Decisions on the conflicts the proposal's preview shows, by conflict id: written as one resolution event right after
+/// the merge (refused, with nothing written, when the merge would find other conflicts: look at the proposal again).
+/// </param>
 /// <param name="Message">The merge message (defaults to the proposal's title).</param>
-public sealed record MergeProposalRequest(IReadOnlyList<object>? Resolutions, string? Message);
+public sealed record MergeProposalRequest(IReadOnlyList<DecisionRequest>? Resolutions, string? Message);
 
 /// <summary>Body of <c>POST …/proposals/{pid}/close</c>.</summary>
 public sealed record CloseProposalRequest(string? Comment);
@@ -80,7 +83,7 @@ public sealed record ProposalView(
 /// Into a protected target only an approved proposal is merged, and only while the approval covers the source's
 /// content (a source edited after the approval needs a new one); the merge takes the source at the head just checked.
 /// </remarks>
-public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, MergeService merges, DocumentRecords records)
+public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, MergeService merges, DocumentRecords records, ResolutionService resolutions)
 {
     /// <summary>The verdict that approves.</summary>
     public const string Approve = "approve";
@@ -204,10 +207,12 @@ public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, 
     {
         ArgumentNullException.ThrowIfNull(request);
         var role = catalog.Authorize(documentId, user, DocumentRoles.CanWrite, "merge proposals on");
-        if (request.Resolutions is { Count: > 0 })
+        if (request.Resolutions is { Count: > 0 } asked)
         {
-            throw new CollabException(CollabErrorCode.Invalid, "Decisions are not taken with a proposal's merge yet: merge it, then decide each conflict on the merge record (POST /api/documents/{id}/merges/{mergeId}/resolutions).");
+            catalog.Authorize(documentId, user, DocumentRoles.CanMerge, "decide conflicts of");
+            ResolutionService.Validate(asked); // a bad choice is refused before anything is written
         }
+        string? writtenMerge = null;
         await records.ChangeAsync(new DocumentId(documentId), async state =>
         {
             var proposal = Open(Find(state, documentId, proposalId));
@@ -223,7 +228,8 @@ public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, 
                 throw new CollabException(CollabErrorCode.BranchProtected, $"Branch '{proposal.Target}' is protected: {blocker}");
             }
             var message = string.IsNullOrWhiteSpace(request.Message) ? $"{proposal.Id}: {proposal.Title}" : request.Message;
-            var result = await merges.MergeForProposalAsync(documentId, new MergeRequest(proposal.Source, proposal.Target, DryRun: false, message, null), user, proposal.Id, source.Head.Value, cancellationToken).ConfigureAwait(false);
+            var result = await merges.MergeForProposalAsync(documentId, new MergeRequest(proposal.Source, proposal.Target, DryRun: false, message, null, request.Resolutions), user, proposal.Id, source.Head.Value, cancellationToken).ConfigureAwait(false);
+            writtenMerge = result.MergeId;
             var fields = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["proposal"] = proposal.Id,
@@ -235,6 +241,10 @@ public sealed class ProposalService(IEventStore store, DocumentCatalog catalog, 
             else fields["nothingToMerge"] = "true";
             return await DocumentRecords.WriteAsync(sessions, DocumentCatalog.ParseBranch(documentId, proposal.Target), PolicyRecords.ProposalKind, PolicyRecords.ProposalMerged, fields, user, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        if (writtenMerge is not null && request.Resolutions is { Count: > 0 } decisions)
+        {
+            await resolutions.ResolveAsync(documentId, writtenMerge, new ResolveRequest(decisions, request.Message), user, cancellationToken).ConfigureAwait(false);
+        }
         return await GetAsync(documentId, proposalId, user, cancellationToken).ConfigureAwait(false);
     }
 

@@ -38,6 +38,23 @@ public sealed class ResolutionService(
     private readonly DocumentReplayer _replayer = new(store);
 
     /// <summary>
+    /// A merge with the decisions given in <see cref="MergeRequest.Resolutions"/>: the decisions are checked first (a
+    /// bad choice writes nothing), the merge is written (refused when it would find other conflicts than those decided),
+    /// then the decisions as one resolution event on it. A dry run or a request without decisions is a plain merge.
+    /// </summary>
+    public async Task<(MergeResult Merge, ResolutionResult? Resolution)> MergeWithDecisionsAsync(string documentId, MergeRequest request, string user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.DryRun || request.Resolutions is not { Count: > 0 } decisions) return (await merges.MergeAsync(documentId, request, user, cancellationToken).ConfigureAwait(false), null);
+        catalog.Authorize(documentId, user, DocumentRoles.CanMerge, "decide conflicts of");
+        Validate(decisions);
+        var merged = await merges.MergeAsync(documentId, request, user, cancellationToken).ConfigureAwait(false);
+        if (merged.MergeId is not { } mergeId) return (merged, null);
+        var resolution = await ResolveAsync(documentId, mergeId, new ResolveRequest(decisions, request.Message), user, cancellationToken).ConfigureAwait(false);
+        return (merged, resolution);
+    }
+
+    /// <summary>
     /// Decides conflicts of merge <paramref name="mergeId"/> (owners). Refused, with nothing written, when a conflict id
     /// is unknown (not found), asked twice or already decided (conflict, naming the earlier resolution), or when a
     /// decision cannot be applied (invalid). A decision whose resolution event was reverted (by a revert of exactly that
@@ -247,7 +264,7 @@ public sealed class ResolutionService(
         return withdrawn;
     }
 
-    private static List<(string ConflictId, string Choice, string? Content)> Validate(IReadOnlyList<DecisionRequest>? decisions)
+    internal static List<(string ConflictId, string Choice, string? Content)> Validate(IReadOnlyList<DecisionRequest>? decisions)
     {
         if (decisions is null || decisions.Count == 0) throw new CollabException(CollabErrorCode.Invalid, "A resolution needs at least one decision: {conflictId, choice}.");
         var result = new List<(string, string, string?)>(decisions.Count);

@@ -228,6 +228,13 @@ public sealed partial class SessionManager : IAsyncDisposable
         if (relay is not null) await _broadcaster.BroadcastAwarenessAsync(branch, relay, caller.ConnectionId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Every current awareness state of a branch the connection joined, as one update; null when nobody published presence.</summary>
+    public async Task<byte[]?> AwarenessStatesAsync(BranchRef branch, string connectionId, CancellationToken cancellationToken)
+    {
+        var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
+        return session.Awareness.EncodeAll();
+    }
+
     /// <summary>Refuses a state vector with more entries than allowed, from its leading count (no decoding).</summary>
     private void CheckStateVectorSize(ReadOnlySpan<byte> stateVector)
     {

@@ -62,15 +62,17 @@ internal static class AppendPlanner
             }
 
             var seq = head.Next;
+            // An imported event keeps the time it has in the log it comes from (NewEvent.ServerTime).
+            var time = e.ServerTime is { } given ? DateTimeOffset.FromUnixTimeMilliseconds(given.ToUnixTimeMilliseconds()) : now;
             StoredEvent stored;
             if (e.Merge is null && e.Resolution is null && e.Record is null)
             {
-                var hash = EventChain.ComputeHash(headHash, branch.Ref, seq, e.Kind, e.SchemaVersion, e.Author, now, e.ClientUpdateId, e.ClientIds, e.Payload.Span);
-                stored = new StoredEvent(branch.Ref, seq, e.Kind, e.Payload.ToArray(), e.Author, [.. e.ClientIds], now, e.ClientUpdateId, e.SchemaVersion, headHash, hash);
+                var hash = EventChain.ComputeHash(headHash, branch.Ref, seq, e.Kind, e.SchemaVersion, e.Author, time, e.ClientUpdateId, e.ClientIds, e.Payload.Span);
+                stored = new StoredEvent(branch.Ref, seq, e.Kind, e.Payload.ToArray(), e.Author, [.. e.ClientIds], time, e.ClientUpdateId, e.SchemaVersion, headHash, hash);
             }
             else
             {
-                stored = PlanRecord(i, branch, e, seq, head, headHash, now, merges, resolutions, lookup);
+                stored = PlanRecord(i, branch, e, seq, head, headHash, time, merges, resolutions, lookup);
             }
 
             results[i] = stored;

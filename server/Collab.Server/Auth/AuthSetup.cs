@@ -54,6 +54,15 @@ internal static class AuthSetup
                 {
                     context.Token = token;
                 }
+                // y-websocket's WebsocketProvider sends what its `params` hold: ?token=… (access_token works too); Hocuspocus
+                // sockets may carry one for documents whose token message is empty.
+                else if (context.HttpContext.Request.Path.StartsWithSegments(Protocols.YWebsocket.YWebsocketEndpoint.PathPrefix)
+                    || context.HttpContext.Request.Path.StartsWithSegments(Protocols.Hocuspocus.HocuspocusEndpoint.Path))
+                {
+                    var query = context.Request.Query;
+                    var socketToken = query["token"].ToString() is { Length: > 0 } t ? t : token.ToString();
+                    if (socketToken.Length > 0) context.Token = socketToken;
+                }
                 return Task.CompletedTask;
             },
             // Every permission is granted to the token's subject: a token without one is no identity at all (401),

@@ -32,15 +32,16 @@ internal static class BranchEndpoints
             .WithSummary("One branch: parent, fork point, head, state, ahead/behind its parent (any role).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/{id}/merges", async (string id, MergeRequest request, MergeService merges, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/{id}/merges", async (string id, MergeRequest request, ResolutionService resolutions, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
             {
                 var user = HubUser.NameOf(http.User);
-                var result = await merges.MergeAsync(id, request, user, ct);
+                var (result, resolution) = await resolutions.MergeWithDecisionsAsync(id, request, user, ct);
                 if (result.MergeId is null) return Results.Ok(result);
                 await notifier.MergedAsync(id, result, user);
-                return Results.Created($"/api/documents/{id}/merges/{result.MergeId}", result);
+                if (resolution is not null) await notifier.ResolvedAsync(id, resolution, user);
+                return Results.Created($"/api/documents/{id}/merges/{result.MergeId}", result with { Resolution = resolution });
             })
-            .WithSummary("Preview (dryRun: any role) or perform (owner) a merge of source into target: {source, target, dryRun, message?, strictness?}.")
+            .WithSummary("Preview (dryRun: any role) or perform (owner) a merge of source into target: {source, target, dryRun, message?, strictness?, resolutions?: [{conflictId, choice, content?}]}.")
             .Produces<MergeResult>(StatusCodes.Status200OK).Produces<MergeResult>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -12,6 +12,9 @@ public sealed record CreateDocumentRequest(string? Id, string? Title);
 /// <summary>Body of <c>PUT /api/documents/{id}/permissions/{user}</c>.</summary>
 public sealed record GrantRequest(string? Role);
 
+/// <summary>A new title for a document.</summary>
+public sealed record RetitleRequest(string? Title);
+
 /// <summary>A user's role on a document, with the role by name ("owner", "editor", "viewer", "auditor") as everywhere else.</summary>
 public sealed record PermissionView(string DocumentId, string User, string Role)
 {
@@ -64,18 +67,20 @@ internal static class DocumentEndpoints
             .WithSummary("A page of a branch's event log (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/{id}/verify", (string id, string? branch, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
-                catalog.VerifyAsync(id, branch ?? "main", HubUser.NameOf(http.User), ct))
-            .WithSummary("Re-hash a branch's event chain and name the first broken link (owner, auditor).")
+        api.MapGet("/{id}/verify", async (string id, string? branch, bool? all, DocumentCatalog catalog, Collab.Documents.Proofs.ProofService proofs, HttpContext http, CancellationToken ct) =>
+                all == true
+                    ? Results.Ok(await proofs.VerifyAllAsync(id, HubUser.NameOf(http.User), ct))
+                    : Results.Ok(await catalog.VerifyAsync(id, branch ?? "main", HubUser.NameOf(http.User), ct)))
+            .WithSummary("Re-hash a branch's event chain, or with ?all=true every branch's, and name the first broken link (owner, auditor).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/{id}/permissions", (string id, DocumentCatalog catalog, HttpContext http) => catalog.Grants(id, HubUser.NameOf(http.User)).Select(PermissionView.Of).ToList())
             .WithSummary("Every role granted on the document (owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPut("/{id}/permissions/{user}", async (string id, string user, GrantRequest request, DocumentCatalog catalog, BranchNotifier notifier, HttpContext http) =>
+        api.MapPut("/{id}/permissions/{user}", async (string id, string user, GrantRequest request, DocumentCatalog catalog, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
             {
-                var granted = PermissionView.Of(catalog.Grant(id, HubUser.NameOf(http.User), user, request.Role));
+                var granted = PermissionView.Of(await catalog.GrantAsync(id, HubUser.NameOf(http.User), user, request.Role, ct));
                 // The user's open editors learn the new role at once (a viewer upgraded to editor can type).
                 await notifier.RoleChangedAsync(id, granted.User, granted.Role, HubUser.NameOf(http.User));
                 return granted;
@@ -83,9 +88,9 @@ internal static class DocumentEndpoints
             .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, BranchNotifier notifier, HttpContext http) =>
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
             {
-                if (!catalog.Revoke(id, HubUser.NameOf(http.User), user)) return Results.NotFound();
+                if (!await catalog.RevokeAsync(id, HubUser.NameOf(http.User), user, ct)) return Results.NotFound();
                 await notifier.RoleChangedAsync(id, user, null, HubUser.NameOf(http.User));
                 // A revoked user stops receiving the document's messages at once, not at its next reconnect.
                 await membership.RevokeAsync(user, new Collab.EventStore.DocumentId(id));
@@ -93,6 +98,11 @@ internal static class DocumentEndpoints
             })
             .WithSummary("Remove a user's role (owner). The last owner cannot be removed.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPatch("/{id}", (string id, RetitleRequest request, DocumentCatalog catalog, HttpContext http, CancellationToken ct) =>
+                catalog.RetitleAsync(id, request.Title, HubUser.NameOf(http.User), ct))
+            .WithSummary("Change the document's title (owner); recorded in the log as document.retitled.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         return api;
     }

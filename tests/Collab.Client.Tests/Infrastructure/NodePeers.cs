@@ -65,10 +65,13 @@ public sealed class NodePeers : IAsyncDisposable
         }
     }
 
-    public static NodePeers Start()
+    public static NodePeers Start() => StartScript("tests", "Collab.Client.Tests", "Node", "wire-peer.mjs");
+
+    /// <summary>Starts another script that speaks the same line protocol (path from the repository root).</summary>
+    public static NodePeers StartScript(params string[] pathFromRoot)
     {
         string root = RepositoryPathsAttribute.Current.Root;
-        string script = Path.Combine(root, "tests", "Collab.Client.Tests", "Node", "wire-peer.mjs");
+        string script = Path.Combine([root, .. pathFromRoot]);
         var start = new ProcessStartInfo("node", [script])
         {
             RedirectStandardInput = true,

@@ -93,6 +93,8 @@ internal sealed class PolicyFixture : IAsyncDisposable
 
     public async Task<long> HeadAsync(string branch) => (await Store.GetHeadAsync(Ref(branch))).Seq.Value;
 
+    public ResolutionService Resolutions { get; private set; } = null!;
+
     public async ValueTask DisposeAsync()
     {
         await Sessions.DisposeAsync();
@@ -106,7 +108,8 @@ internal sealed class PolicyFixture : IAsyncDisposable
         Sessions = new SessionManager(Store, new YDocFactory(), Broadcaster, Options.Create(new LiveSessionOptions { SnapshotEvery = 1000, IdleUnloadAfter = TimeSpan.Zero }), TimeProvider.System, NullLogger<SessionManager>.Instance, Records);
         Branches = new BranchService(Store, Catalog, Sessions, Records);
         Merges = new MergeService(Store, Catalog, Sessions, Options.Create(new MergeOptions()), Records);
-        Proposals = new ProposalService(Store, Catalog, Sessions, Merges, Records);
+        Resolutions = new ResolutionService(Store, Catalog, Sessions, Merges, new DecisionGate(), Options.Create(new MergeOptions()));
+        Proposals = new ProposalService(Store, Catalog, Sessions, Merges, Records, Resolutions);
         Protection = new ProtectionService(Catalog, Sessions, Records);
         Settings = new SettingsService(Catalog, Sessions, Records);
         Audit = new AuditService(Catalog, Records);

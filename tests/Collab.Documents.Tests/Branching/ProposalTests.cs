@@ -73,8 +73,12 @@ public sealed class ProposalTests : IAsyncLifetime
         var editor = await Assert.ThrowsAsync<CollabException>(() => _f.Proposals.MergeAsync(PolicyFixture.Doc, opened.Id, new MergeProposalRequest(null, null), "ed", default));
         Assert.Equal(CollabErrorCode.Forbidden, editor.Code);
 
-        var merged = await _f.Proposals.MergeAsync(PolicyFixture.Doc, opened.Id, new MergeProposalRequest(null, "cow it is"), "alice", default);
+        // Decided with the merge, on the conflict as the proposal shows it now: one merge and one resolution event.
+        var shown = Assert.Single((await _f.Proposals.GetAsync(PolicyFixture.Doc, opened.Id, "alice", default)).Preview!.Conflicts);
+        var merged = await _f.Proposals.MergeAsync(PolicyFixture.Doc, opened.Id, new MergeProposalRequest([new DecisionRequest(shown.Id, "theirs", null)], "cow it is"), "alice", default);
         Assert.Equal("merged", merged.State);
+        var decided = Assert.Single(await _f.Resolutions.ListMergeConflictsAsync(PolicyFixture.Doc, merged.MergeId!, "alice", default));
+        Assert.Equal(("decided", "theirs"), (decided.State, decided.Decision!.Choice));
         Assert.Equal("alice", merged.MergedBy);
         var mergeSeq = long.Parse(merged.MergeId!["main@".Length..], System.Globalization.CultureInfo.InvariantCulture);
         var record = await _f.Store.GetMergeRecordAsync(new EventRef(PolicyFixture.Ref("main"), new EventSeq(mergeSeq)));
@@ -147,7 +151,7 @@ public sealed class ProposalTests : IAsyncLifetime
         // Editors merge only when the document allows it.
         await Refused(CollabErrorCode.Forbidden, () => _f.Proposals.MergeAsync(PolicyFixture.Doc, p.Id, new MergeProposalRequest(null, null), "ed", default));
         await Refused(CollabErrorCode.Forbidden, () => _f.Proposals.MergeAsync(PolicyFixture.Doc, p.Id, new MergeProposalRequest(null, null), "vic", default));
-        await Refused(CollabErrorCode.Invalid, () => _f.Proposals.MergeAsync(PolicyFixture.Doc, p.Id, new MergeProposalRequest([new object()], null), "alice", default));
+        await Refused(CollabErrorCode.Invalid, () => _f.Proposals.MergeAsync(PolicyFixture.Doc, p.Id, new MergeProposalRequest([new DecisionRequest("any", "maybe", null)], null), "alice", default));
         // Only the author or an owner closes.
         await Refused(CollabErrorCode.Forbidden, () => _f.Proposals.CloseAsync(PolicyFixture.Doc, p.Id, null, "ed", default));
         await Refused(CollabErrorCode.Forbidden, () => _f.Proposals.CloseAsync(PolicyFixture.Doc, p.Id, null, "vic", default));

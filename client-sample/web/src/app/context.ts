@@ -11,6 +11,8 @@ export interface AppContext {
   readonly documentId: string
   /** The branch open now. */
   branch: () => string
+  /** Whether a branch is open (false for a moment while the page switches branches). */
+  hasBranch: () => boolean
   /** The provider of the branch open now (replaced when the branch changes). */
   provider: () => CollabProvider
   /** The caller's role on the document. */

@@ -27,6 +27,7 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
   let loading: Promise<void> | null = null
 
   const render = (): void => {
+    if (!ctx.hasBranch()) return // between two branches (a switch in progress): the next refresh renders
     const current = ctx.branch()
     select.replaceChildren(...branches.map((b) => {
       const counts = b.parent === null ? '' : ` (↑${b.ahead ?? 0} ↓${b.behind ?? 0})`
@@ -103,6 +104,8 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
   ctx.hub.on('branch-event', onBranchEvent)
   let ackTimer: ReturnType<typeof setTimeout> | undefined
   const onAck = (): void => { clearTimeout(ackTimer); ackTimer = setTimeout(() => { void refresh() }, 1000) }
+  // Others' edits on a parent move "behind" without any message to this page: look again every few seconds.
+  const poll = setInterval(() => { if (document.visibilityState === 'visible') void refresh() }, 3000)
   let watched = ctx.provider()
   watched.on('ack', onAck)
 
@@ -111,6 +114,6 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
       if (watched !== ctx.provider()) { watched.off('ack', onAck); watched = ctx.provider(); watched.on('ack', onAck) }
       return refresh()
     },
-    destroy: () => { ctx.hub.off('branch-event', onBranchEvent); watched.off('ack', onAck); clearTimeout(ackTimer) }
+    destroy: () => { ctx.hub.off('branch-event', onBranchEvent); watched.off('ack', onAck); clearTimeout(ackTimer); clearInterval(poll) }
   }
 }

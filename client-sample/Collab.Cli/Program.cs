@@ -1,0 +1,207 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Collab.Documents;
+using Collab.Documents.Proofs;
+using Collab.EventStore;
+using Collab.EventStore.Merkle;
+using Spectre.Console;
+
+namespace Collab.Cli;
+
+/// <summary>
+/// <c>collab</c>, the auditor's CLI (docs/verification.md): verify a document, get and check proofs, keep digests and
+/// export a document against a server; verify an export file offline. Proofs are checked here, not trusted.
+/// </summary>
+internal static class Program
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static readonly Option<string> Server = new("--server") { Description = "Server URL (or COLLAB_SERVER).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_SERVER") ?? "http://localhost:5000" };
+    private static readonly Option<string?> Token = new("--token") { Description = "Bearer token (or COLLAB_TOKEN).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_TOKEN") };
+    private static readonly Option<bool> AsJson = new("--json") { Description = "Print JSON instead of tables.", Recursive = true };
+    private static readonly Option<string> Document = new("--document", "-d") { Description = "Document id.", Required = true };
+    private static readonly Option<string> Branch = new("--branch", "-b") { Description = "Branch (default main).", DefaultValueFactory = _ => "main" };
+
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Collab auditor's CLI: verify documents, check Merkle proofs, export and verify exports.");
+        root.Options.Add(Server);
+        root.Options.Add(Token);
+        root.Options.Add(AsJson);
+        root.Subcommands.Add(VerifyCommand());
+        root.Subcommands.Add(DigestCommand());
+        root.Subcommands.Add(ProofCommand());
+        root.Subcommands.Add(ExportCommand());
+        root.Subcommands.Add(VerifyFileCommand());
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            AnsiConsole.MarkupLine($"[red]error[/]: {Markup.Escape(ex.Message)}");
+            return 2;
+        }
+    }
+
+    private static Command VerifyCommand()
+    {
+        var command = new Command("verify", "Re-hash every branch of a document on the server and name the first broken link.") { Document };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse);
+            var result = await GetAsync<DocumentVerificationView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/verify?all=true", ct).ConfigureAwait(false);
+            if (parse.GetValue(AsJson)) Print(result);
+            else
+            {
+                var table = new Table().AddColumns("Branch", "Valid", "Head", "Events", "First broken");
+                foreach (var b in result.Branches)
+                {
+                    table.AddRow(Markup.Escape(b.Branch), b.Valid ? "[green]yes[/]" : "[red]no[/]", b.HeadSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), b.EventsChecked.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        b.FirstBrokenSeq is null ? "" : Markup.Escape($"{b.FirstBrokenBranch}@{b.FirstBrokenSeq}: {b.FirstBrokenReason}"));
+                }
+                AnsiConsole.Write(table);
+            }
+            return result.Valid ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static Command DigestCommand()
+    {
+        var seq = new Option<long?>("--seq") { Description = "Tree size (default: head)." };
+        var command = new Command("digest", "Get a branch's digest (tree size, chain hash, Merkle root) to keep.") { Document, Branch, seq };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse);
+            var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}" + (parse.GetValue(seq) is { } s ? $"&seq={s}" : "");
+            Print(await GetAsync<DigestView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/digest?{query}", ct).ConfigureAwait(false));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ProofCommand()
+    {
+        var seq = new Option<long>("--seq") { Description = "The event's seq.", Required = true };
+        var treeSize = new Option<long?>("--tree-size") { Description = "Tree size (default: head)." };
+        var root = new Option<string?>("--root") { Description = "A root hash you kept for that tree size: the proof must end in it." };
+        var inclusion = new Command("inclusion", "Get and check the proof that an event is in a branch's tree.") { Document, Branch, seq, treeSize, root };
+        inclusion.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse);
+            var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}&seq={parse.GetValue(seq)}" + (parse.GetValue(treeSize) is { } n ? $"&treeSize={n}" : "");
+            var proof = await GetAsync<InclusionProofView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/inclusion?{query}", ct).ConfigureAwait(false);
+            var expectedRoot = parse.GetValue(root) ?? proof.RootHash;
+            var ok = MerkleProofs.VerifyInclusion(MerkleHash.Leaf(EventHash.Parse(proof.EventHash)), proof.Seq - 1, proof.TreeSize, [.. proof.Path.Select(EventHash.Parse)], EventHash.Parse(expectedRoot));
+            return Report(parse, proof, ok, $"event {proof.Branch}@{proof.Seq} (hash {proof.EventHash}) is in the tree of {proof.TreeSize} with root {expectedRoot}");
+        });
+
+        var from = new Option<long>("--from") { Description = "The earlier tree size (a digest you kept).", Required = true };
+        var to = new Option<long?>("--to") { Description = "The later tree size (default: head)." };
+        var fromRoot = new Option<string?>("--from-root") { Description = "The root you kept for --from: the proof must start from it." };
+        var consistency = new Command("consistency", "Get and check the proof that a branch's later tree extends an earlier one.") { Document, Branch, from, to, fromRoot };
+        consistency.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse);
+            var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}&from={parse.GetValue(from)}" + (parse.GetValue(to) is { } n ? $"&to={n}" : "");
+            var proof = await GetAsync<ConsistencyProofView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/consistency?{query}", ct).ConfigureAwait(false);
+            var kept = parse.GetValue(fromRoot) ?? proof.FromRoot;
+            var ok = MerkleProofs.VerifyConsistency(proof.From, EventHash.Parse(kept), proof.To, EventHash.Parse(proof.ToRoot), [.. proof.Path.Select(EventHash.Parse)]);
+            return Report(parse, proof, ok, $"the tree of {proof.To} (root {proof.ToRoot}) extends the tree of {proof.From} (root {kept})");
+        });
+        return new Command("proof", "Inclusion and consistency proofs, checked locally.") { inclusion, consistency };
+    }
+
+    private static Command ExportCommand()
+    {
+        var output = new Option<FileInfo>("--out", "-o") { Description = "File to write.", Required = true };
+        var command = new Command("export", "Download a document's whole log as one file.") { Document, output };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse);
+            using var response = await http.GetAsync(new Uri($"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/export", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            await EnsureAsync(response, ct).ConfigureAwait(false);
+            var file = parse.GetValue(output)!;
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using var target = file.Create();
+            await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask("export", maxValue: double.MaxValue);
+                task.IsIndeterminate = true;
+                var buffer = new byte[1 << 16];
+                for (int read; (read = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0;)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+                    task.Description = $"export: {target.Length / 1e6:F1} MB";
+                }
+                task.StopTask();
+            }).ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file.FullName)}[/] ({target.Length:N0} bytes). Check it offline with [bold]collab verify-file[/].");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command VerifyFileCommand()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "An export file (collab.export.v1)." };
+        var command = new Command("verify-file", "Verify an export file offline: every seq, link, hash, record, fork and head.") { file };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var input = parse.GetValue(file)!.OpenRead();
+            try
+            {
+                var result = await DocumentTransfer.VerifyFileAsync(input, ct).ConfigureAwait(false);
+                if (parse.GetValue(AsJson)) Print(result);
+                else
+                {
+                    var table = new Table().AddColumns("Branch", "Head", "Head hash");
+                    foreach (var b in result.Branches) table.AddRow(Markup.Escape(b.Branch), b.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Hash);
+                    AnsiConsole.Write(table);
+                    AnsiConsole.MarkupLine($"[green]valid[/]: document {Markup.Escape(result.DocumentId)}, {result.Events:N0} events.");
+                }
+                return 0;
+            }
+            catch (CollabException ex)
+            {
+                AnsiConsole.MarkupLine($"[red]invalid[/]: {Markup.Escape(ex.Message)}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static int Report<T>(ParseResult parse, T proof, bool ok, string claim)
+    {
+        if (parse.GetValue(AsJson)) Print(new { valid = ok, proof });
+        else AnsiConsole.MarkupLine(ok ? $"[green]valid[/]: {Markup.Escape(claim)}" : $"[red]INVALID[/]: the proof does not show that {Markup.Escape(claim)}");
+        return ok ? 0 : 1;
+    }
+
+    private static HttpClient Client(ParseResult parse)
+    {
+        var server = parse.GetValue(Server)!;
+        var http = new HttpClient { BaseAddress = new Uri(server.EndsWith('/') ? server : server + "/") };
+        if (parse.GetValue(Token) is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static async Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false))!;
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {body}");
+    }
+
+    private static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+}

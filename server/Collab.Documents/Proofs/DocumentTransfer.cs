@@ -1,0 +1,222 @@
+using System.Text;
+using System.Text.Json;
+using Collab.Documents.Access;
+using Collab.EventStore;
+
+namespace Collab.Documents.Proofs;
+
+/// <summary>What an import wrote: the document and each branch's head.</summary>
+/// <param name="DocumentId">The document created.</param>
+/// <param name="Events">Events written.</param>
+/// <param name="Branches">Each branch's head after the import (the same hashes as in the exporting server).</param>
+public sealed record ImportResult(string DocumentId, long Events, IReadOnlyList<ExportDigest> Branches);
+
+/// <summary>
+/// Export of a document's whole log (every branch, every record in the chain) as one newline-delimited JSON file, and
+/// import of such a file into another server: every hash is re-computed and every link checked before anything is
+/// written, a tampered file is refused naming the event, and the imported log has the same hashes (and so the same
+/// digests and proofs) as the exported one. Snapshots are not exported: they are a cache.
+/// </summary>
+public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog, DocumentDirectory directory)
+{
+    /// <summary>Events per append while importing (the store's default limit is 1,000).</summary>
+    public const int ImportBatch = 500;
+
+    /// <summary>Writes the document's export to <paramref name="output"/> (owners and auditors).</summary>
+    public async Task ExportAsync(string documentId, string user, Stream output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        catalog.Authorize(documentId, user, DocumentRoles.CanReadHistory, "export");
+        var document = new DocumentId(documentId);
+        var branches = Ordered(await store.ListBranchesAsync(document, cancellationToken).ConfigureAwait(false));
+        var resolutions = await ResolutionsByEventAsync(branches, cancellationToken).ConfigureAwait(false);
+
+        var header = new ExportHeader(ExportJson.Format, documentId, directory.Find(documentId)?.Title ?? documentId, [.. branches.Select(b => new ExportBranch(
+            b.Ref.Branch.Value, b.Parent?.Branch.Value, b.ForkSeq.Value, b.ForkHash.ToString(), b.Head.Value, b.HeadHash.ToString(),
+            b.State.ToString().ToLowerInvariant(), b.CreatedBy))]);
+        using var buffer = new MemoryStream();
+        Line(buffer, header);
+        foreach (var branch in branches)
+        {
+            await foreach (var e in store.ReadAsync(branch.Ref, branch.ForkSeq.Next, branch.Head, cancellationToken).ConfigureAwait(false))
+            {
+                var record = e.RecordKind switch
+                {
+                    EventRecordKind.Domain => new ExportRecord(e.Record, null, null),
+                    EventRecordKind.Merge => await store.GetMergeRecordAsync(e.Ref, cancellationToken).ConfigureAwait(false) is { } m
+                        ? new ExportRecord(null, new ExportMerge(Digest(m.Source), Digest(m.Base), m.Conflicts, m.Properties), null)
+                        : throw new CollabException(CollabErrorCode.Conflict, $"The merge record of {e.Ref} is missing: verify the document."),
+                    EventRecordKind.Resolution => resolutions.TryGetValue(e.Ref, out var r)
+                        ? new ExportRecord(null, null, new ExportResolution(r.Merge.Branch.Branch.Value, r.Merge.Seq.Value, r.Decisions))
+                        : throw new CollabException(CollabErrorCode.Conflict, $"The resolution record of {e.Ref} is missing: verify the document."),
+                    _ => null,
+                };
+                Line(buffer, new ExportEvent(
+                    e.Branch.Branch.Value, e.Seq.Value, e.Kind.Value, e.Author, e.ServerTime.ToUnixTimeMilliseconds(), e.ClientUpdateId, e.ClientIds,
+                    e.SchemaVersion, e.Payload.ToArray(), e.PreviousHash.ToString(), e.Hash.ToString(), record));
+                if (buffer.Length >= 1 << 16) await FlushAsync(buffer, output, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await FlushAsync(buffer, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Verifies an export file offline, exactly as an import does before writing: every seq, link, hash, fork and
+    /// head. Throws <see cref="CollabException"/> naming the first event at fault; returns each branch's head.
+    /// </summary>
+    public static async Task<ImportResult> VerifyFileAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var (header, plan) = await ReadPlanAsync(input, cancellationToken).ConfigureAwait(false);
+        return new ImportResult(header.DocumentId, plan.Branches.Sum(b => (long)b.Events.Count),
+            [.. plan.Branches.Select(b => new ExportDigest(b.Info.Name, b.Info.ForkSeq + b.Events.Count, b.Head.ToString()))]);
+    }
+
+    private static async Task<(ExportHeader Header, ImportPlan Plan)> ReadPlanAsync(Stream input, CancellationToken cancellationToken, Action<ExportHeader>? afterHeader = null)
+    {
+        using var reader = new StreamReader(input, Encoding.UTF8);
+        var header = Parse<ExportHeader>(await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false), "the header (line 1)");
+        if (header.Format != ExportJson.Format) throw Refused($"Unknown export format '{header.Format}' (this server reads {ExportJson.Format}).");
+        var plan = new ImportPlan(header);
+        afterHeader?.Invoke(header);
+        var line = 1;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
+        {
+            line++;
+            if (text.Length == 0) continue;
+            plan.Add(Parse<ExportEvent>(text, $"line {line}"));
+        }
+        plan.Finish();
+        return (header, plan);
+    }
+
+    /// <summary>
+    /// Reads an export, verifies every hash and link, and only then creates the document (the caller becomes its
+    /// owner) with every branch and event. A file that does not verify is refused, naming the first event at fault.
+    /// </summary>
+    public async Task<ImportResult> ImportAsync(Stream input, string user, CancellationToken cancellationToken)
+    {
+        var (header, plan) = await ReadPlanAsync(input, cancellationToken, header =>
+        {
+            if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
+        }).ConfigureAwait(false);
+
+        await catalog.CreateAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
+        long written = 0;
+        var heads = new List<ExportDigest>();
+        foreach (var branch in plan.Branches)
+        {
+            if (branch.Parent is { } parent)
+            {
+                await store.ForkAsync(parent.Ref, new EventSeq(branch.Info.ForkSeq), branch.Ref.Branch, branch.Info.CreatedBy, cancellationToken).ConfigureAwait(false);
+            }
+            written += await AppendAllAsync(branch, cancellationToken).ConfigureAwait(false);
+            if (Enum.TryParse<BranchState>(branch.Info.State, ignoreCase: true, out var state) && state != BranchState.Open)
+            {
+                await store.SetBranchStateAsync(branch.Ref, state, cancellationToken).ConfigureAwait(false);
+            }
+            var head = await store.GetHeadAsync(branch.Ref, cancellationToken).ConfigureAwait(false);
+            heads.Add(new ExportDigest(branch.Ref.Branch.Value, head.Seq.Value, head.Hash.ToString()));
+        }
+        return new ImportResult(header.DocumentId, written, heads);
+    }
+
+    // Appends a branch's events in batches, a few in flight at once (each expecting the head the one before leaves,
+    // so they cannot land out of order), and checks that the store computed the file's hashes.
+    private async Task<long> AppendAllAsync(ImportBranch branch, CancellationToken cancellationToken)
+    {
+        var pending = new Queue<(Task<AppendResult> Task, int From)>();
+        var head = branch.Info.ForkSeq;
+        for (var from = 0; from < branch.Events.Count; from += ImportBatch)
+        {
+            var batch = branch.Events.GetRange(from, Math.Min(ImportBatch, branch.Events.Count - from)).ConvertAll(e => ToNewEvent(branch.Ref.Document, e));
+            pending.Enqueue((store.AppendAsync(branch.Ref, batch, new EventSeq(head), cancellationToken), from));
+            head += batch.Count;
+            // The first append of a branch may build the store's update-id index: let it finish alone.
+            if (pending.Count >= (from == 0 ? 1 : 4)) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
+        }
+        while (pending.Count > 0) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
+        return branch.Events.Count;
+    }
+
+    private static async Task CheckAsync((Task<AppendResult> Task, int From) append, ImportBranch branch)
+    {
+        var result = await append.Task.ConfigureAwait(false);
+        for (var i = 0; i < result.Events.Count; i++)
+        {
+            var expected = branch.Events[append.From + i];
+            if (result.Events[i].Hash.ToString() != expected.Hash || result.AppendedCount != result.Events.Count)
+            {
+                throw new CollabException(CollabErrorCode.Conflict, $"Event {expected.Branch}@{expected.Seq} was stored with another hash than the file's; the import stopped there.");
+            }
+        }
+    }
+
+    private static NewEvent ToNewEvent(DocumentId document, ExportEvent e) => new(new EventKind(e.Kind), e.Payload, e.Author)
+    {
+        ClientIds = e.ClientIds,
+        ClientUpdateId = e.UpdateId,
+        SchemaVersion = e.SchemaVersion,
+        ServerTime = DateTimeOffset.FromUnixTimeMilliseconds(e.Time),
+        Record = e.Record?.Domain,
+        Merge = e.Record?.Merge is { } m ? new MergeRecordDraft(ImportPlan.Digest(document, m.Source), ImportPlan.Digest(document, m.Base), m.Conflicts) { Properties = m.Properties } : null,
+        Resolution = e.Record?.Resolution is { } r ? new ResolutionRecordDraft(ImportPlan.RefOf(document, r), r.Decisions) : null,
+    };
+
+    private async Task<Dictionary<EventRef, ResolutionRecord>> ResolutionsByEventAsync(IReadOnlyList<BranchInfo> branches, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<EventRef, ResolutionRecord>();
+        var seen = new HashSet<EventRef>();
+        foreach (var branch in branches)
+        {
+            foreach (var merge in await store.ListMergeRecordsAsync(branch.Ref, cancellationToken).ConfigureAwait(false))
+            {
+                if (!seen.Add(merge.Event)) continue;
+                foreach (var resolution in await store.ListResolutionsAsync(merge.Event, cancellationToken).ConfigureAwait(false)) result[resolution.Event] = resolution;
+            }
+        }
+        return result;
+    }
+
+    // main first, then every branch after its parent (by name among siblings).
+    private static List<BranchInfo> Ordered(IReadOnlyList<BranchInfo> branches)
+    {
+        var ordered = new List<BranchInfo>(branches.Count);
+        var queue = new Queue<BranchInfo>(branches.Where(b => b.Parent is null));
+        while (queue.Count > 0)
+        {
+            var next = queue.Dequeue();
+            ordered.Add(next);
+            foreach (var child in branches.Where(b => b.Parent == next.Ref).OrderBy(b => b.Ref.Branch.Value, StringComparer.Ordinal)) queue.Enqueue(child);
+        }
+        return ordered;
+    }
+
+    private static ExportDigest Digest(BranchDigest d) => new(d.Branch.Branch.Value, d.Seq.Value, d.Hash.ToString());
+
+    private static void Line<T>(MemoryStream buffer, T value)
+    {
+        JsonSerializer.Serialize(buffer, value, ExportJson.Options);
+        buffer.WriteByte((byte)'\n');
+    }
+
+    private static async Task FlushAsync(MemoryStream buffer, Stream output, CancellationToken cancellationToken)
+    {
+        await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+        buffer.SetLength(0);
+    }
+
+    private static T Parse<T>(string? text, string where)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw Refused($"The export file is empty or {where} is missing.");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, ExportJson.Options) ?? throw Refused($"{where} is null.");
+        }
+        catch (JsonException ex)
+        {
+            throw new CollabException(CollabErrorCode.Invalid, $"The export file is not valid at {where}: {ex.Message}", ex);
+        }
+    }
+
+    internal static CollabException Refused(string message) => new(CollabErrorCode.Invalid, "Import refused: " + message);
+}

@@ -1,0 +1,25 @@
+using Collab.Documents.Access;
+using Collab.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace Collab.Server;
+
+/// <summary>
+/// Before the server takes requests, sets the document directory (the in-memory projection access checks read) to what
+/// each document's log says, and repairs documents a crash left without their <c>document.created</c> event
+/// (docs/security.md, "Roles are in the log").
+/// </summary>
+internal sealed partial class DirectoryStartup(DirectoryLog log, IOptions<CollabServerOptions> options, ILogger<DirectoryStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.DirectoryInLog) return;
+        var (documents, repaired) = await log.ReconcileAllAsync(cancellationToken);
+        Reconciled(documents, repaired);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Document directory reconciled from the log: {Documents} documents, {Repaired} repaired (no document.created event)")]
+    private partial void Reconciled(int documents, int repaired);
+}
