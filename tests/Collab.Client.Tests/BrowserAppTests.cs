@@ -9,73 +9,8 @@ namespace Collab.Client.Tests;
 /// edits that arrive after the network returns. Every wait is for a condition in the page; no console errors allowed.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
+public sealed class BrowserAppTests(CollabServer server) : BrowserFlow(server)
 {
-    private static readonly string Shots = Path.Combine(Path.GetTempPath(), "collab-browser-app");
-    private BrowserHost? _host;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(Shots);
-        _host = await BrowserHost.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    /// <summary>Creates a document owned by <paramref name="owner"/> and gives each other user its role.</summary>
-    private async Task<string> DocumentAsync(string owner, string title, params (string User, string Role)[] grants)
-    {
-        string token = await server.SignInAsync(owner);
-        string documentId = await server.CreateDocumentAsync(token, title);
-        foreach (var (user, role) in grants)
-        {
-            await server.SignInAsync(user);
-            await server.GrantAsync(token, documentId, user, role);
-        }
-
-        return documentId;
-    }
-
-    /// <summary>A new browser context (another person) with the app open on the document, synced.</summary>
-    private async Task<IPage> OpenAsync(string user, string documentId, string branch = "main", int width = 1280)
-    {
-        var page = await _host!.NewPageAsync(user, width);
-        await GotoAsync(page, user, documentId, branch);
-        return page;
-    }
-
-    private async Task GotoAsync(IPage page, string user, string documentId, string branch = "main")
-    {
-        await page.GotoAsync(new Uri(server.BaseUrl, $"app/?user={user}&doc={Uri.EscapeDataString(documentId)}&branch={Uri.EscapeDataString(branch)}").ToString());
-        await WaitAsync(page, "() => window.collab?.provider?.synced === true && document.querySelector('#status').dataset.status === 'connected'", $"{user} to sync");
-    }
-
-    /// <summary>Waits for a condition in the page; on timeout the failure shows the page's error line and console.</summary>
-    private async Task WaitAsync(IPage page, string condition, string what, int timeoutMs = 20000)
-    {
-        try
-        {
-            await page.WaitForFunctionAsync(condition, null, new() { Timeout = timeoutMs, PollingInterval = 50 });
-        }
-        catch (TimeoutException)
-        {
-            string error = await page.InnerTextAsync("#error");
-            Assert.Fail($"Timed out waiting for {what}. Error line: '{error}'. Console:\n{string.Join("\n", _host!.Logged().TakeLast(40))}");
-        }
-    }
-
-    private void AssertNoConsoleErrors()
-    {
-        string[] errors = _host!.Errors();
-        Assert.True(errors.Length == 0, "console errors:\n" + string.Join("\n", errors));
-    }
-
     private static Task WaitSavedAsync(IPage page) =>
         page.WaitForFunctionAsync("() => document.querySelector('#pending').textContent === 'saved' && window.collab.provider.status === 'connected'");
 
@@ -139,7 +74,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
     public async Task the_owner_shares_with_a_viewer_who_follows_live_cannot_type_and_can_once_made_editor()
     {
         string documentId = await DocumentAsync("olga", "shared with vic");
-        await server.SignInAsync("vic");
+        await Server.SignInAsync("vic");
         var ownerPage = await OpenAsync("olga", documentId);
 
         // Share from the page.
@@ -228,23 +163,6 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         AssertNoConsoleErrors();
     }
 
-    private static async Task ReplaceCatAsync(IPage page, string word)
-    {
-        await page.ClickAsync(".cm-content");
-        await page.Keyboard.PressAsync("Control+Home");
-        for (int i = 0; i < 4; i++)
-        {
-            await page.Keyboard.PressAsync("ArrowRight");
-        }
-
-        for (int i = 0; i < 3; i++)
-        {
-            await page.Keyboard.PressAsync("Shift+ArrowRight");
-        }
-
-        await page.Keyboard.TypeAsync(word);
-    }
-
     [Fact]
     public async Task edits_made_offline_arrive_when_the_network_returns_and_both_browsers_agree()
     {
@@ -276,7 +194,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await ottoPage.CloseAsync();
         await context.SetOfflineAsync(false);
         var again = await context.NewPageAsync();
-        _host!.Watch(again, "otto");
+        Host.Watch(again, "otto");
         await GotoAsync(again, "otto", documentId);
         await WaitAsync(piaPage, "() => window.collab.rich.getText() === 'written offline, kept'", "pia to receive the edits kept in IndexedDB", 40000);
         Assert.Equal("written offline, kept", await RichTextAsync(again));
@@ -303,7 +221,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await page.FillAsync("#fork-seq", seqAfterOne.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#fork");
         await WaitAsync(page, "() => window.collab.provider.branch === 'early' && window.collab.provider.synced && window.collab.ytext.toString() === 'one'", "the fork at the earlier seq");
-        Assert.Contains($"from main at seq {seqAfterOne}", await page.InnerTextAsync("#branch-details"));
+        await WaitAsync(page, $"() => document.querySelector('#branch-details').textContent.includes('from main at seq {seqAfterOne}')", "the menu to describe the fork");
 
         // Back to main through the menu (keyboard: the select is a native control).
         await page.SelectOptionAsync("#branch-select", "main");
@@ -346,7 +264,7 @@ public sealed class BrowserAppTests(CollabServer server) : IAsyncLifetime
         await page.Keyboard.TypeAsync(before);
 
         var typing = page.Keyboard.TypeAsync(during, new() { Delay = 40 });
-        await server.RestartAsync();
+        await Server.RestartAsync();
         await typing;
         await page.Keyboard.TypeAsync("after.");
 

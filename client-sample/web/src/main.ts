@@ -1,6 +1,6 @@
 // The Collab browser app: sign in (development token), pick or create a document, and work on one branch at a time
 // with two editors on one Y.Doc — Tiptap rich text (XML fragment `rich`) and CodeMirror (Y.Text `content`) — over one
-// shared hub connection. Side panels: branches, merge, sharing, audit (src/views).
+// shared hub connection. Side panels: branches, merge, review, history, sharing, audit (src/views).
 
 import './style.css'
 import * as Y from 'yjs'
@@ -19,6 +19,8 @@ import { mountBranchesView } from './views/branches.js'
 import { mountMergeView } from './views/merge.js'
 import { mountShareView } from './views/share.js'
 import { mountAuditView } from './views/audit.js'
+import { mountReviewView } from './views/review.js'
+import { mountHistoryView } from './views/history.js'
 
 const serverUrl = window.location.origin
 const params = new URLSearchParams(window.location.search)
@@ -165,7 +167,9 @@ class Workspace {
       mountBranchesView(byId('branch-view'), this.context),
       mountMergeView(byId('merge-view'), this.context),
       mountShareView(byId('share-view'), this.context),
-      mountAuditView(byId('audit-view'), this.context))
+      mountAuditView(byId('audit-view'), this.context),
+      mountReviewView(byId('review-view'), this.context),
+      mountHistoryView(byId('history-view'), this.context))
     await this.refreshViews()
   }
 

@@ -33,3 +33,16 @@ const palette = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2
 /** A stable colour per user name. */
 export const colorFor = (name: string): string =>
   palette[Array.from(name).reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 7) % palette.length]!
+
+/** Colours for a set of people shown together (blame): each one's own colour, unless two share it; then the next free one. */
+export const colorsFor = (names: readonly string[]): Map<string, string> => {
+  const used = new Set<string>()
+  const colors = new Map<string, string>()
+  for (const name of names) {
+    let i = palette.indexOf(colorFor(name))
+    for (let tries = 0; used.has(palette[i]!) && tries < palette.length; tries++) i = (i + 1) % palette.length
+    used.add(palette[i]!)
+    colors.set(name, palette[i]!)
+  }
+  return colors
+}

@@ -11,7 +11,7 @@ export class ApiError extends Error {
 
 export interface DocumentInfo { id: string, title: string, createdBy: string, createdAt: string, role: Role }
 export interface BranchInfo { name: string, parent: string | null, forkSeq: number, headSeq: number, headHash: string, state: string, createdBy: string, createdAt: string }
-export interface BranchDetails extends BranchInfo { forkHash: string, parentHeadSeq: number | null, ahead: number | null, behind: number | null }
+export interface BranchDetails extends BranchInfo { forkHash: string, parentHeadSeq: number | null, ahead: number | null, behind: number | null, protected?: boolean }
 export interface Permission { documentId: string, user: string, role: Role }
 export interface Position { branch: string, seq: number, hash: string }
 export interface Conflict {
@@ -23,6 +23,32 @@ export interface MergeResult {
   base: Position, attempts: number, targetMovedDuringMerge: boolean, conflicts: Conflict[], mergedJson: string
 }
 export interface EventInfo { seq: number, kind: string, author: string, serverTime: string, updateId: string | null, clientIds: number[], hash: string, previousHash: string }
+export interface Review { reviewer: string, verdict: 'approve' | 'request-changes', comment: string | null, at: string, seq: number }
+export interface ProposalSummary { sourceHead: number, targetHead: number, sourceAheadOfBase: number | null, targetAheadOfBase: number | null, conflicts: number, nothingToMerge: boolean }
+/** A merge proposal (docs/branching.md "Proposals, protected branches and the audit trail"). */
+export interface Proposal {
+  id: string, source: string, target: string, title: string, description: string, author: string, openedAt: string, openedSeq: number,
+  state: 'open' | 'merged' | 'closed', review: 'none' | 'approved' | 'changes-requested', approvedSourceSeq: number | null, reviews: Review[],
+  mergeId: string | null, mergedBy: string | null, mergedAt: string | null, closedBy: string | null, closedAt: string | null, updatedAt: string,
+  targetProtected: boolean, blockers: string[] | null, preview: MergeResult | null, summary: ProposalSummary | null
+}
+export type Choice = 'merged' | 'ours' | 'theirs' | 'custom'
+export interface Decision { conflictId: string, choice: Choice, customText: string | null, author: string, recordedAt: string, seq: number, resolutionId: string, properties: Record<string, string> }
+export interface ConflictState { mergeId: string, state: 'open' | 'decided', conflict: Conflict, decision: Decision | null }
+export interface ResolutionResult { resolutionId: string, mergeId: string, seq: number, contentChanged: boolean, attempts: number, decisions: Decision[] }
+export interface Protection { branch: string, by: string, at: string, seq: number }
+export interface AuditEntry { type: string, kind: string, branch: string, seq: number, by: string, at: string, hash: string, fields: Record<string, string>, conflicts: Array<{ id: string, kind: string, automaticOutcome: string }> | null }
+export interface AuditPage { entries: AuditEntry[], next: string, hasMore: boolean }
+export interface EventMark { branch: string, seq: number, author: string, time: string, kind: string }
+export interface VersionInfo { name: string, branch: string, seq: number, createdBy: string, createdAt: string, recordBranch: string, recordSeq: number }
+export interface ActivitySession { author: string, firstSeq: number, lastSeq: number, firstTime: string, lastTime: string, events: number, charsInserted: number, valuesInserted: number, deleted: number, roots: string[], kinds: string[], branches: string[] }
+export interface Activity { position: Position, sessions: ActivitySession[], versions: VersionInfo[] }
+export interface RootContent { name: string, kind: string, text: string | null }
+export interface VersionContent { position: Position & { headSeq: number }, roots: RootContent[] }
+export interface DiffSegment { op: 'equal' | 'insert' | 'delete' | 'modify', length: number, content: string, key: string | null, oldContent: string | null, insertedBy: EventMark | null, deletedBy: EventMark | null }
+export interface Diff { base: Position, head: Position, roots: Array<{ name: string, kind: string, inserted: number, deleted: number, segments: DiffSegment[] }> }
+export interface Blame { position: Position, roots: Array<{ name: string, kind: string, ranges: Array<{ start: number, length: number, content: string, insertedBy: EventMark | null }> }>, authors: Array<{ author: string, units: number }> }
+export interface RestoreResult { version: string, branch: string, seq: number | null, headBefore: number, clientId: number, changed: boolean }
 export interface Verification { valid: boolean, headSeq: number, headHash: string, eventsChecked: number, firstBrokenSeq: number | null, firstBrokenReason: string | null }
 
 /** Development sign-in: `POST /api/dev/token {"user"}` → the JWT. */
@@ -93,5 +119,78 @@ export class CollabApi {
 
   verify (id: string, branch: string): Promise<Verification> {
     return this.call('GET', `/api/documents/${enc(id)}/verify?branch=${enc(branch)}`)
+  }
+
+  // Proposals and protection (owner merges; editors and owners open and review, never their own).
+  openProposal (id: string, source: string, target: string, title: string, description?: string): Promise<Proposal> {
+    return this.call('POST', `/api/documents/${enc(id)}/proposals`, { source, target, title, description })
+  }
+
+  listProposals (id: string, state: 'open' | 'merged' | 'closed' | 'all' = 'open'): Promise<Proposal[]> {
+    return this.call('GET', `/api/documents/${enc(id)}/proposals?state=${state}`)
+  }
+
+  /** One proposal; while open, with a live merge preview (conflicts) and its blockers. */
+  getProposal (id: string, pid: string): Promise<Proposal> { return this.call('GET', `/api/documents/${enc(id)}/proposals/${enc(pid)}`) }
+  reviewProposal (id: string, pid: string, verdict: 'approve' | 'request-changes', comment?: string): Promise<Proposal> {
+    return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/reviews`, { verdict, comment })
+  }
+
+  mergeProposal (id: string, pid: string, message?: string): Promise<Proposal> {
+    return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/merge`, { message })
+  }
+
+  closeProposal (id: string, pid: string, comment?: string): Promise<Proposal> {
+    return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/close`, { comment })
+  }
+
+  protect (id: string, branch: string): Promise<Protection> {
+    return this.call('PUT', `/api/documents/${enc(id)}/branches/${branch.split('/').map(enc).join('/')}/protection`)
+  }
+
+  unprotect (id: string, branch: string): Promise<null> {
+    return this.call('DELETE', `/api/documents/${enc(id)}/branches/${branch.split('/').map(enc).join('/')}/protection`)
+  }
+
+  // Decisions on a merge's conflicts (owner). A merge id holding '/' travels as %2F.
+  resolve (id: string, mergeId: string, decisions: Array<{ conflictId: string, choice: Choice, content?: string }>, message?: string): Promise<ResolutionResult> {
+    return this.call('POST', `/api/documents/${enc(id)}/merges/${enc(mergeId)}/resolutions`, { decisions, message })
+  }
+
+  conflicts (id: string, state: 'open' | 'decided' | 'all' = 'open'): Promise<ConflictState[]> {
+    return this.call('GET', `/api/documents/${enc(id)}/conflicts?state=${state}`)
+  }
+
+  /** The document-wide audit trail (owner, auditor): pass the last page's `next` as `after` to read on. */
+  audit (id: string, after?: string, limit = 200): Promise<AuditPage> {
+    return this.call('GET', `/api/documents/${enc(id)}/audit?limit=${limit}${after === undefined ? '' : `&after=${enc(after)}`}`)
+  }
+
+  // History (docs/history-and-audit.md): content at any seq (any role); compare, blame, activity (owner, auditor);
+  // named versions (listing: any role; naming and restoring: editor, owner).
+  content (id: string, branch: string, seq?: number): Promise<VersionContent> {
+    return this.call('GET', `/api/documents/${enc(id)}/history/content?branch=${enc(branch)}${seq === undefined ? '' : `&seq=${seq}`}`)
+  }
+
+  /** Positions are `branch`, `branch@seq` or `version:name`. */
+  compare (id: string, base: string, head: string): Promise<Diff> {
+    return this.call('GET', `/api/documents/${enc(id)}/history/compare?base=${enc(base)}&head=${enc(head)}`)
+  }
+
+  blame (id: string, branch: string, root: string, seq?: number): Promise<Blame> {
+    return this.call('GET', `/api/documents/${enc(id)}/history/blame?branch=${enc(branch)}&root=${enc(root)}${seq === undefined ? '' : `&seq=${seq}`}`)
+  }
+
+  activity (id: string, branch: string, groupGap = '5m'): Promise<Activity> {
+    return this.call('GET', `/api/documents/${enc(id)}/history/activity?branch=${enc(branch)}&groupGap=${enc(groupGap)}`)
+  }
+
+  versions (id: string): Promise<VersionInfo[]> { return this.call('GET', `/api/documents/${enc(id)}/versions`) }
+  nameVersion (id: string, name: string, branch: string, seq: number): Promise<VersionInfo> {
+    return this.call('POST', `/api/documents/${enc(id)}/versions`, { name, branch, seq })
+  }
+
+  restoreVersion (id: string, name: string, branch: string): Promise<RestoreResult> {
+    return this.call('POST', `/api/documents/${enc(id)}/versions/${enc(name)}/restore`, { branch })
   }
 }

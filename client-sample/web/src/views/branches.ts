@@ -20,7 +20,8 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
   const moveButton = h('button', { id: 'move', type: 'submit' }, 'Move my work')
   const moveForm = h('form', { class: 'row' }, moveName, moveButton)
   const hint = h('p', { class: 'hint' }, 'Fork copies the history up to a seq (or now) into a new branch. "Move my work" forks from now and carries on there with your unsaved edits.')
-  root.replaceChildren(h('div', { class: 'row' }, h('label', {}, 'Branch', select)), details, forkForm, moveForm, hint)
+  const protectButton = h('button', { id: 'branch-protect', type: 'button', hidden: true }, 'Protect')
+  root.replaceChildren(h('div', { class: 'row' }, h('label', {}, 'Branch', select), protectButton), details, forkForm, moveForm, hint)
 
   let branches: BranchDetails[] = []
   let loading: Promise<void> | null = null
@@ -31,14 +32,18 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
     select.replaceChildren(...branches.map((b) => {
       const counts = b.parent === null ? '' : ` (↑${b.ahead ?? 0} ↓${b.behind ?? 0})`
       const state = b.state === 'open' ? '' : ` [${b.state}]`
-      const option = new Option(`${b.name}${counts}${state}`, b.name)
+      const option = new Option(`${b.protected === true ? '🔒 ' : ''}${b.name}${counts}${state}`, b.name)
+      option.dataset.protected = String(b.protected === true)
       option.dataset.ahead = String(b.ahead ?? '')
       option.dataset.behind = String(b.behind ?? '')
       return option
     }))
     select.value = current
     const mine = branches.find((b) => b.name === current)
-    details.textContent = mine === undefined ? '' : describe(mine)
+    details.textContent = mine === undefined ? '' : describe(mine) + (mine.protected === true ? ' · protected: changes only through an approved proposal' : '')
+    // Owners protect and unprotect the open branch.
+    protectButton.hidden = ctx.role() !== 'owner' || mine === undefined
+    protectButton.textContent = mine?.protected === true ? 'Unprotect' : 'Protect'
     const canFork = ctx.role() === 'owner' || ctx.role() === 'editor'
     for (const el of [forkName, forkSeq, forkButton, moveName, moveButton]) el.toggleAttribute('disabled', !canFork)
     if (!canFork) forkButton.title = moveButton.title = 'Forking needs the editor or owner role.'
@@ -49,12 +54,25 @@ export const mountBranchesView = (root: HTMLElement, ctx: AppContext): View => {
     branches = await Promise.all(list.map((b) => ctx.api.getBranch(ctx.documentId, b.name)))
     render()
   }
+  let again = false
   const refresh = (): Promise<void> => {
-    // Coalesce: notifications and acks can come in bursts.
-    loading ??= load().catch(ctx.showError).finally(() => { loading = null })
+    // Coalesce: notifications and acks can come in bursts. A refresh asked for during a load (say, right after a fork)
+    // loads once more, so that the menu never stays on a list read before the change.
+    if (loading !== null) { again = true; return loading }
+    loading = load().catch(ctx.showError).finally(() => {
+      loading = null
+      if (again) { again = false; void refresh() }
+    })
     return loading
   }
 
+  protectButton.addEventListener('click', () => {
+    const branch = ctx.branch()
+    const isProtected = branches.find((b) => b.name === branch)?.protected === true
+    const work = isProtected ? ctx.api.unprotect(ctx.documentId, branch) : ctx.api.protect(ctx.documentId, branch)
+    work.then(async () => { ctx.notify(`${branch} is ${isProtected ? 'no longer protected' : 'protected'}`); await refresh() })
+      .catch((err: unknown) => ctx.showError(`Could not change the protection: ${messageOf(err)}`))
+  })
   select.addEventListener('change', () => { ctx.switchBranch(select.value).catch(ctx.showError) })
   forkForm.addEventListener('submit', (e) => {
     e.preventDefault()
