@@ -10,6 +10,10 @@
 //   awareness  { peer, state } / peers { peer } → { states }
 //   stateless  { peer, payload }
 //   raw        { url, frames: [base64], waitMs? }  a bare `ws` socket → { code, reason, received: [base64] }
+//   type       { peer, prefix }  types `[prefix0]`, `[prefix1]`… at the end, one at a time, each after the one before
+//              was acknowledged (unsynced changes back to 0), until `stopTyping`
+//   typed      { peer }        → { typed: [token], acked: [token] }   acked: seen acknowledged by the provider
+//   stopTyping { peer }
 //   close      {}
 import readline from 'node:readline'
 import WebSocket from 'ws'
@@ -86,8 +90,34 @@ const commands = {
       ws.on('error', (e) => reject(e))
     })
   },
+  type ({ peer: name, prefix }) {
+    const p = peer(name)
+    p.typing = { typed: [], acked: [], stop: false }
+    const t = p.typing
+    ;(async () => {
+      for (let i = 0; !t.stop; i++) {
+        const token = `[${prefix}${i}]`
+        t.typed.push(token)
+        // The insert raises unsyncedChanges at once; only the server's sync-status "applied" brings it back to 0
+        // (a close leaves it as it is, a reconnect sets it to 1).
+        p.text.insert(p.text.length, token)
+        while (!t.stop && p.provider.unsyncedChanges !== 0) await sleep(2)
+        if (t.stop) return
+        t.acked.push(token)
+      }
+    })()
+    return {}
+  },
+  typed ({ peer: name }) {
+    const t = peer(name).typing
+    return { typed: [...t.typed], acked: [...t.acked] }
+  },
+  stopTyping ({ peer: name }) { peer(name).typing.stop = true; return {} },
   async close () {
-    for (const p of peers.values()) p.provider.destroy()
+    for (const p of peers.values()) {
+      if (p.typing) p.typing.stop = true
+      p.provider.destroy()
+    }
     for (const s of sockets.values()) s.socket.destroy()
     peers.clear()
     setTimeout(() => process.exit(0), 10)

@@ -21,6 +21,7 @@ import { mountShareView } from './views/share.js'
 import { mountAuditView } from './views/audit.js'
 import { mountReviewView } from './views/review.js'
 import { mountHistoryView } from './views/history.js'
+import { openWithHocuspocus } from './app/hocuspocus.js'
 
 const serverUrl = window.location.origin
 const params = new URLSearchParams(window.location.search)
@@ -321,7 +322,11 @@ byId('create-form').addEventListener('submit', (e) => {
 
 // `?user=alice&doc=notes&branch=main` signs in and opens the document directly (handy for links and tests).
 const initialUser = params.get('user') ?? sessionStorage.getItem('collab.user')
-if (initialUser !== null) {
+// `&provider=hocuspocus` (with user and doc): the editors over the stock @hocuspocus/provider instead (src/app/hocuspocus.ts).
+const hocuspocusDoc = params.get('provider') === 'hocuspocus' ? params.get('doc') : null
+if (initialUser !== null && hocuspocusDoc !== null) {
+  openWithHocuspocus(serverUrl, initialUser, hocuspocusDoc, params.get('branch') ?? 'main').catch(reportError)
+} else if (initialUser !== null) {
   byId<HTMLInputElement>('user').value = initialUser
   signIn(initialUser)
     .then(async () => {
