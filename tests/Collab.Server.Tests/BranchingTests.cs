@@ -50,6 +50,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
     public async Task a_fork_at_a_middle_seq_has_exactly_the_content_of_that_seq()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var start = await factory.MainHeadAsync(doc); // the document.created directory event
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
         var texts = new List<string>();
@@ -59,28 +60,28 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
             texts.Add(alice.Text);
         }
 
-        var response = await ForkAsync(doc, "drafts/at-3", "main", seq: 3);
+        var response = await ForkAsync(doc, "drafts/at-3", "main", seq: start + 3);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"/api/documents/{doc}/branches/drafts/at-3", response.Headers.Location?.ToString());
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("main", created.GetProperty("parent").GetString());
-        Assert.Equal(3, created.GetProperty("forkSeq").GetInt64());
-        Assert.Equal(3, created.GetProperty("headSeq").GetInt64());
+        Assert.Equal(start + 3, created.GetProperty("forkSeq").GetInt64());
+        Assert.Equal(start + 3, created.GetProperty("headSeq").GetInt64());
         Assert.Equal("alice", created.GetProperty("createdBy").GetString());
-        Assert.Equal((await Store.GetDigestAsync(Ref(doc, "main"), new EventSeq(3))).Hash.ToString(), created.GetProperty("forkHash").GetString());
+        Assert.Equal((await Store.GetDigestAsync(Ref(doc, "main"), new EventSeq(start + 3))).Hash.ToString(), created.GetProperty("forkHash").GetString());
 
         Assert.Equal(texts[2], await TextAsync(doc, "drafts/at-3"));
         Assert.Equal(texts[4], await TextAsync(doc, "main"));
 
         // A fork of a fork, at a position inside its ancestry, and from a fork's head.
-        Assert.Equal(HttpStatusCode.Created, (await ForkAsync(doc, "deeper", "drafts/at-3", seq: 1)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await ForkAsync(doc, "deeper", "drafts/at-3", seq: start + 1)).StatusCode);
         Assert.Equal(texts[0], await TextAsync(doc, "deeper"));
 
         // Refusals: an existing name, a seq beyond the head, an unknown source.
         Assert.Equal(HttpStatusCode.Conflict, (await ForkAsync(doc, "deeper", "main")).StatusCode);
         var beyond = await ForkAsync(doc, "beyond", "main", seq: 99);
         Assert.Equal(HttpStatusCode.BadRequest, beyond.StatusCode);
-        Assert.Contains("head is 5", await beyond.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains($"head is {start + 5}", await beyond.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await ForkAsync(doc, "x", "nope")).StatusCode);
     }
 
@@ -88,6 +89,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
     public async Task ahead_and_behind_count_own_and_parent_events_not_merged_across()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var start = await factory.MainHeadAsync(doc); // the document.created directory event
         await using var main = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await main.JoinAsync();
         for (var i = 0; i < 3; i++) await main.InsertAsync(0, "m");
@@ -100,9 +102,9 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         await main.InsertAsync(0, "m");
 
         var f = await BranchAsync(doc, "f");
-        Assert.Equal(2, f.GetProperty("ahead").GetInt64());   // seqs 4, 5 of f
-        Assert.Equal(1, f.GetProperty("behind").GetInt64());  // seq 4 of main
-        Assert.Equal(4, f.GetProperty("parentHeadSeq").GetInt64());
+        Assert.Equal(2, f.GetProperty("ahead").GetInt64());   // seqs start+4, start+5 of f
+        Assert.Equal(1, f.GetProperty("behind").GetInt64());  // seq start+4 of main
+        Assert.Equal(start + 4, f.GetProperty("parentHeadSeq").GetInt64());
         var mainInfo = await BranchAsync(doc, "main");
         Assert.Equal(JsonValueKind.Null, mainInfo.GetProperty("ahead").ValueKind);
 
@@ -110,7 +112,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         Assert.Equal(HttpStatusCode.Created, (await MergeAsync(doc, "f", "main")).StatusCode);
         f = await BranchAsync(doc, "f");
         Assert.Equal(0, f.GetProperty("ahead").GetInt64());
-        Assert.Equal(2, f.GetProperty("behind").GetInt64());  // main seqs 4 and 5 (the merge)
+        Assert.Equal(2, f.GetProperty("behind").GetInt64());  // main seqs start+4 and start+5 (the merge)
 
         // main into f: nothing behind; the merge event on f is f's own, not yet in main.
         Assert.Equal(HttpStatusCode.Created, (await MergeAsync(doc, "main", "f")).StatusCode);
@@ -125,6 +127,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
     public async Task a_merge_reaches_the_targets_live_clients_as_an_ordinary_update_and_is_recorded()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        var start = await factory.MainHeadAsync(doc); // the directory events of creation and the grant
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await using var bob = TestPeer.Create(factory.HubFor("bob", messagePack: true), doc, clientId: 2);
         await alice.JoinAsync();
@@ -181,10 +184,10 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         Assert.Equal("feature", one.GetProperty("source").GetProperty("branch").GetString());
         Assert.Equal((await Store.GetHeadAsync(Ref(doc, "feature"))).Hash.ToString(), one.GetProperty("source").GetProperty("hash").GetString());
         Assert.Equal("main", one.GetProperty("base").GetProperty("branch").GetString());
-        Assert.Equal(1, one.GetProperty("base").GetProperty("seq").GetInt64());
+        Assert.Equal(start + 1, one.GetProperty("base").GetProperty("seq").GetInt64());
         Assert.Equal(headBefore, one.GetProperty("targetHead").GetProperty("seq").GetInt64());
         Assert.Equal("alice", one.GetProperty("properties").GetProperty("actor").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/documents/{doc}/merges/main@1", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/documents/{doc}/merges/main@{start + 1}", UriKind.Relative))).StatusCode);
 
         // Merging again brings nothing: said clearly, nothing written.
         var head = (await Store.GetHeadAsync(Ref(doc, "main"))).Seq.Value;
@@ -231,6 +234,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
     public async Task move_to_branch_keeps_an_edit_the_server_has_not_received()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var start = await factory.MainHeadAsync(doc); // the document.created directory event
         await using var connection = factory.HubFor("alice");
         var ydoc = new YDoc(new YDocOptions { ClientId = 11 });
         var replies = new ConcurrentBag<Task>();
@@ -258,7 +262,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
 
         var moved = await connection.InvokeAsync<MoveResult>("MoveToBranch", doc, "main", "draft");
         Assert.Equal("draft", moved.Branch);
-        Assert.Equal(1, moved.ForkSeq);
+        Assert.Equal(start + 1, moved.ForkSeq);
         Assert.Equal("owner", moved.Role);
 
         // The server's SyncStep1 for the new branch came before the call returned; the answer carries the pending edit.
@@ -275,7 +279,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         var ex = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(new byte[] { 0 }), null));
         Assert.Contains("not_joined", ex.Message, StringComparison.Ordinal);
         var ack = await connection.InvokeAsync<SyncAck>("Sync", doc, "draft", SyncMessage.EncodeUpdate(Capture(ydoc, () => ydoc.GetText("text").Insert(0, "> "))), "u2");
-        Assert.Equal(3, ack.Seq);
+        Assert.Equal(start + 3, ack.Seq);
     }
 
     [Fact]
@@ -295,6 +299,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
     public async Task connections_of_a_document_hear_about_new_branches_and_merges()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var start = await factory.MainHeadAsync(doc); // the document.created directory event
         await using var connection = factory.HubFor("alice");
         var events = new ConcurrentQueue<JsonElement>();
         connection.On<string, string, byte[]>("Sync", (_, _, _) => { });
@@ -315,7 +320,7 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         while (events.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
         var all = events.ToList();
         Assert.Contains(all, e => e.GetProperty("type").GetString() == "branch-created" && e.GetProperty("branch").GetString() == "idea" && e.GetProperty("parent").GetString() == "main");
-        Assert.Contains(all, e => e.GetProperty("type").GetString() == "merged" && e.GetProperty("target").GetString() == "main" && e.GetProperty("source").GetString() == "idea" && e.GetProperty("seq").GetInt64() == 1);
+        Assert.Contains(all, e => e.GetProperty("type").GetString() == "merged" && e.GetProperty("target").GetString() == "main" && e.GetProperty("source").GetString() == "idea" && e.GetProperty("seq").GetInt64() == start + 1);
     }
 
     [Fact]

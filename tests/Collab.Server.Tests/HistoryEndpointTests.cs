@@ -8,10 +8,14 @@ namespace Collab.Server.Tests;
 
 public sealed class HistoryEndpointTests(CollabAppFactory factory) : IClassFixture<CollabAppFactory>
 {
+    /// <summary>The head of <c>main</c> when <see cref="StoryAsync"/> starts typing (its directory events: creation and grants).</summary>
+    private long _start;
+
     /// <summary>A document with alice (owner, client 1) typing three words, erin (editor) a fourth; an auditor and a viewer.</summary>
     private async Task<(string Doc, TestPeer Alice, TestPeer Erin)> StoryAsync()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("erin", "editor"), ("aud", "auditor"), ("vic", "viewer"));
+        _start = await factory.MainHeadAsync(doc);
         var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
         foreach (var word in new[] { "one ", "two ", "three " }) await alice.InsertAsync(alice.Text.Length, word);
@@ -31,17 +35,17 @@ public sealed class HistoryEndpointTests(CollabAppFactory factory) : IClassFixtu
         await using var __ = erin;
         using var viewer = factory.ClientFor("vic");
 
-        var json = await viewer.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/content?branch=main&seq=2");
-        Assert.Equal(2, json.GetProperty("position").GetProperty("seq").GetInt64());
+        var json = await viewer.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/content?branch=main&seq={_start + 2}");
+        Assert.Equal(_start + 2, json.GetProperty("position").GetProperty("seq").GetInt64());
         var root = json.GetProperty("roots")[0];
         Assert.Equal(("text", "text", "one two "), (root.GetProperty("name").GetString(), root.GetProperty("kind").GetString(), root.GetProperty("text").GetString()));
         Assert.Equal("one two ", root.GetProperty("delta")[0].GetProperty("insert").GetString());
 
-        Assert.Equal("one two three ", await viewer.GetStringAsync($"/api/documents/{doc}/history/content?seq=3&format=text&root=text"));
+        Assert.Equal("one two three ", await viewer.GetStringAsync($"/api/documents/{doc}/history/content?seq={_start + 3}&format=text&root=text"));
 
-        using var response = await viewer.GetAsync($"/api/documents/{doc}/history/content?seq=4&format=update");
+        using var response = await viewer.GetAsync($"/api/documents/{doc}/history/content?seq={_start + 4}&format=update");
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("4", response.Headers.GetValues("X-Collab-Seq").Single());
+        Assert.Equal($"{_start + 4}", response.Headers.GetValues("X-Collab-Seq").Single());
         var ydoc = new YDoc();
         ydoc.ApplyUpdate(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("one two three four", ydoc.GetText("text").ToString());
@@ -61,19 +65,19 @@ public sealed class HistoryEndpointTests(CollabAppFactory factory) : IClassFixtu
         await using var __ = erin;
         using var auditor = factory.ClientFor("aud");
 
-        var diff = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/compare?base=main@2&head=main");
+        var diff = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/compare?base=main@{_start + 2}&head=main");
         var segments = diff.GetProperty("roots")[0].GetProperty("segments").EnumerateArray()
             .Select(s => (s.GetProperty("op").GetString(), s.GetProperty("content").GetString(), s.TryGetProperty("insertedBy", out var by) && by.ValueKind == JsonValueKind.Object ? by.GetProperty("author").GetString() + "@" + by.GetProperty("seq").GetInt64() : null))
             .ToList();
-        Assert.Equal([("equal", "one two ", null), ("insert", "three ", "alice@3"), ("insert", "four", "erin@4")], segments);
-        var unified = await auditor.GetStringAsync($"/api/documents/{doc}/history/compare?base=main@2&head=main@4&format=unified");
+        Assert.Equal([("equal", "one two ", null), ("insert", "three ", $"alice@{_start + 3}"), ("insert", "four", $"erin@{_start + 4}")], segments);
+        var unified = await auditor.GetStringAsync($"/api/documents/{doc}/history/compare?base=main@{_start + 2}&head=main@{_start + 4}&format=unified");
         Assert.Contains("-one two \n\\ No newline at end of file\n+one two three four\n", unified, StringComparison.Ordinal);
 
         var blame = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/blame?branch=main&root=text");
         var ranges = blame.GetProperty("roots")[0].GetProperty("ranges").EnumerateArray()
             .Select(r => (r.GetProperty("content").GetString(), r.GetProperty("insertedBy").GetProperty("author").GetString(), r.GetProperty("insertedBy").GetProperty("seq").GetInt64()))
             .ToList();
-        Assert.Equal([("one ", "alice", 1L), ("two ", "alice", 2L), ("three ", "alice", 3L), ("four", "erin", 4L)], ranges);
+        Assert.Equal([("one ", "alice", _start + 1), ("two ", "alice", _start + 2), ("three ", "alice", _start + 3), ("four", "erin", _start + 4)], ranges);
 
         var activity = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/activity?branch=main&groupGap=1h");
         var sessions = activity.GetProperty("sessions").EnumerateArray().Select(s => (s.GetProperty("author").GetString(), s.GetProperty("events").GetInt32(), s.GetProperty("charsInserted").GetInt32())).ToList();
@@ -82,7 +86,7 @@ public sealed class HistoryEndpointTests(CollabAppFactory factory) : IClassFixtu
 
         var events = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/history/events?branch=main&author=erin");
         var only = Assert.Single(events.GetProperty("events").EnumerateArray().ToList());
-        Assert.Equal((4L, 4, 2u), (only.GetProperty("seq").GetInt64(), only.GetProperty("charsInserted").GetInt32(), only.GetProperty("clientIds")[0].GetUInt32()));
+        Assert.Equal((_start + 4, 4, 2u), (only.GetProperty("seq").GetInt64(), only.GetProperty("charsInserted").GetInt32(), only.GetProperty("clientIds")[0].GetUInt32()));
 
         using var viewer = factory.ClientFor("vic");
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync($"/api/documents/{doc}/history/blame")).StatusCode);
@@ -98,9 +102,9 @@ public sealed class HistoryEndpointTests(CollabAppFactory factory) : IClassFixtu
         await using var __ = erin;
         using var editor = factory.ClientFor("erin");
 
-        var created = await editor.PostAsJsonAsync($"/api/documents/{doc}/versions", new { name = "Approved by legal", branch = "main", seq = 2 });
+        var created = await editor.PostAsJsonAsync($"/api/documents/{doc}/versions", new { name = "Approved by legal", branch = "main", seq = _start + 2 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await editor.PostAsJsonAsync($"/api/documents/{doc}/versions", new { name = "Approved by legal", branch = "main", seq = 3 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await editor.PostAsJsonAsync($"/api/documents/{doc}/versions", new { name = "Approved by legal", branch = "main", seq = _start + 3 })).StatusCode);
         using var viewer = factory.ClientFor("vic");
         var listed = await viewer.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/versions");
         Assert.Equal("Approved by legal", listed[0].GetProperty("name").GetString());

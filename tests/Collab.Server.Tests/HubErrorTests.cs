@@ -44,9 +44,13 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         return rest[..rest.IndexOf(':', StringComparison.Ordinal)];
     }
 
+    /// <summary>The head of <c>main</c> right after <see cref="TwoPeersAsync"/> created its document (its directory events).</summary>
+    private long _createdHead;
+
     private async Task<(string Doc, TestPeer Alice, TestPeer Bob)> TwoPeersAsync()
     {
         var doc = await App.CreateDocumentAsync("alice", ("bob", "editor"));
+        _createdHead = await App.MainHeadAsync(doc);
         var alice = TestPeer.Create(App.HubFor("alice"), doc, clientId: 1);
         var bob = TestPeer.Create(App.HubFor("bob"), doc, clientId: 2);
         await alice.JoinAsync();
@@ -56,13 +60,13 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         return (doc, alice, bob);
     }
 
-    private async Task AssertUnaffectedAsync(string doc, TestPeer alice, TestPeer bob, long expectedHead)
+    private async Task AssertUnaffectedAsync(string doc, TestPeer alice, TestPeer bob, long editsSinceCreation)
     {
         // The connection that was refused still works, the other client still receives, and the log did not move.
         await alice.InsertAsync(4, "!");
         await bob.WaitForTextAsync("safe!");
         var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(expectedHead + 1, head.Seq.Value);
+        Assert.Equal(_createdHead + editsSinceCreation + 1, head.Seq.Value);
     }
 
     public static TheoryData<string, byte[]> MalformedSyncMessages => new()
@@ -87,7 +91,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", message, null));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        await AssertUnaffectedAsync(doc, alice, bob, editsSinceCreation: 1);
         // The next update is the marker: bob received it and nothing before it.
         Assert.Equal(bobReceived + 1, bob.Received.Count);
     }
@@ -113,7 +117,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.SendUpdateAsync(update, null));
 
         Assert.Equal("too_large", CodeOf(error));
-        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        await AssertUnaffectedAsync(doc, alice, bob, editsSinceCreation: 1);
     }
 
     [Fact]
@@ -135,13 +139,14 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         await Assert.ThrowsAnyAsync<Exception>(() => mallory.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", huge, null));
 
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        await AssertUnaffectedAsync(doc, alice, bob, editsSinceCreation: 1);
     }
 
     [Fact]
     public async Task a_viewer_that_edits_gets_an_error_and_nothing_is_stored_or_broadcast()
     {
         var doc = await App.CreateDocumentAsync("alice", ("vic", "viewer"));
+        var created = await App.MainHeadAsync(doc);
         await using var alice = TestPeer.Create(App.HubFor("alice"), doc, clientId: 1);
         await using var vic = TestPeer.Create(App.HubFor("vic"), doc, clientId: 2);
         await alice.JoinAsync();
@@ -161,7 +166,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         Assert.Equal("read me", alice.Text);
         Assert.Equal(aliceReceived, alice.Received.Count);
         var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(1, head.Seq.Value);
+        Assert.Equal(created + 1, head.Seq.Value);
     }
 
     [Fact]
@@ -283,10 +288,10 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         Assert.Equal("invalid", CodeOf(error));
         var seqs = new List<long>();
         for (var i = 0; i < sends.Count; i++) if (i != 17) seqs.Add((await sends[i]).Seq!.Value);
-        Assert.Equal(Enumerable.Range(2, 39).Select(i => (long)i), seqs.Order());
+        Assert.Equal(Enumerable.Range(2, 39).Select(i => _createdHead + i), seqs.Order());
         var head = await App.Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(40, head.Seq.Value);
-        Assert.Equal(41, (await alice.SendUpdateAsync(TestUpdates.Insert(117, "u"), "id-17")).Seq); // the retry with an id
+        Assert.Equal(_createdHead + 40, head.Seq.Value);
+        Assert.Equal(_createdHead + 41, (await alice.SendUpdateAsync(TestUpdates.Insert(117, "u"), "id-17")).Seq); // the retry with an id
     }
 
     [Fact]
@@ -306,7 +311,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeSyncStep1(w.ToArray()), null));
 
         Assert.Equal("too_large", CodeOf(error));
-        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        await AssertUnaffectedAsync(doc, alice, bob, editsSinceCreation: 1);
     }
 
     public static TheoryData<string, byte[]> MalformedAwareness => new()
@@ -328,7 +333,7 @@ public sealed class HubErrorTests : IClassFixture<HubErrorTests.SmallLimitsFacto
         var error = await Assert.ThrowsAsync<HubException>(() => alice.Connection.InvokeAsync("Awareness", doc, "main", update));
 
         Assert.True(CodeOf(error) == "malformed", $"{what}: {error.Message}");
-        await AssertUnaffectedAsync(doc, alice, bob, expectedHead: 1);
+        await AssertUnaffectedAsync(doc, alice, bob, editsSinceCreation: 1);
         Assert.Empty(bob.AwarenessReceived); // checked after the marker update reached bob on the same connection
     }
 

@@ -73,13 +73,14 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     public async Task findings_1_bytes_leave_new_joiners_and_a_restarted_server_with_the_honest_text()
     {
         var doc = await CreateDocumentAsync();
+        var created = await _host.MainHeadAsync(doc); // the directory events of creation and the grants
         var alice = TestPeer.Create(_host.Hub(_host.Token("alice")), doc, clientId: 1001);
         var mallory = TestPeer.Create(_host.Hub(_host.Token("mallory")), doc, clientId: 666);
         await using var _ = alice;
         await using var __ = mallory;
         await alice.JoinAsync();
         await mallory.JoinAsync();
-        Assert.Equal(1, (await alice.InsertAsync(0, "honest text")).Seq);
+        Assert.Equal(created + 1, (await alice.InsertAsync(0, "honest text")).Seq);
 
         // The forged update: it waits (a struct of an unknown client) and is never acknowledged as integrated.
         var forged = mallory.SendUpdateAsync(Convert.FromHexString("0201ffffffff0f0084feffffff0f00017801e907000400feffffff0f00017900"), "forged");
@@ -96,7 +97,7 @@ public sealed class PendingUpdateTests : IAsyncLifetime
         Assert.Equal("honest text", await RestContentAsync(doc));
         await JoinerSeesAsync(doc, 4, "honest text");
         await alice.ReconnectAsync(_host.Hub(_host.Token("alice")));
-        Assert.Equal(2, (await alice.InsertAsync(alice.Text.Length, "!")).Seq);
+        Assert.Equal(created + 2, (await alice.InsertAsync(alice.Text.Length, "!")).Seq);
         await JoinerSeesAsync(doc, 5, "honest text!");
     }
 
@@ -106,16 +107,17 @@ public sealed class PendingUpdateTests : IAsyncLifetime
     public async Task delete_sets_yjs_would_refuse_are_malformed_and_change_nothing(string hex)
     {
         var doc = await CreateDocumentAsync();
+        var created = await _host.MainHeadAsync(doc);
         var alice = TestPeer.Create(_host.Hub(_host.Token("alice")), doc, clientId: 1);
         await using var _ = alice;
         await alice.JoinAsync();
-        Assert.Equal(1, (await alice.InsertAsync(0, "abcdef")).Seq);
+        Assert.Equal(created + 1, (await alice.InsertAsync(0, "abcdef")).Seq);
 
         var update = Convert.FromHexString(hex);
         var error = await Assert.ThrowsAsync<HubException>(() => alice.SendUpdateAsync(update, "bad"));
         Assert.Matches("HubException: malformed:", error.Message);
 
         Assert.Equal("abcdef", await RestContentAsync(doc));
-        Assert.Equal(2, (await alice.InsertAsync(6, "g")).Seq); // nothing was stored for the refused update
+        Assert.Equal(created + 2, (await alice.InsertAsync(6, "g")).Seq); // nothing was stored for the refused update
     }
 }

@@ -11,10 +11,15 @@ namespace Collab.Server.Tests;
 /// <summary>Digests and proofs over REST, checked by the auditor's verifier of docs/verification.md.</summary>
 public sealed class ProofEndpointTests(CollabAppFactory factory) : IClassFixture<CollabAppFactory>
 {
-    private async Task<HttpClient> DocumentWithEventsAsync(string id, int mainEvents)
+    /// <summary>
+    /// Creates the document, grants the roles (directory events on <c>main</c>, written through the branch's writer before
+    /// the test appends behind its back), then appends <paramref name="mainEvents"/> updates after them.
+    /// </summary>
+    private async Task<HttpClient> DocumentWithEventsAsync(string id, int mainEvents, params (string User, string Role)[] grants)
     {
         var alice = factory.ClientFor("alice");
         (await alice.PostAsJsonAsync("/api/documents", new { id, title = id })).EnsureSuccessStatusCode();
+        foreach (var (user, role) in grants) (await alice.PutAsJsonAsync($"/api/documents/{id}/permissions/{user}", new { role })).EnsureSuccessStatusCode();
         var store = factory.Services.GetRequiredService<IEventStore>();
         var main = BranchRef.MainOf(new DocumentId(id));
         for (var i = 0; i < mainEvents; i++)
@@ -29,46 +34,48 @@ public sealed class ProofEndpointTests(CollabAppFactory factory) : IClassFixture
     [Fact]
     public async Task inclusion_and_consistency_proofs_from_the_server_check_with_the_documented_verifier()
     {
-        using var alice = await DocumentWithEventsAsync("proofs-basic", 37);
-        (await alice.PutAsJsonAsync("/api/documents/proofs-basic/permissions/audrey", new { role = "auditor" })).EnsureSuccessStatusCode();
+        using var alice = await DocumentWithEventsAsync("proofs-basic", 37, ("audrey", "auditor"));
+        // Seqs 1 and 2 are the directory events (document.created, role.granted); the 37 updates follow, so the tree
+        // sizes are d + n and the updates' seqs d + k.
+        var d = await factory.MainHeadAsync("proofs-basic") - 37;
         using var audrey = factory.ClientFor("audrey");
 
         // The digest an auditor kept at seq 10, and the head digest later.
-        var kept = await audrey.GetFromJsonAsync<JsonElement>("/api/documents/proofs-basic/proofs/digest?seq=10");
+        var kept = await audrey.GetFromJsonAsync<JsonElement>($"/api/documents/proofs-basic/proofs/digest?seq={d + 10}");
         var head = await audrey.GetFromJsonAsync<JsonElement>("/api/documents/proofs-basic/proofs/digest");
-        Assert.Equal(10, kept.GetProperty("treeSize").GetInt64());
-        Assert.Equal(37, head.GetProperty("treeSize").GetInt64());
+        Assert.Equal(d + 10, kept.GetProperty("treeSize").GetInt64());
+        Assert.Equal(d + 37, head.GetProperty("treeSize").GetInt64());
         var events = await audrey.GetFromJsonAsync<JsonElement>("/api/documents/proofs-basic/events?from=1&max=100");
-        Assert.Equal(events[36].GetProperty("hash").GetString(), head.GetProperty("chainHash").GetString());
+        Assert.Equal(events[(int)d + 36].GetProperty("hash").GetString(), head.GetProperty("chainHash").GetString());
 
-        var consistency = await audrey.GetFromJsonAsync<JsonElement>("/api/documents/proofs-basic/proofs/consistency?from=10");
+        var consistency = await audrey.GetFromJsonAsync<JsonElement>($"/api/documents/proofs-basic/proofs/consistency?from={d + 10}");
         Assert.Equal(kept.GetProperty("rootHash").GetString(), consistency.GetProperty("fromRoot").GetString());
-        Assert.True(ProofVerifier.VerifyConsistency(10, kept.GetProperty("rootHash").GetString()!, 37, head.GetProperty("rootHash").GetString()!, Path(consistency)));
+        Assert.True(ProofVerifier.VerifyConsistency(d + 10, kept.GetProperty("rootHash").GetString()!, d + 37, head.GetProperty("rootHash").GetString()!, Path(consistency)));
 
-        foreach (var seq in new[] { 1, 2, 10, 16, 17, 33, 37 })
+        foreach (var seq in new[] { 1, 2, 10, 16, 17, 33, 37 }.Select(k => d + k))
         {
-            var proof = await audrey.GetFromJsonAsync<JsonElement>($"/api/documents/proofs-basic/proofs/inclusion?seq={seq}&treeSize=37");
+            var proof = await audrey.GetFromJsonAsync<JsonElement>($"/api/documents/proofs-basic/proofs/inclusion?seq={seq}&treeSize={d + 37}");
             // The leaf is recomputed from the event as the log shows it, not taken from the proof.
-            var e = events[seq - 1];
+            var e = events[(int)seq - 1];
             var recomputed = ProofVerifier.EventHashV1(
                 e.GetProperty("previousHash").GetString()!, "proofs-basic", "main", seq, e.GetProperty("kind").GetString()!, 1,
                 e.GetProperty("author").GetString()!, e.GetProperty("serverTime").GetDateTimeOffset(), e.GetProperty("updateId").GetString(),
                 [.. e.GetProperty("clientIds").EnumerateArray().Select(c => c.GetUInt32())], e.GetProperty("payload").GetBytesFromBase64());
             Assert.Equal(proof.GetProperty("eventHash").GetString(), recomputed);
-            Assert.True(ProofVerifier.VerifyInclusion(recomputed, seq, 37, Path(proof), head.GetProperty("rootHash").GetString()!), $"seq {seq}");
+            Assert.True(ProofVerifier.VerifyInclusion(recomputed, seq, d + 37, Path(proof), head.GetProperty("rootHash").GetString()!), $"seq {seq}");
 
             // An edited event, or any altered byte of the proof, fails.
             var edited = ProofVerifier.EventHashV1(
                 e.GetProperty("previousHash").GetString()!, "proofs-basic", "main", seq, e.GetProperty("kind").GetString()!, 1,
                 "mallory", e.GetProperty("serverTime").GetDateTimeOffset(), e.GetProperty("updateId").GetString(),
                 [.. e.GetProperty("clientIds").EnumerateArray().Select(c => c.GetUInt32())], e.GetProperty("payload").GetBytesFromBase64());
-            Assert.False(ProofVerifier.VerifyInclusion(edited, seq, 37, Path(proof), head.GetProperty("rootHash").GetString()!));
+            Assert.False(ProofVerifier.VerifyInclusion(edited, seq, d + 37, Path(proof), head.GetProperty("rootHash").GetString()!));
             var path = Path(proof);
             for (var i = 0; i < path.Length; i++)
             {
                 var altered = (string[])path.Clone();
                 altered[i] = Flip(altered[i]);
-                Assert.False(ProofVerifier.VerifyInclusion(recomputed, seq, 37, altered, head.GetProperty("rootHash").GetString()!));
+                Assert.False(ProofVerifier.VerifyInclusion(recomputed, seq, d + 37, altered, head.GetProperty("rootHash").GetString()!));
             }
         }
         var consistencyPath = Path(consistency);
@@ -76,9 +83,9 @@ public sealed class ProofEndpointTests(CollabAppFactory factory) : IClassFixture
         {
             var altered = (string[])consistencyPath.Clone();
             altered[i] = Flip(altered[i]);
-            Assert.False(ProofVerifier.VerifyConsistency(10, kept.GetProperty("rootHash").GetString()!, 37, head.GetProperty("rootHash").GetString()!, altered));
+            Assert.False(ProofVerifier.VerifyConsistency(d + 10, kept.GetProperty("rootHash").GetString()!, d + 37, head.GetProperty("rootHash").GetString()!, altered));
         }
-        Assert.False(ProofVerifier.VerifyConsistency(10, Flip(kept.GetProperty("rootHash").GetString()!), 37, head.GetProperty("rootHash").GetString()!, consistencyPath));
+        Assert.False(ProofVerifier.VerifyConsistency(d + 10, Flip(kept.GetProperty("rootHash").GetString()!), d + 37, head.GetProperty("rootHash").GetString()!, consistencyPath));
     }
 
     [Fact]
@@ -103,15 +110,15 @@ public sealed class ProofEndpointTests(CollabAppFactory factory) : IClassFixture
     [Fact]
     public async Task bad_positions_are_400_and_roles_without_history_are_403()
     {
-        using var alice = await DocumentWithEventsAsync("proofs-refused", 5);
-        (await alice.PutAsJsonAsync("/api/documents/proofs-refused/permissions/eddie", new { role = "editor" })).EnsureSuccessStatusCode();
+        using var alice = await DocumentWithEventsAsync("proofs-refused", 5, ("eddie", "editor"));
+        var beyondHead = await factory.MainHeadAsync("proofs-refused") + 1;
         using var eddie = factory.ClientFor("eddie");
         using var nobody = factory.ClientFor("nobody");
 
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync(new Uri("/api/documents/proofs-refused/proofs/inclusion", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync(new Uri("/api/documents/proofs-refused/proofs/inclusion?seq=0", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync(new Uri("/api/documents/proofs-refused/proofs/consistency?from=4&to=3", UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync(new Uri("/api/documents/proofs-refused/proofs/digest?seq=6", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync(new Uri($"/api/documents/proofs-refused/proofs/digest?seq={beyondHead}", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync(new Uri("/api/documents/proofs-refused/proofs/digest?branch=nope", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await eddie.GetAsync(new Uri("/api/documents/proofs-refused/proofs/digest", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await nobody.GetAsync(new Uri("/api/documents/proofs-refused/proofs/inclusion?seq=1", UriKind.Relative))).StatusCode);

@@ -19,6 +19,7 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
     public async Task two_clients_see_each_others_edits_and_every_update_is_acked_with_its_seq(bool messagePack)
     {
         var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        var created = await factory.MainHeadAsync(doc); // the directory events of creation and the grant
         await using var alice = TestPeer.Create(factory.HubFor("alice", messagePack), doc, clientId: 1);
         await using var bob = TestPeer.Create(factory.HubFor("bob", messagePack), doc, clientId: 2);
 
@@ -28,16 +29,16 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
         Assert.Equal("editor", bobJoin.Role);
 
         var first = await alice.InsertAsync(0, "hello");
-        Assert.Equal(1, first.Seq);
+        Assert.Equal(created + 1, first.Seq);
         await bob.WaitForTextAsync("hello");
         var second = await bob.InsertAsync(5, " world");
-        Assert.Equal(2, second.Seq);
+        Assert.Equal(created + 2, second.Seq);
         await alice.WaitForTextAsync("hello world");
 
         var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(2, head.Seq.Value);
+        Assert.Equal(created + 2, head.Seq.Value);
         // Each got exactly the other's update, as stored, and never its own.
-        var events = await Store.ReadPageAsync(new BranchRef(new DocumentId(doc), BranchName.Main), new EventSeq(1), 10);
+        var events = await Store.ReadPageAsync(new BranchRef(new DocumentId(doc), BranchName.Main), new EventSeq(created + 1), 10);
         Assert.Equal([events[1].Payload.ToArray()], alice.Received.Where(m => m.Type == SyncMessageType.Update).Select(m => m.Payload));
         Assert.Equal([events[0].Payload.ToArray()], bob.Received.Where(m => m.Type == SyncMessageType.Update).Select(m => m.Payload));
     }
@@ -46,13 +47,14 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
     public async Task a_late_joiner_receives_the_whole_document_through_the_handshake()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("carol", "viewer"));
+        var created = await factory.MainHeadAsync(doc);
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
         for (var i = 0; i < 20; i++) await alice.InsertAsync(i, "x");
 
         await using var carol = TestPeer.Create(factory.HubFor("carol"), doc, clientId: 3);
         var join = await carol.JoinAsync();
-        Assert.Equal(20, join.HeadSeq);
+        Assert.Equal(created + 20, join.HeadSeq);
         Assert.Equal("viewer", join.Role);
         await carol.WaitForTextAsync(new string('x', 20));
         Assert.Contains(carol.Received, m => m.Type == SyncMessageType.SyncStep1);
@@ -63,6 +65,7 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
     public async Task a_repeated_update_id_is_acked_with_the_first_seq_and_stored_once()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var created = await factory.MainHeadAsync(doc);
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
         var update = TestUpdates.Insert(77, "once");
@@ -70,10 +73,10 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
         var first = await alice.SendUpdateAsync(update, "same-id");
         var again = await alice.SendUpdateAsync(update, "same-id");
 
-        Assert.Equal(1, first.Seq);
-        Assert.Equal(1, again.Seq);
+        Assert.Equal(created + 1, first.Seq);
+        Assert.Equal(created + 1, again.Seq);
         var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(1, head.Seq.Value);
+        Assert.Equal(created + 1, head.Seq.Value);
     }
 
     [Fact]
@@ -92,6 +95,7 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
     public async Task an_update_the_server_already_has_is_acked_without_a_seq_and_not_stored()
     {
         var doc = await factory.CreateDocumentAsync("alice");
+        var created = await factory.MainHeadAsync(doc);
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await alice.JoinAsync();
         await alice.InsertAsync(0, "abc");
@@ -101,13 +105,14 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
 
         Assert.Null(ack.Seq);
         var head = await Store.GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main));
-        Assert.Equal(1, head.Seq.Value);
+        Assert.Equal(created + 1, head.Seq.Value);
     }
 
     [Fact]
     public async Task broadcasts_reach_other_clients_in_seq_order()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"), ("carol", "viewer"));
+        var created = await factory.MainHeadAsync(doc);
         await using var alice = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await using var bob = TestPeer.Create(factory.HubFor("bob"), doc, clientId: 2);
         await using var carol = TestPeer.Create(factory.HubFor("carol"), doc, clientId: 3);
@@ -127,7 +132,7 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
         await bob.WaitForTextAsync(carol.Text);
 
         // The log holds exactly the 60 updates, and carol received one Update per seq, in seq order.
-        var events = await Store.ReadPageAsync(new BranchRef(new DocumentId(doc), BranchName.Main), new EventSeq(1), 100);
+        var events = await Store.ReadPageAsync(new BranchRef(new DocumentId(doc), BranchName.Main), new EventSeq(created + 1), 100);
         Assert.Equal(60, events.Count);
         var updates = carol.Received.Where(m => m.Type == SyncMessageType.Update).Select(m => m.Payload).ToList();
         Assert.Equal(events.Select(e => e.Payload.ToArray()), updates);
@@ -241,30 +246,32 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
         var doc = await factory.CreateDocumentAsync("alice");
         await using var onMain = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 1);
         await onMain.JoinAsync();
+        var created = await factory.MainHeadAsync(doc);
         await onMain.InsertAsync(0, "base");
         await onMain.InsertAsync(4, " more");
         var main = new BranchRef(new DocumentId(doc), BranchName.Main);
-        await Store.ForkAsync(main, new EventSeq(1), new BranchName("feature"), "alice");
+        await Store.ForkAsync(main, new EventSeq(created + 1), new BranchName("feature"), "alice");
 
         await using var onFeature = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 2, branch: "feature");
         var join = await onFeature.JoinAsync();
         await onFeature.WaitForTextAsync("base");
-        Assert.Equal(1, join.HeadSeq);
+        Assert.Equal(created + 1, join.HeadSeq);
 
         var ack = await onFeature.InsertAsync(4, "!");
-        Assert.Equal(2, ack.Seq);
+        Assert.Equal(created + 2, ack.Seq);
         // A later edit on main is the marker: the fork's edit, had it leaked, would have reached onMain before it.
         await using var otherOnMain = TestPeer.Create(factory.HubFor("alice"), doc, clientId: 3);
         await otherOnMain.JoinAsync();
         await otherOnMain.InsertAsync(9, "#");
         await onMain.WaitForTextAsync(t => t.EndsWith('#'));
         Assert.Equal("base more#", onMain.Text); // the fork's edit stays on the fork
-        Assert.Equal(3, (await Store.GetHeadAsync(main)).Seq.Value);
+        Assert.Equal(created + 3, (await Store.GetHeadAsync(main)).Seq.Value);
     }
     [Fact]
     public async Task an_editor_may_pipeline_updates_and_they_are_acked_and_broadcast_in_send_order()
     {
         var doc = await factory.CreateDocumentAsync("alice", ("bob", "editor"));
+        var created = await factory.MainHeadAsync(doc); // the directory events of creation and the grant
         await using var alice = TestPeer.Create(factory.HubFor("alice", messagePack: true), doc, clientId: 11);
         await using var bob = TestPeer.Create(factory.HubFor("bob", messagePack: true), doc, clientId: 12);
         await alice.JoinAsync();
@@ -281,7 +288,7 @@ public sealed class SyncTests(CollabAppFactory factory, Xunit.Abstractions.ITest
         foreach (var ack in acks) seqs.Add((await ack).Seq!.Value);
 
         // Each update went to the log whole, in the order sent: no update waited in a pending state for an earlier one.
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), seqs);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => created + i), seqs);
         await bob.WaitForTextAsync("abcdefghijklmnopqrst");
         var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
         Assert.Equal(32, options.MaximumParallelInvocationsPerClient);

@@ -103,6 +103,21 @@ public sealed class CollabServer : IAsyncLifetime
         return json.RootElement.GetProperty("id").GetString()!;
     }
 
+    /// <summary>
+    /// The head seq of a document's <c>main</c> branch: right after creation it counts the <c>directory</c> events
+    /// (creation and grants), so tests compute expected seqs from it.
+    /// </summary>
+    public async Task<long> MainHeadAsync(string token, string documentId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/documents/{Uri.EscapeDataString(documentId)}/branches/main");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await Http.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"branch: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("headSeq").GetInt64();
+    }
+
     /// <summary>Gives <paramref name="user"/> a role on a document (the owner's token grants it).</summary>
     public async Task GrantAsync(string ownerToken, string documentId, string user, string role)
     {

@@ -1,3 +1,4 @@
+using Collab.EventStore;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
@@ -83,6 +84,13 @@ public sealed class CollabAppFactory : WebApplicationFactory<Program>
         }
         return id;
     }
+
+    /// <summary>
+    /// The head seq of a document's <c>main</c> branch: right after <see cref="CreateDocumentAsync"/> it counts the
+    /// <c>directory</c> events (creation and grants), so tests compute expected seqs from it.
+    /// </summary>
+    public async Task<long> MainHeadAsync(string doc) =>
+        (await Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main))).Seq.Value;
 
     protected override void Dispose(bool disposing)
     {

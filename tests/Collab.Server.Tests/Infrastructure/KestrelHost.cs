@@ -1,3 +1,4 @@
+using Collab.EventStore;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -64,6 +65,10 @@ internal sealed class KestrelHost : IAsyncDisposable
         foreach (var (user, role) in grants) (await http.PutAsJsonAsync($"/api/documents/{id}/permissions/{user}", new { role })).EnsureSuccessStatusCode();
         return id;
     }
+
+    /// <summary>The head seq of a document's <c>main</c> branch (after creation it counts the <c>directory</c> events).</summary>
+    public async Task<long> MainHeadAsync(string doc) =>
+        (await Services.GetRequiredService<IEventStore>().GetHeadAsync(new BranchRef(new DocumentId(doc), BranchName.Main))).Seq.Value;
 
     public HubConnection Hub(string token, bool messagePack = true)
     {
