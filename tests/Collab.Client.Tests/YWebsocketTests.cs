@@ -146,6 +146,40 @@ public sealed class YWebsocketTests(CollabServer server)
     }
 
     [Fact]
+    public async Task a_revoked_readers_socket_is_closed_at_once_and_receives_nothing_after()
+    {
+        var (documentId, ownerToken) = await NewDocumentAsync("alice", ("victor", "viewer"));
+        await using var client = ClientFactory.Create(server, ownerToken);
+        await client.ConnectAsync();
+        var doc = new YDoc();
+        var connection = await client.OpenAsync(documentId, "main", doc);
+        await connection.Synced;
+        connection.Transact(() => doc.GetText("content").Insert(0, "before"));
+        await connection.FlushAsync();
+
+        await using var node = StartPeers();
+        await node.SendAsync("open", new { peer = "victor", url = SocketUrl, doc = documentId, @params = new { token = await server.SignInAsync("victor") } });
+        Assert.Equal("before", await NodeTextAsync(node, "victor"));
+
+        // The owner revokes: the socket is closed with the protocol's forbidden code without waiting for a frame of it.
+        using (var request = new HttpRequestMessage(HttpMethod.Delete, $"api/documents/{documentId}/permissions/victor"))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ownerToken);
+            using var response = await server.Http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+        // Written right after the revocation was answered: it must not reach the revoked socket.
+        connection.Transact(() => doc.GetText("content").Insert(6, " after"));
+        await connection.FlushAsync();
+        Assert.Equal("before after", await StoredTextAsync(ownerToken, documentId));
+
+        Assert.True(await Eventually.HoldsAsync(async () => (await StatusAsync(node, "victor"))["final"] is JsonObject));
+        var status = await StatusAsync(node, "victor");
+        Assert.Equal(4403, status["final"]!["code"]!.GetValue<int>());
+        Assert.Equal("before", await NodeTextAsync(node, "victor"));
+    }
+
+    [Fact]
     public async Task a_wrong_or_missing_token_is_refused_with_permission_denied_and_a_final_close()
     {
         var (documentId, ownerToken) = await NewDocumentAsync("alice");

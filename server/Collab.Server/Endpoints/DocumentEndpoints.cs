@@ -88,12 +88,13 @@ internal static class DocumentEndpoints
             .WithSummary("Give a user a role: owner, editor, viewer or auditor (owner).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
+        api.MapDelete("/{id}/permissions/{user}", async (string id, string user, DocumentCatalog catalog, HubMembership membership, Protocols.SocketRegistry sockets, BranchNotifier notifier, HttpContext http, CancellationToken ct) =>
             {
                 if (!await catalog.RevokeAsync(id, HubUser.NameOf(http.User), user, ct)) return Results.NotFound();
                 await notifier.RoleChangedAsync(id, user, null, HubUser.NameOf(http.User));
-                // A revoked user stops receiving the document's messages at once, not at its next reconnect.
+                // A revoked user stops receiving the document's messages at once, not at its next reconnect (or frame).
                 await membership.RevokeAsync(user, new Collab.EventStore.DocumentId(id));
+                sockets.Revoke(user, new Collab.EventStore.DocumentId(id));
                 return Results.NoContent();
             })
             .WithSummary("Remove a user's role (owner). The last owner cannot be removed.")

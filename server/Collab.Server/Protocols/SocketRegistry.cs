@@ -40,6 +40,14 @@ internal abstract class SocketPeer(string connectionId, string user, SocketOutbo
 
     /// <summary>Closes the socket with a reason (server shutdown).</summary>
     public virtual void Close(WebSocketCloseStatus status, string reason) => Outbox.Close(status, reason);
+
+    /// <summary>
+    /// The user lost every role on <paramref name="document"/>: its broadcasts have already stopped reaching this socket.
+    /// A protocol whose socket serves that one document closes it; one that carries several documents keeps the others.
+    /// </summary>
+    public virtual void Revoked(DocumentId document)
+    {
+    }
 }
 
 /// <summary>
@@ -131,6 +139,29 @@ internal sealed class SocketRegistry
             }
             if (frame is not null) peer.Outbox.TrySend(frame);
         }
+    }
+
+    /// <summary>
+    /// The user's role on <paramref name="document"/> was revoked: its sockets stop receiving the document's broadcasts at
+    /// once (not at their next frame, when the role is read again), and each is told (<see cref="SocketPeer.Revoked"/>).
+    /// </summary>
+    public void Revoke(string user, DocumentId document)
+    {
+        var revoked = new HashSet<SocketPeer>();
+        lock (_gate)
+        {
+            foreach (var (branch, members) in _members)
+            {
+                if (branch.Document != document) continue;
+                foreach (var peer in members)
+                {
+                    if (peer.User != user) continue;
+                    RemoveMember(branch, peer);
+                    revoked.Add(peer);
+                }
+            }
+        }
+        foreach (var peer in revoked) peer.Revoked(document);
     }
 
     /// <summary>Closes every socket with a reason (server shutdown); returns how many.</summary>

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Collab.Crdt.Protocol;
 using Collab.EventStore;
 
@@ -27,4 +28,8 @@ internal sealed class YWebsocketPeer(string connectionId, string user, SocketOut
         syncMessage.CopyTo(frame, 1);
         return frame;
     }
+
+    /// <inheritdoc />
+    public override void Revoked(DocumentId document) =>
+        Close((WebSocketCloseStatus)4403, $"forbidden: your role on document '{document}' was revoked");
 }
