@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Collab.Crdt.Document;
 using Collab.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Xunit.Abstractions;
@@ -38,7 +37,7 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
         await using (first)
         {
             var aliceToken = await first.TokenAsync("alice");
-            using (var http = Authorized(first.BaseAddress, aliceToken))
+            using (var http = first.Http(aliceToken))
             {
                 doc = "kill-" + Guid.NewGuid().ToString("N")[..8];
                 (await http.PostAsJsonAsync("/api/documents", new { id = doc })).EnsureSuccessStatusCode();
@@ -93,8 +92,8 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
         // A new process on the same data folder: every acknowledged token is in the content, and the chain is whole.
         await using var second = await ServerProcess.StartAsync(_folder);
         var token2 = await second.TokenAsync("alice");
-        using var http2 = Authorized(second.BaseAddress, token2);
-        var content = await ContentAsync(http2, doc);
+        using var http2 = second.Http(token2);
+        var content = await ServerProcess.TextAsync(http2, doc);
         Assert.All(acked, token => Assert.Contains(token, content, StringComparison.Ordinal));
         var verify = await http2.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/verify");
         Assert.True(verify.GetProperty("valid").GetBoolean());
@@ -107,21 +106,6 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
         await alice.FlushRepliesAsync();
         await bob.FlushRepliesAsync();
         await bob.WaitForTextAsync(t => t == alice.Text && typed.All(x => t.Contains(x, StringComparison.Ordinal)), 30_000);
-        Assert.Equal(alice.Text, await ContentAsync(http2, doc));
-    }
-
-    private static HttpClient Authorized(Uri baseAddress, string token)
-    {
-        var http = new HttpClient { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        return http;
-    }
-
-    private static async Task<string> ContentAsync(HttpClient http, string doc)
-    {
-        var content = await http.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/content");
-        var ydoc = new YDoc();
-        ydoc.ApplyUpdate(Convert.FromBase64String(content.GetProperty("update").GetString()!));
-        return ydoc.GetText("text").ToString();
+        Assert.Equal(alice.Text, await ServerProcess.TextAsync(http2, doc));
     }
 }

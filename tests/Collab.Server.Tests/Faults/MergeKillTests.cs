@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Collab.Crdt.Document;
 using Collab.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Xunit.Abstractions;
@@ -39,7 +38,7 @@ public sealed class MergeKillTests(ITestOutputHelper output) : IDisposable
         await using (first)
         {
             var token = await first.TokenAsync("alice");
-            using var http = Authorized(first.BaseAddress, token);
+            using var http = first.Http(token);
             doc = "mergekill-" + Guid.NewGuid().ToString("N")[..8];
             (await http.PostAsJsonAsync("/api/documents", new { id = doc })).EnsureSuccessStatusCode();
 
@@ -90,8 +89,8 @@ public sealed class MergeKillTests(ITestOutputHelper output) : IDisposable
         }
 
         await using var second = await ServerProcess.StartAsync(_folder);
-        using var http2 = Authorized(second.BaseAddress, await second.TokenAsync("alice"));
-        var content = await ContentAsync(http2, doc);
+        using var http2 = second.Http(await second.TokenAsync("alice"));
+        var content = await ServerProcess.TextAsync(http2, doc);
         Assert.All(acked, keystroke => Assert.Contains(keystroke, content, StringComparison.Ordinal));
         Assert.True((await http2.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/verify")).GetProperty("valid").GetBoolean());
 
@@ -111,23 +110,8 @@ public sealed class MergeKillTests(ITestOutputHelper output) : IDisposable
         // Whichever it was, merging again now brings main exactly the feature branch's work.
         var again = await http2.PostAsJsonAsync($"/api/documents/{doc}/merges", new { source = "feature", target = "main" });
         again.EnsureSuccessStatusCode();
-        var final = await ContentAsync(http2, doc);
+        var final = await ServerProcess.TextAsync(http2, doc);
         Assert.All(Enumerable.Range(0, FeatureTokens), i => Assert.Contains($"<f{i}>", final, StringComparison.Ordinal));
         Assert.All(acked, keystroke => Assert.Contains(keystroke, final, StringComparison.Ordinal));
-    }
-
-    private static HttpClient Authorized(Uri baseAddress, string token)
-    {
-        var http = new HttpClient { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        return http;
-    }
-
-    private static async Task<string> ContentAsync(HttpClient http, string doc)
-    {
-        var content = await http.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/content");
-        var ydoc = new YDoc();
-        ydoc.ApplyUpdate(Convert.FromBase64String(content.GetProperty("update").GetString()!));
-        return ydoc.GetText("text").ToString();
     }
 }

@@ -92,6 +92,23 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
     }
 
+    /// <summary>An HTTP client for this server that sends <paramref name="token"/>.</summary>
+    public HttpClient Http(string token)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return http;
+    }
+
+    /// <summary>The <c>text</c> root of a document's main branch as <c>/content</c> serves it.</summary>
+    public static async Task<string> TextAsync(HttpClient http, string doc)
+    {
+        var content = await http.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/content");
+        var ydoc = new Collab.Crdt.Document.YDoc();
+        ydoc.ApplyUpdate(Convert.FromBase64String(content.GetProperty("update").GetString()!));
+        return ydoc.GetText("text").ToString();
+    }
+
     public HubConnection Hub(string token) =>
         new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, "/hubs/documents"), options =>
             {
