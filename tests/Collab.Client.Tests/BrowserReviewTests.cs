@@ -6,7 +6,9 @@ namespace Collab.Client.Tests;
 /// <summary>
 /// The browser app's review flow in headless Chromium: fork, edit both branches, protect the parent, open a proposal
 /// and see its conflict, approve it as a second person (nobody reviews their own), merge it, decide the conflict, and
-/// find the decision in the audit trail. Every wait is for a condition in the page; no console errors allowed.
+/// find the decision in the audit trail; the proposal's full diff; an owner letting editors merge; two conflicts
+/// decided with the merge in one go; decisions taken all at once afterwards. Every wait is for a condition in the
+/// page; no console errors allowed.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server)
@@ -82,6 +84,125 @@ public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server
         await WaitAsync(vera, "() => Array.from(document.querySelectorAll('#audit-trail tbody tr')).some((tr) => tr.textContent.includes('=ours') && tr.textContent.includes('vera'))", "the decision in the audit trail");
         await WaitAsync(vera, "() => document.querySelector(\"#audit-trail tr[data-type='proposal.merged']\") !== null", "the proposal's merge in the audit trail");
         await vera.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-audit.png"), FullPage = true });
+
+        AssertNoConsoleErrors();
+    }
+
+    /// <summary>In the plain-text editor, selects <paramref name="length"/> characters from <paramref name="offset"/> and types <paramref name="word"/>.</summary>
+    private static async Task ReplaceAtAsync(IPage page, int offset, int length, string word)
+    {
+        await page.ClickAsync(".cm-content");
+        await page.Keyboard.PressAsync("Control+Home");
+        for (int i = 0; i < offset; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowRight");
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            await page.Keyboard.PressAsync("Shift+ArrowRight");
+        }
+
+        await page.Keyboard.TypeAsync(word);
+    }
+
+    private async Task SavedAsync(IPage page, string text, string what) =>
+        await WaitAsync(page, $"() => window.collab.ytext.toString() === '{text}' && document.querySelector('#pending').textContent === 'saved'", what);
+
+    [Fact]
+    public async Task the_owner_lets_editors_merge_and_an_editor_merges_a_proposal_whose_full_diff_lists_the_change()
+    {
+        string documentId = await DocumentAsync("olga", "editors merge", ("pete", "editor"));
+
+        var olga = await OpenAsync("olga", documentId);
+        await olga.ClickAsync(".cm-content");
+        await olga.Keyboard.TypeAsync("The cat sat.");
+        await SavedAsync(olga, "The cat sat.", "olga's text to be saved");
+
+        // Pete (editor) forks, writes "dog" and proposes it; main is unprotected, but editors may not merge yet.
+        var pete = await OpenAsync("pete", documentId);
+        await pete.FillAsync("#fork-name", "pete/dog");
+        await pete.ClickAsync("#fork");
+        await WaitAsync(pete, "() => window.collab.provider.branch === 'pete/dog' && window.collab.provider.synced", "pete to be on his branch");
+        await ReplaceCatAsync(pete, "dog");
+        await SavedAsync(pete, "The dog sat.", "pete's edit to be saved");
+        await pete.ClickAsync("#review-panel summary");
+        await WaitAsync(pete, "() => !document.querySelector('#proposal-title').disabled", "the proposal form");
+        await pete.FillAsync("#proposal-title", "A dog");
+        await pete.ClickAsync("#proposal-open");
+        await WaitAsync(pete, "() => document.querySelector('#proposal-state')?.dataset.state === 'open'", "pete's proposal");
+        Assert.True(await pete.IsDisabledAsync("#proposal-merge"), "editors may not merge until an owner lets them");
+        Assert.Contains("owners and auditors", await pete.InnerTextAsync("#proposal-diff"));
+
+        // Olga sees the proposal's full diff: "cat" deleted, "dog" inserted; side by side too.
+        await olga.ClickAsync("#review-panel summary");
+        await olga.ClickAsync("#proposals button[data-proposal]");
+        await WaitAsync(olga, "() => document.querySelector('#proposal-diff')?.dataset.changes > 0 && document.querySelector('#proposal-diff del')?.textContent === 'cat' && document.querySelector('#proposal-diff ins')?.textContent === 'dog'", "the proposal's diff");
+        await olga.SelectOptionAsync("#proposal-diff-layout", "sides");
+        await WaitAsync(olga, "() => document.querySelector(\"#proposal-diff [data-side='before'] del\")?.textContent === 'cat' && document.querySelector(\"#proposal-diff [data-side='after'] ins\")?.textContent === 'dog'", "the proposal's diff side by side");
+        await olga.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-diff.png"), FullPage = true });
+
+        // Olga lets editors merge, from the sharing controls.
+        await olga.ClickAsync("#share-panel summary");
+        await WaitAsync(olga, "() => { const c = document.querySelector('#editors-may-merge'); return c !== null && !c.disabled && !c.checked }", "the setting, off");
+        await olga.CheckAsync("#editors-may-merge");
+        await WaitAsync(olga, "() => { const c = document.querySelector('#editors-may-merge'); return c.checked && !c.disabled }", "the setting to be saved");
+        await olga.ScreenshotAsync(new() { Path = Path.Combine(Shots, "share-editors-may-merge.png"), FullPage = true });
+
+        // Pete's review panel, opened again, offers the merge; he merges and olga's main has the dog.
+        await pete.ClickAsync("#share-panel summary");
+        await WaitAsync(pete, "() => document.querySelector('#editors-may-merge')?.checked === true && document.querySelector('#editors-may-merge').disabled", "pete to see the setting, read-only");
+        await pete.ClickAsync("#review-panel summary");
+        await pete.ClickAsync("#review-panel summary");
+        await WaitAsync(pete, "() => { const b = document.querySelector('#proposal-merge'); return b !== null && !b.disabled }", "pete's merge button");
+        await pete.ClickAsync("#proposal-merge");
+        await WaitAsync(pete, "() => document.querySelector('#proposal-state')?.dataset.state === 'merged'", "pete's merge");
+        await WaitAsync(olga, "() => window.collab.ytext.toString() === 'The dog sat.'", "olga to receive the merge");
+
+        AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task two_conflicts_are_decided_with_the_merge_in_one_go_and_the_audit_shows_both_decisions()
+    {
+        string documentId = await DocumentAsync("nina", "two conflicts", ("omar", "editor"));
+
+        var nina = await OpenAsync("nina", documentId);
+        await nina.ClickAsync(".cm-content");
+        await nina.Keyboard.TypeAsync("The cat sat on the mat.");
+        await SavedAsync(nina, "The cat sat on the mat.", "nina's text to be saved");
+        await nina.FillAsync("#fork-name", "rug");
+        await nina.ClickAsync("#fork");
+        await WaitAsync(nina, "() => window.collab.provider.branch === 'rug' && window.collab.provider.synced", "nina to be on rug");
+
+        // Two places changed on both branches: "cat" and "mat".
+        var omar = await OpenAsync("omar", documentId);
+        await ReplaceAtAsync(nina, 19, 3, "rug");
+        await ReplaceAtAsync(nina, 4, 3, "dog");
+        await ReplaceAtAsync(omar, 19, 3, "hat");
+        await ReplaceAtAsync(omar, 4, 3, "cow");
+        await SavedAsync(nina, "The dog sat on the rug.", "rug's edits to be saved");
+        await SavedAsync(omar, "The cow sat on the hat.", "main's edits to be saved");
+
+        // Nina proposes rug → main and chooses for both conflicts: theirs (rug's "dog") and ours (main's "hat").
+        await nina.ClickAsync("#review-panel summary");
+        await WaitAsync(nina, "() => !document.querySelector('#proposal-title').disabled", "the proposal form");
+        await nina.FillAsync("#proposal-title", "Dog on a rug: a long title that wraps in the narrow side panel of the review view");
+        await nina.ClickAsync("#proposal-open");
+        await WaitAsync(nina, "() => document.querySelector('#proposal-state')?.dataset.conflicts === '2'", "the proposal's two conflicts");
+        await nina.CheckAsync("#proposal .conflict:has-text('cow') input[value='theirs']");
+        await nina.CheckAsync("#proposal .conflict:has-text('hat') input[value='ours']");
+        await WaitAsync(nina, "() => document.querySelector('#proposal-merge').dataset.decisions === '2'", "both choices counted");
+        await nina.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-decide-with-merge.png"), FullPage = true });
+        await nina.ClickAsync("#proposal-merge");
+        await WaitAsync(nina, "() => document.querySelector('#proposal-state')?.dataset.state === 'merged'", "the merge");
+        await WaitAsync(omar, "() => window.collab.ytext.toString() === 'The dog sat on the hat.'", "omar to see both decisions");
+        await WaitAsync(nina, "() => document.querySelector('#open-conflicts').dataset.count === '0'", "no open conflict left");
+
+        // The audit trail shows both decisions by nina.
+        await nina.ClickAsync("#audit-panel summary");
+        await WaitAsync(nina, "() => { const rows = Array.from(document.querySelectorAll('#audit-trail tbody tr')).map((tr) => tr.textContent); return rows.some((t) => t.includes('=theirs') && t.includes('nina')) && rows.some((t) => t.includes('=ours') && t.includes('nina')) }", "both decisions in the audit trail");
+        await nina.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-audit-two-decisions.png"), FullPage = true });
 
         AssertNoConsoleErrors();
     }
