@@ -101,6 +101,17 @@ public sealed class BrowserHistoryTests(CollabServer server) : BrowserFlow(serve
         await WaitAsync(sami, "() => document.querySelector('#pending').textContent === 'saved'", "sami's text to be saved");
         await WaitAsync(rosa, "() => document.querySelector('#rich .tiptap strong')?.textContent === 'Second line'", "rosa to see sami's paragraph");
 
+        // …and a word inside rosa's paragraph.
+        await sami.Keyboard.PressAsync("Control+Home");
+        for (int i = 0; i < 5; i++)
+        {
+            await sami.Keyboard.PressAsync("ArrowRight");
+        }
+
+        await sami.Keyboard.TypeAsync(" good");
+        await WaitAsync(sami, "() => document.querySelector('#pending').textContent === 'saved'", "sami's word to be saved");
+        await WaitAsync(rosa, "() => window.collab.rich.getHTML() === '<p>First good line</p><p><strong>Second line</strong></p>'", "rosa to see sami's word");
+
         // The rich text at the earlier seq, as read-only HTML: one paragraph.
         await rosa.ClickAsync("#history-panel summary");
         await WaitAsync(rosa, $"() => Number(document.querySelector('#history-seq').max) > {first}", "the slider to reach the head");
@@ -109,19 +120,19 @@ public sealed class BrowserHistoryTests(CollabServer server) : BrowserFlow(serve
         await ShowAsync(rosa, "text");
         await WaitAsync(rosa, "() => { const ps = Array.from(document.querySelectorAll('#history-output p')); return document.querySelector('#history-output').dataset.root === 'rich' && ps.length === 1 && ps[0].textContent === 'First line' }", "the earlier rich text as HTML");
 
-        // The diff to now, inline: sami's paragraph inserted, bold.
+        // The diff to now, inline: sami's word inside the first paragraph, and his paragraph inserted, bold.
         await ShowAsync(rosa, "diff");
-        await WaitAsync(rosa, "() => document.querySelector('#history-output .ins-block strong')?.textContent === 'Second line' && document.querySelector('#history-output .del-block') === null", "the inserted paragraph in the diff");
+        await WaitAsync(rosa, "() => document.querySelector('#history-output .ins-block strong')?.textContent === 'Second line' && document.querySelector('#history-output .mod-block ins')?.textContent.trim() === 'good' && document.querySelector('#history-output .mod-block').textContent === 'First good line' && document.querySelector('#history-output .del-block') === null", "the changes in the diff");
 
         // Side by side: the left column is the earlier version, the right one now with the insertion marked.
         await ShowAsync(rosa, "sides");
-        await WaitAsync(rosa, "() => { const col = (s) => document.querySelector(`#history-output [data-side='${s}'] .diff-body`); return col('before')?.textContent === 'First line' && col('after')?.textContent === 'First lineSecond line' && col('after').querySelector('.ins-block strong')?.textContent === 'Second line' }", "the rich diff side by side");
+        await WaitAsync(rosa, "() => { const col = (s) => document.querySelector(`#history-output [data-side='${s}'] .diff-body`); return col('before')?.textContent === 'First line' && col('after')?.textContent === 'First good lineSecond line' && col('after').querySelector('.ins-block strong')?.textContent === 'Second line' && col('after').querySelector('.mod-block ins')?.textContent.trim() === 'good' }", "the rich diff side by side");
         await rosa.ScreenshotAsync(new() { Path = Path.Combine(Shots, "history-rich-side-by-side.png"), FullPage = true });
 
         // Blame at the head: each paragraph by who wrote it.
         await rosa.EvalOnSelectorAsync("#history-seq", "(el) => { el.value = el.max; el.dispatchEvent(new Event('input')) }");
         await ShowAsync(rosa, "blame");
-        await WaitAsync(rosa, "() => { const by = (a) => Array.from(document.querySelectorAll(`#history-output .blame[data-author='${a}']`)).map((e) => e.textContent).join(''); return by('rosa') === 'First line' && by('sami') === 'Second line' }", "rich-text blame by author");
+        await WaitAsync(rosa, "() => { const by = (a) => Array.from(document.querySelectorAll(`#history-output .blame[data-author='${a}']`)).map((e) => e.textContent).join(''); return by('rosa') === 'First good line' && by('sami') === 'Second line' }", "rich-text blame by author");
 
         AssertNoConsoleErrors();
     }

@@ -71,8 +71,48 @@ export const richToHtml = (markup: string): DocumentFragment => {
   return fragment
 }
 
-/** Plain text of rich markup (what a reader sees), for labels and tests. */
-export const richToText = (markup: string): string => richToHtml(markup).textContent ?? ''
+/** Plain text of rich markup as a reader sees it, each block (paragraph, heading, list item…) on its own line. */
+export const richToLines = (markup: string): string => {
+  const lines: string[] = []
+  let line = ''
+  const walk = (node: Node): void => {
+    if (node.nodeType === Node.TEXT_NODE) { line += node.textContent ?? ''; return }
+    const el = node as HTMLElement
+    if (el.tagName === 'BR') { line += '\n'; return }
+    node.childNodes.forEach(walk)
+    if (el.tagName !== undefined && /^(P|H[1-6]|LI|PRE|BLOCKQUOTE|DIV)$/.test(el.tagName) && line !== '') { lines.push(line); line = '' }
+  }
+  richToHtml(markup).childNodes.forEach(walk)
+  if (line !== '') lines.push(line)
+  return lines.join('\n')
+}
+
+/** A word diff (longest common subsequence of words and the spaces between them); null when too long to be quick. */
+export const wordDiff = (before: string, after: string): Array<{ op: 'equal' | 'insert' | 'delete', text: string }> | null => {
+  const a = before.match(/\s+|[^\s]+/g) ?? []
+  const b = after.match(/\s+|[^\s]+/g) ?? []
+  if (a.length * b.length > 4_000_000) return null
+  // lcs[i][j]: the common length of a[i..] and b[j..], in one flat array.
+  const w = b.length + 1
+  const lcs = new Uint32Array((a.length + 1) * w)
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i * w + j] = a[i] === b[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!)
+    }
+  }
+  const parts: Array<{ op: 'equal' | 'insert' | 'delete', text: string }> = []
+  const push = (op: 'equal' | 'insert' | 'delete', text: string): void => {
+    const last = parts[parts.length - 1]
+    if (last !== undefined && last.op === op) last.text += text
+    else parts.push({ op, text })
+  }
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) { push('equal', a[i]!); i++; j++ } else if (j < b.length && (i === a.length || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) { push('insert', b[j]!); j++ } else { push('delete', a[i]!); i++ }
+  }
+  return parts
+}
 
 const author = (s: DiffSegment): string => (s.insertedBy ?? s.deletedBy)?.author ?? ''
 
@@ -98,12 +138,32 @@ const marked = (root: RootDiffView, op: 'ins' | 'del', content: string, title: s
     ? h('div', { class: `${op}-block`, title, 'data-op': op }, contentOf(root, content))
     : h(op, { title }, content)
 
+/**
+ * A rich-text block edited inside (the server reports the block as modified, old and new markup): its text with the
+ * words deleted struck through and the words inserted coloured — `side` keeps only one version's words (side by side).
+ * Formatting is not shown here; blocks stay on their own lines. Falls back to the whole blocks when very long.
+ */
+const modifiedBlock = (root: RootDiffView, s: DiffSegment, side: 'both' | 'before' | 'after'): Node[] => {
+  const parts = wordDiff(richToLines(s.oldContent ?? ''), richToLines(s.content))
+  if (parts === null) {
+    const before = marked(root, 'del', s.oldContent ?? '', 'before')
+    const after = marked(root, 'ins', s.content, `changed by ${author(s)}`)
+    return side === 'before' ? [before] : side === 'after' ? [after] : [before, after]
+  }
+  const nodes = parts.flatMap((p): Node[] => {
+    if (p.op === 'equal') return [document.createTextNode(p.text)]
+    if (p.op === 'delete') return side === 'after' ? [] : [h('del', { title: 'deleted' }, p.text)]
+    return side === 'before' ? [] : [h('ins', { title: `inserted by ${author(s)}` }, p.text)]
+  })
+  return [h('div', { class: 'mod-block', 'data-op': 'modify', title: `changed by ${author(s)}` }, ...nodes)]
+}
+
 /** The diff inline: insertions coloured, deletions struck through, in document order. */
 export const renderInline = (root: RootDiffView): Node[] =>
   joinSegments(root.segments).flatMap((s): Node[] => {
     if (s.op === 'insert') return [marked(root, 'ins', s.content, `inserted by ${author(s)}`)]
     if (s.op === 'delete') return [marked(root, 'del', s.content, `deleted by ${s.deletedBy?.author ?? '?'}`)]
-    if (s.op === 'modify') return [marked(root, 'del', s.oldContent ?? '', 'before'), marked(root, 'ins', s.content, `changed by ${author(s)}`)]
+    if (s.op === 'modify') return isXml(root) ? modifiedBlock(root, s, 'both') : [marked(root, 'del', s.oldContent ?? '', 'before'), marked(root, 'ins', s.content, `changed by ${author(s)}`)]
     return [contentOf(root, s.content)]
   })
 
@@ -117,7 +177,10 @@ export const renderSideBySide = (root: RootDiffView, leftLabel: string, rightLab
   for (const s of joinSegments(root.segments)) {
     if (s.op === 'insert') right.push(marked(root, 'ins', s.content, `inserted by ${author(s)}`))
     else if (s.op === 'delete') left.push(marked(root, 'del', s.content, `deleted by ${s.deletedBy?.author ?? '?'}`))
-    else if (s.op === 'modify') {
+    else if (s.op === 'modify' && isXml(root)) {
+      left.push(...modifiedBlock(root, s, 'before'))
+      right.push(...modifiedBlock(root, s, 'after'))
+    } else if (s.op === 'modify') {
       left.push(marked(root, 'del', s.oldContent ?? '', 'before'))
       right.push(marked(root, 'ins', s.content, `changed by ${author(s)}`))
     } else {
