@@ -162,34 +162,45 @@ public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server
         AssertNoConsoleErrors();
     }
 
+    /// <summary>
+    /// "The cat sat on the mat." on main, forked to "rug"; the owner writes "dog" and "rug" there, the editor "cow" and
+    /// "hat" on main: two conflicts. The owner's page (of <paramref name="width"/>) proposes rug → main and waits for both.
+    /// </summary>
+    private async Task<(IPage Owner, IPage Editor)> TwoConflictsProposedAsync(string owner, string editor, int width = 1280)
+    {
+        string documentId = await DocumentAsync(owner, "two conflicts", (editor, "editor"));
+
+        var ownerPage = await OpenAsync(owner, documentId, width: width);
+        await ownerPage.ClickAsync(".cm-content");
+        await ownerPage.Keyboard.TypeAsync("The cat sat on the mat.");
+        await SavedAsync(ownerPage, "The cat sat on the mat.", "the owner's text to be saved");
+        await ownerPage.FillAsync("#fork-name", "rug");
+        await ownerPage.ClickAsync("#fork");
+        await WaitAsync(ownerPage, "() => window.collab.provider.branch === 'rug' && window.collab.provider.synced", "the owner to be on rug");
+
+        // Two places changed on both branches: "cat" and "mat".
+        var editorPage = await OpenAsync(editor, documentId);
+        await ReplaceAtAsync(ownerPage, 19, 3, "rug");
+        await ReplaceAtAsync(ownerPage, 4, 3, "dog");
+        await ReplaceAtAsync(editorPage, 19, 3, "hat");
+        await ReplaceAtAsync(editorPage, 4, 3, "cow");
+        await SavedAsync(ownerPage, "The dog sat on the rug.", "rug's edits to be saved");
+        await SavedAsync(editorPage, "The cow sat on the hat.", "main's edits to be saved");
+
+        await ownerPage.ClickAsync("#review-panel summary");
+        await WaitAsync(ownerPage, "() => !document.querySelector('#proposal-title').disabled", "the proposal form");
+        await ownerPage.FillAsync("#proposal-title", "Dog on a rug: a long title that wraps in the narrow side panel of the review view");
+        await ownerPage.ClickAsync("#proposal-open");
+        await WaitAsync(ownerPage, "() => document.querySelector('#proposal-state')?.dataset.conflicts === '2'", "the proposal's two conflicts");
+        return (ownerPage, editorPage);
+    }
+
     [Fact]
     public async Task two_conflicts_are_decided_with_the_merge_in_one_go_and_the_audit_shows_both_decisions()
     {
-        string documentId = await DocumentAsync("nina", "two conflicts", ("omar", "editor"));
+        var (nina, omar) = await TwoConflictsProposedAsync("nina", "omar");
 
-        var nina = await OpenAsync("nina", documentId);
-        await nina.ClickAsync(".cm-content");
-        await nina.Keyboard.TypeAsync("The cat sat on the mat.");
-        await SavedAsync(nina, "The cat sat on the mat.", "nina's text to be saved");
-        await nina.FillAsync("#fork-name", "rug");
-        await nina.ClickAsync("#fork");
-        await WaitAsync(nina, "() => window.collab.provider.branch === 'rug' && window.collab.provider.synced", "nina to be on rug");
-
-        // Two places changed on both branches: "cat" and "mat".
-        var omar = await OpenAsync("omar", documentId);
-        await ReplaceAtAsync(nina, 19, 3, "rug");
-        await ReplaceAtAsync(nina, 4, 3, "dog");
-        await ReplaceAtAsync(omar, 19, 3, "hat");
-        await ReplaceAtAsync(omar, 4, 3, "cow");
-        await SavedAsync(nina, "The dog sat on the rug.", "rug's edits to be saved");
-        await SavedAsync(omar, "The cow sat on the hat.", "main's edits to be saved");
-
-        // Nina proposes rug → main and chooses for both conflicts: theirs (rug's "dog") and ours (main's "hat").
-        await nina.ClickAsync("#review-panel summary");
-        await WaitAsync(nina, "() => !document.querySelector('#proposal-title').disabled", "the proposal form");
-        await nina.FillAsync("#proposal-title", "Dog on a rug: a long title that wraps in the narrow side panel of the review view");
-        await nina.ClickAsync("#proposal-open");
-        await WaitAsync(nina, "() => document.querySelector('#proposal-state')?.dataset.conflicts === '2'", "the proposal's two conflicts");
+        // Nina chooses for both conflicts: theirs (rug's "dog") and ours (main's "hat"), and merges with both.
         await nina.CheckAsync("#proposal .conflict:has-text('cow') input[value='theirs']");
         await nina.CheckAsync("#proposal .conflict:has-text('hat') input[value='ours']");
         await WaitAsync(nina, "() => document.querySelector('#proposal-merge').dataset.decisions === '2'", "both choices counted");
@@ -203,6 +214,34 @@ public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server
         await nina.ClickAsync("#audit-panel summary");
         await WaitAsync(nina, "() => { const rows = Array.from(document.querySelectorAll('#audit-trail tbody tr')).map((tr) => tr.textContent); return rows.some((t) => t.includes('=theirs') && t.includes('nina')) && rows.some((t) => t.includes('=ours') && t.includes('nina')) }", "both decisions in the audit trail");
         await nina.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-audit-two-decisions.png"), FullPage = true });
+
+        AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task in_a_narrow_window_the_proposal_list_wraps_cleanly_and_open_conflicts_are_decided_all_at_once_after_the_merge()
+    {
+        var (kai, lena) = await TwoConflictsProposedAsync("kai", "lena", width: 400);
+
+        // The long title wraps inside its item: nothing sticks out, and the title starts where its item's text starts.
+        const string fits = "() => { const li = document.querySelector('#proposals .proposal-item'); const b = li?.querySelector('button'); if (!b) return false; const l = li.getBoundingClientRect(), r = b.getBoundingClientRect(); return li.scrollWidth <= li.clientWidth && r.right <= l.right + 1 && r.height > 30 && getComputedStyle(li).listStyleType === 'none' }";
+        await WaitAsync(kai, fits, "the wrapped proposal title to fit its item");
+        await kai.Locator("#proposals").ScrollIntoViewIfNeededAsync();
+        await kai.ScreenshotAsync(new() { Path = Path.Combine(Shots, "review-narrow.png"), FullPage = true });
+
+        // Merged without choosing: both conflicts stay open; kai picks theirs for one, keeps the other as merged, and
+        // decides both with one click.
+        await kai.ClickAsync("#proposal-merge");
+        await WaitAsync(kai, "() => document.querySelector('#proposal-state')?.dataset.state === 'merged'", "the merge");
+        await WaitAsync(kai, "() => document.querySelector('#open-conflicts').dataset.count === '2' && !document.querySelector('#decide-all').hidden", "two open conflicts and the decide-all button");
+        await kai.CheckAsync("#open-conflicts .open-conflict:has-text('cow') input[value='theirs']");
+        await kai.CheckAsync("#open-conflicts .open-conflict:has-text('hat') input[value='ours']");
+        await kai.ClickAsync("#decide-all");
+        await WaitAsync(kai, "() => document.querySelector('#open-conflicts').dataset.count === '0'", "no open conflict left");
+        await WaitAsync(lena, "() => window.collab.ytext.toString() === 'The dog sat on the hat.'", "lena to see both decisions");
+
+        await kai.ClickAsync("#audit-panel summary");
+        await WaitAsync(kai, "() => { const rows = Array.from(document.querySelectorAll('#audit-trail tbody tr')).map((tr) => tr.textContent); return rows.some((t) => t.includes('=theirs') && t.includes('=ours') && t.includes('kai')) }", "one resolution with both decisions in the audit trail");
 
         AssertNoConsoleErrors();
     }
