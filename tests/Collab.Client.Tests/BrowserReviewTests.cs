@@ -132,7 +132,8 @@ public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server
         await pete.ClickAsync("#proposal-open");
         await WaitAsync(pete, "() => document.querySelector('#proposal-state')?.dataset.state === 'open'", "pete's proposal");
         Assert.True(await pete.IsDisabledAsync("#proposal-merge"), "editors may not merge until an owner lets them");
-        Assert.Contains("owners and auditors", await pete.InnerTextAsync("#proposal-diff"));
+        // An editor may not use the server's compare: his page diffs the two versions' texts itself.
+        await WaitAsync(pete, "() => document.querySelector('#proposal-diff del')?.textContent === 'cat' && document.querySelector('#proposal-diff ins')?.textContent === 'dog'", "pete's word diff of his proposal");
 
         // Olga sees the proposal's full diff: "cat" deleted, "dog" inserted; side by side too.
         await olga.ClickAsync("#review-panel summary");

@@ -1,6 +1,6 @@
 // Review: merge proposals and decisions. Open a proposal from the open branch to its parent, list the open ones, show
 // one with its full diff (GET /history/compare: what the source changed since the fork, or the source against the
-// target now; inline or side by side), its live preview (conflicts side by side: base / ours = target / theirs =
+// target now; inline or side by side; roles that may not compare get a word diff made in the page), its live preview (conflicts side by side: base / ours = target / theirs =
 // source / merged) and its blockers, approve or request changes (editors and owners, never the author), merge (owner;
 // editors too when the document's `editorsMayMerge` is on and the target is unprotected). An owner may choose for
 // every conflict before merging: the choices go with the merge in one request. Conflicts left undecided stay listed
@@ -8,10 +8,11 @@
 
 import { h, messageOf, refreshWhenOpened } from '../app/dom.js'
 import type { AppContext, View } from '../app/context.js'
-import type { Choice, Conflict, ConflictState, Diff, Proposal } from '../provider/index.js'
+import type { Choice, Conflict, ConflictState, Diff, Proposal, VersionContent } from '../provider/index.js'
 import { textName } from '../editors/code.js'
 import { richFragmentName } from '../editors/rich-text.js'
-import { joinSegments, renderInline, renderSideBySide } from './diff-render.js'
+import { joinSegments, renderInline, renderSideBySide, richToLines, wordDiff } from './diff-render.js'
+import type { RootDiffView } from './diff-render.js'
 
 const cell = (label: string, text: string | null): HTMLElement =>
   h('div', { class: 'cell' }, h('div', { class: 'cell-label' }, label), h('pre', {}, text ?? '—'))
@@ -69,28 +70,52 @@ export const mountReviewView = (root: HTMLElement, ctx: AppContext): View => {
   const decisionOf = (c: Conflict, d: { choice: Choice, text: string }): { conflictId: string, choice: Choice, content?: string } =>
     d.choice === 'custom' ? { conflictId: c.id, choice: d.choice, content: d.text } : { conflictId: c.id, choice: d.choice }
 
-  /** The proposal's full diff, loaded into `into`: since the fork (merge base → source) or against the target now. */
+  /**
+   * The proposal's full diff, loaded into `into`: since the fork (merge base → source) or against the target now.
+   * Owners and auditors get the server's exact diff (`history/compare`, with authors); other roles may not compare,
+   * so their page diffs the two versions' texts itself (`history/content` is open to every role), word by word.
+   */
   const loadDiff = async (p: Proposal, into: HTMLElement): Promise<void> => {
-    const base = diffChoice.against === 'fork' && p.preview !== null ? `${p.preview.base.branch}@${p.preview.base.seq}` : p.target
-    const diff: Diff = await ctx.api.compare(ctx.documentId, base, p.source)
     const rich = diffChoice.root === richFragmentName
-    const found = diff.roots.find((r) => r.name === diffChoice.root) ?? { name: diffChoice.root, kind: rich ? 'xml' : 'text', segments: [] }
+    const sinceFork = diffChoice.against === 'fork' && p.preview !== null
+    let found: RootDiffView
+    let left: string
+    let right: string
+    let note = ''
+    if (ctx.role() === 'owner' || ctx.role() === 'auditor') {
+      const base = sinceFork && p.preview !== null ? `${p.preview.base.branch}@${p.preview.base.seq}` : p.target
+      const diff: Diff = await ctx.api.compare(ctx.documentId, base, p.source)
+      found = diff.roots.find((r) => r.name === diffChoice.root) ?? { name: diffChoice.root, kind: rich ? 'xml' : 'text', segments: [] }
+      left = `${diff.base.branch}@${diff.base.seq}`
+      right = `${diff.head.branch}@${diff.head.seq}`
+    } else {
+      const [before, after] = await Promise.all([
+        sinceFork && p.preview !== null ? ctx.api.content(ctx.documentId, p.preview.base.branch, p.preview.base.seq) : ctx.api.content(ctx.documentId, p.target),
+        ctx.api.content(ctx.documentId, p.source)])
+      const textOf = (c: VersionContent): string => {
+        const r = c.roots.find((x) => x.name === diffChoice.root)
+        return rich ? richToLines(r?.xml ?? '') : (r?.text ?? '')
+      }
+      const parts = wordDiff(textOf(before), textOf(after))
+      if (parts === null) {
+        into.replaceChildren(h('span', { class: 'hint' }, 'Too long to diff in the browser; owners and auditors see the server\'s diff.'))
+        return
+      }
+      found = { name: diffChoice.root, kind: 'text', segments: parts.map((x) => ({ op: x.op, length: x.text.length, content: x.text, key: null, oldContent: null, insertedBy: null, deletedBy: null })) }
+      left = `${before.position.branch}@${before.position.seq}`
+      right = `${after.position.branch}@${after.position.seq}`
+      note = ' (word diff of the text; the exact diff with authors is for owners and auditors)'
+    }
     const changed = joinSegments(found.segments).filter((s) => s.op !== 'equal').length
     into.dataset.changes = String(changed)
-    into.className = `proposal-diff history-output ${rich ? 'rich-view' : 'plain-view'}`
-    const left = `${diff.base.branch}@${diff.base.seq}`
-    const right = `${diff.head.branch}@${diff.head.seq}`
+    into.className = `proposal-diff history-output ${found.kind === 'xml' ? 'rich-view' : 'plain-view'}`
     into.replaceChildren(
-      h('div', { class: 'cell-label' }, `${left} → ${right}: ${changed === 0 ? 'no change' : `${changed} change(s)`}`),
+      h('div', { class: 'cell-label' }, `${left} → ${right}: ${changed === 0 ? 'no change' : `${changed} change(s)`}${note}`),
       ...(diffChoice.layout === 'inline' ? renderInline(found) : [renderSideBySide(found, left, right, 'proposal-diff')]))
   }
 
   const diffSection = (p: Proposal): HTMLElement => {
     const body = h('div', { id: 'proposal-diff', class: 'proposal-diff history-output', tabindex: 0, role: 'region', 'aria-label': 'Proposal diff', 'aria-live': 'polite' })
-    if (ctx.role() !== 'owner' && ctx.role() !== 'auditor') {
-      body.replaceChildren(h('span', { class: 'hint' }, 'The full diff is for owners and auditors (the conflicts below are for everyone).'))
-      return h('section', { class: 'proposal-changes' }, h('h4', {}, 'Changes'), body)
-    }
     const select = (id: string, label: string, key: 'against' | 'root' | 'layout', options: Array<[string, string]>): HTMLSelectElement => {
       const s = h('select', { id, 'aria-label': label }, ...options.map(([value, text]) => new Option(text, value)))
       s.value = diffChoice[key]
