@@ -88,24 +88,6 @@ public sealed class BrowserReviewTests(CollabServer server) : BrowserFlow(server
         AssertNoConsoleErrors();
     }
 
-    /// <summary>In the plain-text editor, selects <paramref name="length"/> characters from <paramref name="offset"/> and types <paramref name="word"/>.</summary>
-    private static async Task ReplaceAtAsync(IPage page, int offset, int length, string word)
-    {
-        await page.ClickAsync(".cm-content");
-        await page.Keyboard.PressAsync("Control+Home");
-        for (int i = 0; i < offset; i++)
-        {
-            await page.Keyboard.PressAsync("ArrowRight");
-        }
-
-        for (int i = 0; i < length; i++)
-        {
-            await page.Keyboard.PressAsync("Shift+ArrowRight");
-        }
-
-        await page.Keyboard.TypeAsync(word);
-    }
-
     private async Task SavedAsync(IPage page, string text, string what) =>
         await WaitAsync(page, $"() => window.collab.ytext.toString() === '{text}' && document.querySelector('#pending').textContent === 'saved'", what);
 
