@@ -230,10 +230,18 @@ export const mountReviewView = (root: HTMLElement, ctx: AppContext): View => {
     })))
   }
 
+  // What the shown proposal looked like: a notification that changed nothing about it keeps the rendered detail
+  // (and the keyboard focus in it, and its diff) as it is.
+  let shownSignature = ''
   const showSelected = async (): Promise<void> => {
-    if (selected === null) { detail.replaceChildren(); return }
+    if (selected === null) { detail.replaceChildren(); shownSignature = ''; return }
     try {
-      showProposal(await ctx.api.getProposal(ctx.documentId, selected))
+      const p = await ctx.api.getProposal(ctx.documentId, selected)
+      const signature = JSON.stringify([p.id, p.state, p.updatedAt, p.review, p.blockers, p.summary, p.preview?.source, p.preview?.target,
+        p.preview?.conflicts.map((c) => [c.id, c.merged]), ctx.role(), editorsMayMerge])
+      if (signature === shownSignature && detail.firstChild !== null) return
+      shownSignature = signature
+      showProposal(p)
     } catch (e) { ctx.showError(`Could not load the proposal: ${messageOf(e)}`) }
   }
 
