@@ -16,17 +16,20 @@ namespace Collab.Cli;
 /// </summary>
 internal static class Program
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static readonly Option<string> Server = new("--server") { Description = "Server URL (or COLLAB_SERVER).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_SERVER") ?? "http://localhost:5000" };
-    private static readonly Option<string?> Token = new("--token") { Description = "Bearer token (or COLLAB_TOKEN).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_TOKEN") };
-    private static readonly Option<bool> AsJson = new("--json") { Description = "Print JSON instead of tables.", Recursive = true };
-    private static readonly Option<string> Document = new("--document", "-d") { Description = "Document id.", Required = true };
-    private static readonly Option<string> Branch = new("--branch", "-b") { Description = "Branch (default main).", DefaultValueFactory = _ => "main" };
+    internal static readonly Option<string> Server = new("--server") { Description = "Server URL (or COLLAB_SERVER).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_SERVER") ?? "http://localhost:5000" };
+    internal static readonly Option<string?> Token = new("--token") { Description = "Bearer token (or COLLAB_TOKEN).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_TOKEN") };
+    internal static readonly Option<bool> AsJson = new("--json") { Description = "Print JSON instead of tables.", Recursive = true };
+    internal static readonly Option<string> Document = new("--document", "-d") { Description = "Document id.", Required = true };
+    internal static readonly Option<string> Branch = new("--branch", "-b") { Description = "Branch (default main).", DefaultValueFactory = _ => "main" };
+
+    /// <summary>Exit codes: 0 done (or valid), 1 invalid (a proof, a chain or a file that does not verify), 2 the request failed or was refused, 64 bad usage.</summary>
+    public const int Valid = 0, Invalid = 1, RequestFailed = 2, Usage = 64;
 
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("Collab auditor's CLI: verify documents, check Merkle proofs, export and verify exports.");
+        var root = new RootCommand("Collab auditor's CLI: read a document's history (content, diff, blame, log, versions, audit), verify documents, check Merkle proofs, export, import and verify exports.");
         root.Options.Add(Server);
         root.Options.Add(Token);
         root.Options.Add(AsJson);
@@ -35,14 +38,33 @@ internal static class Program
         root.Subcommands.Add(ProofCommand());
         root.Subcommands.Add(ExportCommand());
         root.Subcommands.Add(VerifyFileCommand());
+        foreach (var command in HistoryCommands.All()) root.Subcommands.Add(command);
+        root.Subcommands.Add(TransferCommands.Import());
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Run 'collab --help' (or 'collab <command> --help') for usage.").ConfigureAwait(false);
+            return Usage;
+        }
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (CliRequestException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return RequestFailed;
         }
         catch (HttpRequestException ex)
         {
-            AnsiConsole.MarkupLine($"[red]error[/]: {Markup.Escape(ex.Message)}");
-            return 2;
+            await Console.Error.WriteLineAsync($"error: cannot reach {parse.GetValue(Server)}: {ex.Message}").ConfigureAwait(false);
+            return RequestFailed;
+        }
+        catch (IOException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return RequestFailed;
         }
     }
 
@@ -64,7 +86,7 @@ internal static class Program
                 }
                 AnsiConsole.Write(table);
             }
-            return result.Valid ? 0 : 1;
+            return result.Valid ? Valid : Invalid;
         });
         return command;
     }
@@ -178,30 +200,70 @@ internal static class Program
     {
         if (parse.GetValue(AsJson)) Print(new { valid = ok, proof });
         else AnsiConsole.MarkupLine(ok ? $"[green]valid[/]: {Markup.Escape(claim)}" : $"[red]INVALID[/]: the proof does not show that {Markup.Escape(claim)}");
-        return ok ? 0 : 1;
+        return ok ? Valid : Invalid;
     }
 
-    private static HttpClient Client(ParseResult parse)
+    internal static HttpClient Client(ParseResult parse)
     {
         var server = parse.GetValue(Server)!;
-        var http = new HttpClient { BaseAddress = new Uri(server.EndsWith('/') ? server : server + "/") };
+        var http = new HttpClient { BaseAddress = new Uri(server.EndsWith('/') ? server : server + "/"), Timeout = Timeout.InfiniteTimeSpan };
         if (parse.GetValue(Token) is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
 
-    private static async Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken ct)
+    /// <summary>The path of a document's resource: <c>api/documents/{id}/{rest}</c>, the id escaped.</summary>
+    internal static string DocumentPath(ParseResult parse, string rest) => $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/{rest}";
+
+    internal static async Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken ct)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
         await EnsureAsync(response, ct).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false))!;
     }
 
-    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task<string> GetTextAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Throws a <see cref="CliRequestException"/> naming the status and the server's reason (problem+json detail) when the request failed.</summary>
+    internal static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode) return;
         var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-        throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {body}");
+        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        string reason;
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            reason = "the server did not accept the token (give a valid one with --token or COLLAB_TOKEN)";
+        }
+        else
+        {
+            reason = body;
+            try
+            {
+                using var problem = JsonDocument.Parse(body);
+                if (problem.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    var title = problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
+                    var detail = problem.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+                    reason = string.Join(": ", new[] { title, detail }.Where(x => !string.IsNullOrEmpty(x)));
+                }
+            }
+            catch (JsonException)
+            {
+                // not problem+json: show the body as it is
+            }
+        }
+        throw new CliRequestException(string.IsNullOrWhiteSpace(reason) ? status : $"{status}: {reason}");
     }
 
-    private static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+    internal static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    internal static bool JsonOutput(ParseResult parse) => parse.GetValue(AsJson);
 }
+
+/// <summary>A request the server refused or answered with an error; the message names the status and the reason.</summary>
+internal sealed class CliRequestException(string message) : Exception(message);
