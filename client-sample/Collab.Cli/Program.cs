@@ -40,6 +40,8 @@ internal static class Program
         root.Subcommands.Add(VerifyFileCommand());
         foreach (var command in HistoryCommands.All()) root.Subcommands.Add(command);
         root.Subcommands.Add(TransferCommands.Import());
+        // Into a file or a pipe, lines are never wrapped at the default 80 columns: scripts and tests read whole lines.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
