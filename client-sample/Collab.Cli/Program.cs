@@ -136,7 +136,9 @@ internal static class Program
             var ok = MerkleProofs.VerifyConsistency(proof.From, EventHash.Parse(kept), proof.To, EventHash.Parse(proof.ToRoot), [.. proof.Path.Select(EventHash.Parse)]);
             return Report(parse, proof, ok, $"the tree of {proof.To} (root {proof.ToRoot}) extends the tree of {proof.From} (root {kept})");
         });
-        return new Command("proof", "Inclusion and consistency proofs, checked locally.") { inclusion, consistency };
+        var proof = new Command("proof", "Inclusion and consistency proofs, checked locally.") { inclusion, consistency };
+        proof.Aliases.Add("prove");
+        return proof;
     }
 
     private static Command ExportCommand()
