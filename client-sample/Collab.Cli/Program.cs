@@ -21,8 +21,12 @@ internal static class Program
     internal static readonly Option<string> Server = new("--server") { Description = "Server URL (or COLLAB_SERVER).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_SERVER") ?? "http://localhost:5000" };
     internal static readonly Option<string?> Token = new("--token") { Description = "Bearer token (or COLLAB_TOKEN).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_TOKEN") };
     internal static readonly Option<bool> AsJson = new("--json") { Description = "Print JSON instead of tables.", Recursive = true };
-    internal static readonly Option<string> Document = new("--document", "-d") { Description = "Document id.", Required = true };
+    internal static readonly Option<string?> Document = new("--document", "-d") { Description = "Document id (with --file: optional, the file's document)." };
+    internal static readonly Option<FileInfo?> OfflineFile = new("--file") { Description = "Read an export file instead of a server (content, diff, blame, log, verify, digest, proof): it is verified first.", Recursive = true };
     internal static readonly Option<string> Branch = new("--branch", "-b") { Description = "Branch (default main).", DefaultValueFactory = _ => "main" };
+
+    /// <summary>Progress displays go to stderr, so that stdout holds only the answer (a script's --json stays JSON).</summary>
+    internal static readonly IAnsiConsole Progress = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Exit codes: 0 done (or valid), 1 invalid (a proof, a chain or a file that does not verify), 2 the request failed or was refused, 64 bad usage.</summary>
     public const int Valid = 0, Invalid = 1, RequestFailed = 2, Usage = 64;
@@ -33,6 +37,7 @@ internal static class Program
         root.Options.Add(Server);
         root.Options.Add(Token);
         root.Options.Add(AsJson);
+        root.Options.Add(OfflineFile);
         root.Subcommands.Add(VerifyCommand());
         root.Subcommands.Add(DigestCommand());
         root.Subcommands.Add(ProofCommand());
@@ -52,6 +57,17 @@ internal static class Program
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Run 'collab --help' (or 'collab <command> --help') for usage.").ConfigureAwait(false);
+            return Usage;
+        }
+        catch (OfflineFileInvalidException ex)
+        {
+            Console.WriteLine($"invalid: {ex.Message}");
+            return Invalid;
         }
         catch (CliRequestException ex)
         {
@@ -76,7 +92,7 @@ internal static class Program
         command.SetAction(async (parse, ct) =>
         {
             using var http = Client(parse);
-            var result = await GetAsync<DocumentVerificationView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/verify?all=true", ct).ConfigureAwait(false);
+            var result = await GetAsync<DocumentVerificationView>(http, DocumentPath(parse, "verify?all=true"), ct).ConfigureAwait(false);
             if (parse.GetValue(AsJson)) Print(result);
             else
             {
@@ -101,7 +117,7 @@ internal static class Program
         {
             using var http = Client(parse);
             var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}" + (parse.GetValue(seq) is { } s ? $"&seq={s}" : "");
-            Print(await GetAsync<DigestView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/digest?{query}", ct).ConfigureAwait(false));
+            Print(await GetAsync<DigestView>(http, DocumentPath(parse, $"proofs/digest?{query}"), ct).ConfigureAwait(false));
             return 0;
         });
         return command;
@@ -117,7 +133,7 @@ internal static class Program
         {
             using var http = Client(parse);
             var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}&seq={parse.GetValue(seq)}" + (parse.GetValue(treeSize) is { } n ? $"&treeSize={n}" : "");
-            var proof = await GetAsync<InclusionProofView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/inclusion?{query}", ct).ConfigureAwait(false);
+            var proof = await GetAsync<InclusionProofView>(http, DocumentPath(parse, $"proofs/inclusion?{query}"), ct).ConfigureAwait(false);
             var expectedRoot = parse.GetValue(root) ?? proof.RootHash;
             var ok = MerkleProofs.VerifyInclusion(MerkleHash.Leaf(EventHash.Parse(proof.EventHash)), proof.Seq - 1, proof.TreeSize, [.. proof.Path.Select(EventHash.Parse)], EventHash.Parse(expectedRoot));
             return Report(parse, proof, ok, $"event {proof.Branch}@{proof.Seq} (hash {proof.EventHash}) is in the tree of {proof.TreeSize} with root {expectedRoot}");
@@ -131,7 +147,7 @@ internal static class Program
         {
             using var http = Client(parse);
             var query = $"branch={Uri.EscapeDataString(parse.GetValue(Branch)!)}&from={parse.GetValue(from)}" + (parse.GetValue(to) is { } n ? $"&to={n}" : "");
-            var proof = await GetAsync<ConsistencyProofView>(http, $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/proofs/consistency?{query}", ct).ConfigureAwait(false);
+            var proof = await GetAsync<ConsistencyProofView>(http, DocumentPath(parse, $"proofs/consistency?{query}"), ct).ConfigureAwait(false);
             var kept = parse.GetValue(fromRoot) ?? proof.FromRoot;
             var ok = MerkleProofs.VerifyConsistency(proof.From, EventHash.Parse(kept), proof.To, EventHash.Parse(proof.ToRoot), [.. proof.Path.Select(EventHash.Parse)]);
             return Report(parse, proof, ok, $"the tree of {proof.To} (root {proof.ToRoot}) extends the tree of {proof.From} (root {kept})");
@@ -148,12 +164,12 @@ internal static class Program
         command.SetAction(async (parse, ct) =>
         {
             using var http = Client(parse);
-            using var response = await http.GetAsync(new Uri($"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/export", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var response = await http.GetAsync(new Uri(DocumentPath(parse, "export"), UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             await EnsureAsync(response, ct).ConfigureAwait(false);
             var file = parse.GetValue(output)!;
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
             await using var target = file.Create();
-            await AnsiConsole.Progress().StartAsync(async progress =>
+            await Progress.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("export", maxValue: double.MaxValue);
                 task.IsIndeterminate = true;
@@ -166,7 +182,7 @@ internal static class Program
                 task.StopTask();
             }).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file.FullName)}[/] ({target.Length:N0} bytes). Check it offline with [bold]collab verify-file[/].");
-            return 0;
+            return Valid;
         });
         return command;
     }
@@ -209,14 +225,26 @@ internal static class Program
 
     internal static HttpClient Client(ParseResult parse)
     {
+        if (parse.GetValue(OfflineFile) is { } file)
+        {
+            if (!file.Exists) throw new FileNotFoundException($"Could not find file '{file.FullName}'.", file.FullName);
+            return new HttpClient(new OfflineHandler(file)) { BaseAddress = new Uri("http://export.file/"), Timeout = Timeout.InfiniteTimeSpan };
+        }
         var server = parse.GetValue(Server)!;
         var http = new HttpClient { BaseAddress = new Uri(server.EndsWith('/') ? server : server + "/"), Timeout = Timeout.InfiniteTimeSpan };
         if (parse.GetValue(Token) is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
 
+    /// <summary>Stands for "the document in the export file" when <c>--file</c> is given without <c>--document</c>.</summary>
+    internal const string FileDocument = "-";
+
     /// <summary>The path of a document's resource: <c>api/documents/{id}/{rest}</c>, the id escaped.</summary>
-    internal static string DocumentPath(ParseResult parse, string rest) => $"api/documents/{Uri.EscapeDataString(parse.GetValue(Document)!)}/{rest}";
+    internal static string DocumentPath(ParseResult parse, string rest)
+    {
+        var id = parse.GetValue(Document) ?? (parse.GetValue(OfflineFile) is null ? throw new UsageException("Option '--document' is required.") : FileDocument);
+        return $"api/documents/{Uri.EscapeDataString(id)}/{rest}";
+    }
 
     internal static async Task<T> GetAsync<T>(HttpClient http, string path, CancellationToken ct)
     {
@@ -268,6 +296,9 @@ internal static class Program
 
     internal static bool JsonOutput(ParseResult parse) => parse.GetValue(AsJson);
 }
+
+/// <summary>The command line lacks something a command needs.</summary>
+internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>A request the server refused or answered with an error; the message names the status and the reason.</summary>
 internal sealed class CliRequestException(string message) : Exception(message);

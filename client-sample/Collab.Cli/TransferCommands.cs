@@ -20,7 +20,7 @@ internal static class TransferCommands
             var info = parse.GetValue(file)!;
             await using var input = info.OpenRead();
             JsonElement result = default;
-            await AnsiConsole.Progress().StartAsync(async progress =>
+            await Program.Progress.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("import: upload", maxValue: Math.Max(1, info.Length));
                 await using var counted = new ProgressStream(input, read => task.Increment(read));

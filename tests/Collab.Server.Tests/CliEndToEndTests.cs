@@ -187,6 +187,14 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Equal(0, offline.Code);
         Assert.EndsWith($"valid: document {doc}, {s5} events.\n", offline.Out, StringComparison.Ordinal);
 
+        // The read commands offline against the file (verified as it is loaded): the same answers as the server's.
+        Assert.Equal(new CliResult(0, "Pay the invoice.\nShip on Friday.\n", ""), await CollabAsync(null, "content", "--file", file, "--seq", $"{s2}"));
+        Assert.Equal(diff, await CollabAsync(null, "diff", "--file", file, $"main@{s2}"));
+        Assert.Equal(head.GetRawText(), Json(await CollabAsync(null, "digest", "--file", file)).GetRawText());
+        Assert.Equal(blame.GetRawText(), Json(await CollabAsync(null, "--json", "blame", "--file", file, "-d", doc)).GetRawText());
+        Assert.Equal(consistent, await CollabAsync(null, "proof", "consistency", "--file", file, "--from", $"{keptSize}", "--from-root", keptRoot));
+        Assert.Equal(2, (await CollabAsync(null, "versions", "add", "--file", file, "Later")).Code);
+
         // One edited author in Alice's "Call the bank." event: the file no longer verifies, and the event is named.
         var lines = await File.ReadAllLinesAsync(file);
         var at = Array.FindIndex(lines, l => l.Contains($"\"seq\":{s4},", StringComparison.Ordinal));
@@ -197,6 +205,10 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var refused = await CollabAsync(null, "verify-file", tampered);
         Assert.Equal(1, refused.Code);
         Assert.StartsWith($"invalid: Import refused: event main@{s4} was changed", refused.Out, StringComparison.Ordinal);
+
+        var offlineRefused = await CollabAsync(null, "content", "--file", tampered);
+        Assert.Equal(1, offlineRefused.Code);
+        Assert.StartsWith($"invalid: Import refused: event main@{s4} was changed", offlineRefused.Out, StringComparison.Ordinal);
 
         // Import into another server: the tampered file is refused naming the event, the real one gives the same text.
         var otherFolder = TestSettings.TempFolder();
