@@ -66,7 +66,7 @@ internal sealed class OfflineHandler(FileInfo file) : HttpMessageHandler
                 case "history/blame":
                     return Json(await services.Blame.BlameAsync(id, position, q["root"], User, cancellationToken).ConfigureAwait(false));
                 case "history/activity":
-                    return Json(await services.Activity.ActivityAsync(id, position, Gap(q["groupGap"]), User, cancellationToken).ConfigureAwait(false));
+                    return Json(await services.Activity.ActivityAsync(id, position, GroupGap.Parse(q["groupGap"]), User, cancellationToken).ConfigureAwait(false));
                 case "history/events":
                     return Json(await services.Activity.EventsAsync(id, new EventFilter(q["branch"], Long(q["from"]), (int?)Long(q["max"]), q["author"], q["kind"], Time(q["since"]), Time(q["until"])), User, cancellationToken).ConfigureAwait(false));
                 case "verify":
@@ -150,27 +150,6 @@ internal sealed class OfflineHandler(FileInfo file) : HttpMessageHandler
         text is null ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value
         : throw new CollabException(CollabErrorCode.Invalid, $"'{text}' is not a time (ISO 8601).");
-
-    // 90s, 5m, 2h, 1d or seconds, as the server's groupGap.
-    private static TimeSpan? Gap(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        var unit = text[^1];
-        var number = char.IsLetter(unit) ? text[..^1] : text;
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value <= 0 || value >= 1e9)
-        {
-            throw new CollabException(CollabErrorCode.Invalid, $"groupGap '{text}' is not a duration (e.g. 90s, 5m, 2h).");
-        }
-        return unit switch
-        {
-            's' => TimeSpan.FromSeconds(value),
-            'm' => TimeSpan.FromMinutes(value),
-            'h' => TimeSpan.FromHours(value),
-            'd' => TimeSpan.FromDays(value),
-            _ when !char.IsLetter(unit) => TimeSpan.FromSeconds(value),
-            _ => throw new CollabException(CollabErrorCode.Invalid, $"Unknown unit in groupGap '{text}': use s, m, h or d."),
-        };
-    }
 
     protected override void Dispose(bool disposing)
     {
