@@ -11,8 +11,9 @@ using Spectre.Console;
 namespace Collab.Cli;
 
 /// <summary>
-/// <c>collab</c>, the auditor's CLI (docs/verification.md): verify a document, get and check proofs, keep digests and
-/// export a document against a server; verify an export file offline. Proofs are checked here, not trusted.
+/// <c>collab</c>, the auditor's CLI (docs/verification.md, docs/history-and-audit.md): read a document's history
+/// (content, diff, blame, log, versions, audit), verify a document, get and check proofs, keep digests, export and
+/// import — against a server, or (<c>--file</c>) offline against an export file. Proofs are checked here, not trusted.
 /// </summary>
 internal static class Program
 {
@@ -88,7 +89,7 @@ internal static class Program
 
     private static Command VerifyCommand()
     {
-        var command = new Command("verify", "Re-hash every branch of a document on the server and name the first broken link.") { Document };
+        var command = new Command("verify", "Re-hash every branch of a document (on the server, or in --file) and name the first broken link.") { Document };
         command.SetAction(async (parse, ct) =>
         {
             using var http = Client(parse);
