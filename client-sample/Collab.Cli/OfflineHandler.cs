@@ -25,7 +25,7 @@ internal sealed class OfflineHandler(FileInfo file) : HttpMessageHandler
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Services? _services;
 
-    private sealed record Services(string DocumentId, ContentService Content, DiffService Diffs, BlameService Blame, ActivityService Activity, ProofService Proofs);
+    private sealed record Services(string DocumentId, ContentService Content, DiffService Diffs, BlameService Blame, ActivityService Activity, VersionService Versions, ProofService Proofs);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -69,6 +69,8 @@ internal sealed class OfflineHandler(FileInfo file) : HttpMessageHandler
                     return Json(await services.Activity.ActivityAsync(id, position, GroupGap.Parse(q["groupGap"]), User, cancellationToken).ConfigureAwait(false));
                 case "history/events":
                     return Json(await services.Activity.EventsAsync(id, new EventFilter(q["branch"], Long(q["from"]), (int?)Long(q["max"]), q["author"], q["kind"], Time(q["since"]), Time(q["until"])), User, cancellationToken).ConfigureAwait(false));
+                case "versions":
+                    return Json(await services.Versions.ListAsync(id, User, cancellationToken).ConfigureAwait(false));
                 case "verify":
                     return Json(await services.Proofs.VerifyAllAsync(id, User, cancellationToken).ConfigureAwait(false));
                 case "proofs/digest":
@@ -115,7 +117,10 @@ internal sealed class OfflineHandler(FileInfo file) : HttpMessageHandler
             }
             var index = new HistoryIndex(store);
             _services = new Services(imported.DocumentId, new ContentService(store, catalog, index), new DiffService(store, catalog, index), new BlameService(store, catalog, index),
-                new ActivityService(store, catalog, index), new ProofService(store, new BranchMerkleTrees(store), catalog));
+                new ActivityService(store, catalog, index),
+                // Only ListAsync is called: it reads the history index and never the live sessions (naming and restoring need a server).
+                new VersionService(store, catalog, index, null!),
+                new ProofService(store, new BranchMerkleTrees(store), catalog));
             return _services;
         }
         finally

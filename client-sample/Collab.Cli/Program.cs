@@ -23,7 +23,7 @@ internal static class Program
     internal static readonly Option<string?> Token = new("--token") { Description = "Bearer token (or COLLAB_TOKEN).", Recursive = true, DefaultValueFactory = _ => Environment.GetEnvironmentVariable("COLLAB_TOKEN") };
     internal static readonly Option<bool> AsJson = new("--json") { Description = "Print JSON instead of tables.", Recursive = true };
     internal static readonly Option<string?> Document = new("--document", "-d") { Description = "Document id (with --file: optional, the file's document)." };
-    internal static readonly Option<FileInfo?> OfflineFile = new("--file") { Description = "Read an export file instead of a server (content, diff, blame, log, verify, digest, proof): it is verified first.", Recursive = true };
+    internal static readonly Option<FileInfo?> OfflineFile = new("--file") { Description = "Read an export file instead of a server (content, diff, blame, log, versions, verify, digest, proof): it is verified first.", Recursive = true };
     internal static readonly Option<string> Branch = new("--branch", "-b") { Description = "Branch (default main).", DefaultValueFactory = _ => "main" };
 
     /// <summary>Progress displays go to stderr, so that stdout holds only the answer (a script's --json stays JSON).</summary>

@@ -193,6 +193,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Equal(head.GetRawText(), Json(await CollabAsync(null, "digest", "--file", file)).GetRawText());
         Assert.Equal(blame.GetRawText(), Json(await CollabAsync(null, "--json", "blame", "--file", file, "-d", doc)).GetRawText());
         Assert.Equal(consistent, await CollabAsync(null, "proof", "consistency", "--file", file, "--from", $"{keptSize}", "--from-root", keptRoot));
+        Assert.Equal(versions.GetRawText(), Json(await CollabAsync(null, "--json", "versions", "--file", file)).GetRawText());
         Assert.Equal(2, (await CollabAsync(null, "versions", "add", "--file", file, "Later")).Code);
 
         // One edited author in Alice's "Call the bank." event: the file no longer verifies, and the event is named.
