@@ -1,5 +1,8 @@
 using Collab.Crdt.Document;
+using Collab.Crdt.Merging;
 using Collab.Documents.Branching;
+using Collab.Documents.History;
+using Collab.Documents.Sessions;
 using Collab.EventStore;
 
 namespace Collab.Documents.Tests.Branching;
@@ -101,5 +104,30 @@ public sealed class StableConflictIdTests : IAsyncLifetime
         var decided = Assert.Single(await _f.Resolutions.ListMergeConflictsAsync(PolicyFixture.Doc, merged.MergeId!, "vic", default));
         Assert.Equal((shown.Id, "theirs"), (decided.Conflict.Id, decided.Decision!.Choice));
         Assert.Equal("The cow sat. The end.", await _f.LogTextAsync("main"));
+    }
+
+    [Fact]
+    public async Task a_merge_recorded_with_ids_of_the_old_form_keeps_them_and_decisions_on_it_still_work()
+    {
+        // A merge written as before this change: its conflict ids were hashes over the analysed heads. Decisions look
+        // conflicts up in the record, so the stored id is the one to use.
+        const string legacyId = "5f0c2a9e8d7b6a5f4e3d2c1b0a998877";
+        var replayer = new DocumentReplayer(_f.Store);
+        var target = await replayer.BuildAsync(PolicyFixture.Ref("main"), null, gc: false, default);
+        var source = await replayer.BuildAsync(PolicyFixture.Ref("feature"), null, gc: false, default);
+        var analysis = MergeAnalyzer.Analyze(target.Doc, source.Doc, $"main@{target.Seq}<-feature@{source.Seq}");
+        var c = Assert.Single(analysis.Conflicts);
+        var location = $"{{\"root\":\"{c.Root}\",\"path\":[],\"key\":null,\"start\":\"{Convert.ToBase64String(c.Start!)}\",\"end\":\"{Convert.ToBase64String(c.End!)}\"}}";
+        var draft = new MergeRecordDraft(source.Branch.HeadDigest, await _f.Store.GetDigestAsync(PolicyFixture.Ref("main"), new EventSeq(1)),
+            [new MergeConflict(legacyId, c.Kind, location, c.Base, c.Ours, c.Theirs, c.Merged, c.AutomaticOutcome)]);
+        var written = await _f.Sessions.WriteDomainEventAsync(PolicyFixture.Ref("main"), new DomainEvent(EventKind.Merge, analysis.Update, "alice") { Merge = draft }, default);
+        var mergeId = $"main@{written.Seq}";
+
+        var view = await _f.Merges.GetAsync(PolicyFixture.Doc, mergeId, "vic", default);
+        Assert.Equal(legacyId, Assert.Single(view.Conflicts).Id);
+        await _f.Resolutions.ResolveAsync(PolicyFixture.Doc, mergeId, new ResolveRequest([new DecisionRequest(legacyId, "theirs", null)], null), "alice", default);
+        Assert.Equal("The cow sat. The end.", await _f.LogTextAsync("main"));
+        var decided = Assert.Single(await _f.Resolutions.ListMergeConflictsAsync(PolicyFixture.Doc, mergeId, "vic", default));
+        Assert.Equal((legacyId, "decided"), (decided.Conflict.Id, decided.State));
     }
 }
