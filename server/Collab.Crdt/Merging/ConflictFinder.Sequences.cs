@@ -372,16 +372,9 @@ internal sealed partial class ConflictFinder
                 continue;
             }
 
-            int from = 0;
-            int len = s.Seg.Len;
-            if (s.IsBase)
+            if (!Within(s, a, b, out int from, out int len))
             {
-                from = Math.Max(a, s.Coord) - s.Coord;
-                len = Math.Min(b, s.Coord + s.Seg.Len) - s.Coord - from;
-                if (len <= 0)
-                {
-                    continue;
-                }
+                continue;
             }
 
             var id = s.Seg.IdAt(from);
@@ -409,6 +402,21 @@ internal sealed partial class ConflictFinder
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>The part of a run inside base coordinates [a, b): all of a run in a gap, a slice of a base run (false when empty).</summary>
+    private static bool Within(in SegInfo s, int a, int b, out int from, out int len)
+    {
+        from = 0;
+        len = s.Seg.Len;
+        if (!s.IsBase)
+        {
+            return true;
+        }
+
+        from = Math.Max(a, s.Coord) - s.Coord;
+        len = Math.Min(b, s.Coord + s.Seg.Len) - s.Coord - from;
+        return len > 0;
     }
 
     private static void AppendRun(StringBuilder sb, Chg c, uint client, uint start, uint end) =>
@@ -441,16 +449,9 @@ internal sealed partial class ConflictFinder
                 continue;
             }
 
-            int from = 0;
-            int len = s.Seg.Len;
-            if (s.IsBase)
+            if (!Within(s, a, b, out int from, out int len))
             {
-                from = Math.Max(a, s.Coord) - s.Coord;
-                len = Math.Min(b, s.Coord + s.Seg.Len) - s.Coord - from;
-                if (len <= 0)
-                {
-                    continue;
-                }
+                continue;
             }
 
             _r.AppendSeg(s.Seg, from, len, v, sb, list, kind, 0);
