@@ -84,7 +84,8 @@ internal sealed partial class ConflictFinder
         string? theirsJson = ours ? JsJson.Stringify(_r.Render(nested, Version.Theirs)) ?? "null" : null;
         string outcome = (ours ? "ours" : "theirs") + " deleted it: deleted with its contents, "
             + (ours ? "theirs" : "ours") + "' changes inside are lost";
-        AddConflict(MergeAnalyzer.DeleteEdit, parent, key, item.Id.ToString() + (ours ? "/ours" : "/theirs"), start, end,
+        // The deleted item names the deleting side's change; the other side's version inside names its changes.
+        AddConflict(MergeAnalyzer.DeleteEdit, parent, key, item.Id.ToString() + (ours ? "/ours" : "/theirs"), (ours ? theirsJson : oursJson) ?? "", start, end,
             baseJson, oursJson, theirsJson, null, outcome);
     }
 }

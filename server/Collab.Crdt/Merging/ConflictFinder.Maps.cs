@@ -45,7 +45,9 @@ internal sealed partial class ConflictFinder
                         ? "theirs wins: " + Clip(mergedJson!)
                         : "merged: " + Clip(mergedJson!);
             byte[] pos = TypePosition(type, 0);
-            AddConflict(MergeAnalyzer.MapKey, type, key, TypeAnchor(type), pos, pos, baseJson, oursJson, theirsJson, mergedJson, outcome);
+            // The entries each version holds, by item id: a later set of the key on either side is another conflict.
+            string involved = EntryId(b) + " " + EntryId(t) + " " + EntryId(s);
+            AddConflict(MergeAnalyzer.MapKey, type, key, TypeAnchor(type), involved, pos, pos, baseJson, oursJson, theirsJson, mergedJson, outcome);
         }
     }
 
@@ -73,6 +75,8 @@ internal sealed partial class ConflictFinder
     }
 
     private static ItemId LastId(in Seg s) => s.IdAt(s.Len - 1);
+
+    private static string EntryId(Seg? entry) => entry is { } e ? LastId(e).ToString() : "-";
 
     private static bool SameEntry(Seg? a, Seg? b) =>
         a is { } x ? b is { } y && LastId(x) == LastId(y) : b is null;

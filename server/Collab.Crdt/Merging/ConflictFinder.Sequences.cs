@@ -342,8 +342,85 @@ internal sealed partial class ConflictFinder
                     : (kind == TypeKind.Text ? merged.Length == 0 : merged is "[]" or "")
                         ? "both deleted"
                         : "both kept: " + Clip(merged);
-        AddConflict(MergeAnalyzer.SequenceOverlap, type, null, anchorOverride ?? anchor, start, end, baseText, ours, theirs, merged, outcome);
+        AddConflict(MergeAnalyzer.SequenceOverlap, type, null, anchorOverride ?? anchor, Involved(a, b), start, end, baseText, ours, theirs, merged, outcome);
     }
+
+    /// <summary>
+    /// What the two sides did over base coordinates [a, b] (base units in [a, b) and everything in gaps a..b), by item
+    /// ids: every run that one side inserted or deleted (formats included), as "class:client:clock+length" in document
+    /// order, contiguous runs joined (so how items happen to be split does not matter). Runs that no version shows
+    /// (inserted and deleted on one side) and unchanged base runs are left out.
+    /// </summary>
+    private string Involved(int a, int b)
+    {
+        var sb = new StringBuilder();
+        Chg lastClass = Chg.None;
+        uint lastClient = 0;
+        uint lastEnd = 0;
+        uint runStart = 0;
+        bool open = false;
+        for (int i = FirstAt(a); i < _infos.Count; i++)
+        {
+            var s = _infos[i];
+            if (s.IsBase ? s.Coord >= b : s.Coord > b)
+            {
+                break;
+            }
+
+            if (s.Class is Chg.None or Chg.Dead)
+            {
+                continue;
+            }
+
+            if (!Within(s, a, b, out int from, out int len))
+            {
+                continue;
+            }
+
+            var id = s.Seg.IdAt(from);
+            if (open && s.Class == lastClass && id.Client == lastClient && id.Clock == lastEnd)
+            {
+                lastEnd += (uint)len;
+                continue;
+            }
+
+            if (open)
+            {
+                AppendRun(sb, lastClass, lastClient, runStart, lastEnd);
+            }
+
+            open = true;
+            lastClass = s.Class;
+            lastClient = id.Client;
+            runStart = id.Clock;
+            lastEnd = id.Clock + (uint)len;
+        }
+
+        if (open)
+        {
+            AppendRun(sb, lastClass, lastClient, runStart, lastEnd);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The part of a run inside base coordinates [a, b): all of a run in a gap, a slice of a base run (false when empty).</summary>
+    private static bool Within(in SegInfo s, int a, int b, out int from, out int len)
+    {
+        from = 0;
+        len = s.Seg.Len;
+        if (!s.IsBase)
+        {
+            return true;
+        }
+
+        from = Math.Max(a, s.Coord) - s.Coord;
+        len = Math.Min(b, s.Coord + s.Seg.Len) - s.Coord - from;
+        return len > 0;
+    }
+
+    private static void AppendRun(StringBuilder sb, Chg c, uint client, uint start, uint end) =>
+        sb.Append((int)c).Append(':').Append(client).Append(':').Append(start).Append('+').Append(end - start).Append(' ');
 
     /// <summary>
     /// One version's content over base coordinates [a, b]: base units in [a, b) and everything in gaps a..b. The base
@@ -372,16 +449,9 @@ internal sealed partial class ConflictFinder
                 continue;
             }
 
-            int from = 0;
-            int len = s.Seg.Len;
-            if (s.IsBase)
+            if (!Within(s, a, b, out int from, out int len))
             {
-                from = Math.Max(a, s.Coord) - s.Coord;
-                len = Math.Min(b, s.Coord + s.Seg.Len) - s.Coord - from;
-                if (len <= 0)
-                {
-                    continue;
-                }
+                continue;
             }
 
             _r.AppendSeg(s.Seg, from, len, v, sb, list, kind, 0);
@@ -474,7 +544,9 @@ internal sealed partial class ConflictFinder
             string outcome = SameFormat(f.M, f.T)
                 ? "ours wins: " + merged
                 : SameFormat(f.M, f.S) ? "theirs wins: " + merged : "merged: " + merged;
-            AddConflict(MergeAnalyzer.FormatOverlap, type, names[f.Key], anchor, start, end,
+            // The values each side set, and the runs each side changed over the region.
+            string involved = JsJson.Stringify(f.T) + " " + JsJson.Stringify(f.S) + " " + Involved(f.Start, f.End);
+            AddConflict(MergeAnalyzer.FormatOverlap, type, names[f.Key], anchor, involved, start, end,
                 JsJson.Stringify(f.B) ?? "null", JsJson.Stringify(f.T) ?? "null", JsJson.Stringify(f.S) ?? "null", merged, outcome);
         }
     }

@@ -17,7 +17,7 @@ internal sealed partial class ConflictFinder
 {
     private readonly YDoc _target;
     private readonly YDoc _source;
-    private readonly string _mergeId;
+    private readonly string _scope;
     private readonly MergeStrictness _strictness;
     private readonly List<(string Root, string Path, int Order, MergeConflictInfo Info)> _conflicts = new();
     private readonly List<Seg> _segs = new();
@@ -26,11 +26,11 @@ internal sealed partial class ConflictFinder
     private MergeVersions _v = null!;
     private VersionRenderer _r = null!;
 
-    public ConflictFinder(YDoc target, YDoc source, string mergeId, MergeStrictness strictness)
+    public ConflictFinder(YDoc target, YDoc source, string scope, MergeStrictness strictness)
     {
         _target = target;
         _source = source;
-        _mergeId = mergeId;
+        _scope = scope;
         _strictness = strictness;
     }
 
@@ -205,13 +205,20 @@ internal sealed partial class ConflictFinder
         return ok;
     }
 
-    private void AddConflict(string kind, AbstractType type, string? key, string anchor, byte[]? start, byte[]? end,
+    /// <summary>
+    /// Adds a conflict. Its id says what the conflict is, not when it was found: the scope, the kind, the shared type
+    /// (by the id of the item holding it, not its path: an insertion earlier in a list moves indexes), the key, the
+    /// <paramref name="anchor"/> (base items bounding the region, or the deleted item) and <paramref name="involved"/>
+    /// (what each side did there: item id ranges, values). Events elsewhere on either branch keep the id; an edit of the
+    /// region itself changes it.
+    /// </summary>
+    private void AddConflict(string kind, AbstractType type, string? key, string anchor, string involved, byte[]? start, byte[]? end,
         string? baseText, string? ours, string? theirs, string? merged, string outcome)
     {
         var (root, path) = PathOf(type);
         string pathKey = string.Join('/', path);
-        string location = root + "|" + pathKey + "|" + key + "|" + anchor;
-        byte[] hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(_mergeId + "\n" + kind + "\n" + location));
+        string identity = string.Join('\n', _scope, kind, root, TypeAnchor(type), key ?? "\0", anchor, involved);
+        byte[] hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity));
         string id = Convert.ToHexStringLower(hash.AsSpan(0, 16));
         var info = new MergeConflictInfo(id, kind, root, path, key, start, end, baseText, ours, theirs, merged, outcome);
         _conflicts.Add((root, pathKey, _conflicts.Count, info));

@@ -16,7 +16,12 @@ public enum MergeStrictness
 }
 
 /// <summary>One conflict, per ../shared/specs/merge-conflicts.md.</summary>
-/// <param name="Id">Stable: hex of the first 16 bytes of SHA-256(mergeId, kind, location).</param>
+/// <param name="Id">
+/// Stable and content-based: hex of the first 16 bytes of SHA-256 over the scope, the kind, the shared type (the id of
+/// the item holding it), the key, the region's bounds (base item ids) and what each side did there (item id ranges or
+/// values). The same conflict found again after events elsewhere on either branch has the same id; an edit of the
+/// region gives another.
+/// </param>
 /// <param name="Kind"><c>map-key</c>, <c>sequence-overlap</c>, <c>delete-edit</c> or <c>format-overlap</c>.</param>
 /// <param name="Root">Root type name.</param>
 /// <param name="Path">Path from the root to the shared type: map keys, or <c>#index</c> for list positions.</param>
@@ -70,15 +75,16 @@ public static class MergeAnalyzer
 
     /// <summary>
     /// target ("ours") and source ("theirs") are docs built with Gc = false from their full histories; neither is
-    /// modified. Pure, deterministic, no I/O.
+    /// modified. <paramref name="scope"/> goes into every conflict id (the server uses <c>target&lt;-source</c>, so the
+    /// same region conflicts under different ids in merges between other branches). Pure, deterministic, no I/O.
     /// </summary>
-    public static MergeAnalysis Analyze(YDoc target, YDoc source, string mergeId,
+    public static MergeAnalysis Analyze(YDoc target, YDoc source, string scope,
         MergeStrictness strictness = MergeStrictness.Default)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(mergeId);
-        return new ConflictFinder(target, source, mergeId, strictness).Run();
+        ArgumentNullException.ThrowIfNull(scope);
+        return new ConflictFinder(target, source, scope, strictness).Run();
     }
 }
 

@@ -17,12 +17,13 @@ namespace Collab.Documents.Branching;
 /// <param name="CreatedAt">When.</param>
 /// <param name="ParentHeadSeq">The parent's head now (null for <c>main</c>).</param>
 /// <param name="Ahead">
-/// The branch's own events not yet merged into its parent: head − max(fork seq, the greatest source seq of a merge of
-/// this branch into the parent, as the parent's merge records say). Null for <c>main</c>.
+/// The branch's own content events not yet merged into its parent: those after max(fork seq, the greatest source seq of
+/// a merge of this branch into the parent, as the parent's merge records say), up to its head. Record-only events
+/// (proposal, protection, settings, version records) do not count (<see cref="ContentEventCounts"/>). Null for <c>main</c>.
 /// </param>
 /// <param name="Behind">
-/// The parent's events after the fork point not yet merged into this branch: parent head − max(fork seq, the greatest
-/// source seq of a merge of the parent into this branch). Null for <c>main</c>.
+/// The parent's content events after the fork point not yet merged into this branch: those after max(fork seq, the
+/// greatest source seq of a merge of the parent into this branch), up to the parent's head. Null for <c>main</c>.
 /// </param>
 public sealed record BranchDetails(
     string Name,
@@ -49,6 +50,7 @@ public sealed record BranchDetails(
 public sealed class BranchService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, DocumentRecords? records = null)
 {
     private readonly DocumentReplayer _replayer = new(store);
+    private readonly ContentEventCounts _contentEvents = new(store);
 
     /// <summary>
     /// Forks <paramref name="name"/> from <paramref name="fromBranch"/> at <paramref name="seq"/>, or at the last event
@@ -128,8 +130,9 @@ public sealed class BranchService(IEventStore store, DocumentCatalog catalog, Se
             parentHead = parent.Head.Value;
             var mergedIntoParent = await LastMergedAsync(parentRef, info.Ref, cancellationToken).ConfigureAwait(false);
             var parentMergedIn = await LastMergedAsync(info.Ref, parentRef, cancellationToken).ConfigureAwait(false);
-            ahead = Math.Max(0, info.Head.Value - Math.Max(info.ForkSeq.Value, mergedIntoParent));
-            behind = Math.Max(0, parent.Head.Value - Math.Max(info.ForkSeq.Value, parentMergedIn));
+            // Only events that change content count: a proposal's reviews on the parent do not put a branch behind.
+            ahead = await _contentEvents.CountAsync(info, Math.Max(info.ForkSeq.Value, mergedIntoParent), info.Head.Value, cancellationToken).ConfigureAwait(false);
+            behind = await _contentEvents.CountAsync(parent, Math.Max(info.ForkSeq.Value, parentMergedIn), parent.Head.Value, cancellationToken).ConfigureAwait(false);
         }
         return new BranchDetails(
             info.Ref.Branch.Value,

@@ -94,10 +94,13 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
         var targetDigest = built.Branch.HeadDigest;
 
         var maxAttempts = options.Value.MaxAttempts;
+        // Conflict ids depend on the branches and on what each conflict is, not on the heads: a preview's ids stay valid
+        // while either branch moves elsewhere (records, edits in other places), and change when a region is edited.
+        var scope = $"{targetRef.Branch}<-{sourceRef.Branch}";
         for (var attempt = 1; ; attempt++)
         {
             var analysisId = $"{targetRef.Branch}@{targetDigest.Seq}<-{sourceRef.Branch}@{sourceDigest.Seq}";
-            var analysis = MergeAnalyzer.Analyze(target, source, analysisId, strictness);
+            var analysis = MergeAnalyzer.Analyze(target, source, scope, strictness);
             var conflicts = analysis.Conflicts.Select(ToView).ToList();
             var nothing = !BringsAnything(target, analysis.Update);
             if (request.DryRun || nothing)
@@ -113,8 +116,9 @@ public sealed class MergeService(IEventStore store, DocumentCatalog catalog, Ses
                 if (unknown.Count > 0)
                 {
                     throw new CollabException(CollabErrorCode.Conflict,
-                        $"The merge finds no conflict {string.Join(", ", unknown.Select(static id => $"'{id}'"))} (it finds: {(found.Count == 0 ? "none" : string.Join(", ", found))}). " +
-                        "The branches moved since the preview, or the id is wrong: preview again and decide on what it shows. Nothing was written.");
+                        $"Conflict{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown.Select(static id => $"'{id}'"))} changed since the preview or never existed: " +
+                        $"the merge now finds {(found.Count == 0 ? "none" : string.Join(", ", found))}. " +
+                        "A region with a conflict was edited on either branch, or the id is wrong: preview again and decide on what it shows. Nothing was written.");
                 }
             }
 

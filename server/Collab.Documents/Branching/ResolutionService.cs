@@ -16,10 +16,11 @@ namespace Collab.Documents.Branching;
 /// <c>resolution</c> event on the merge's branch, written through its live session (its clients receive it as an
 /// ordinary update), carrying the resolution record in the hash chain: the decisions, who took them, and what each
 /// replaced. The merge record (<see cref="MergeService"/>) is the one source of conflicts and decisions; this service
-/// adds to it and reads from it.
+/// adds to it and reads from it. With <see cref="DocumentRecords"/> (the server registers it), a protected branch takes
+/// only decisions on the conflicts of an approved proposal's merge.
 /// </summary>
 public sealed class ResolutionService(
-    IEventStore store, DocumentCatalog catalog, SessionManager sessions, MergeService merges, DecisionGate gate, IOptions<MergeOptions> options)
+    IEventStore store, DocumentCatalog catalog, SessionManager sessions, MergeService merges, DecisionGate gate, IOptions<MergeOptions> options, DocumentRecords? records = null)
 {
     /// <summary>Property names on each recorded decision.</summary>
     public static class Keys
@@ -71,6 +72,8 @@ public sealed class ResolutionService(
         var record = await store.GetMergeRecordAsync(mergeRef, cancellationToken).ConfigureAwait(false)
             ?? throw CollabException.NotFound($"There is no merge {mergeId} in document '{documentId}'.");
         var name = MergeName(record);
+        // On a protected branch only the decisions that complete an approved proposal's merge (ProtectedBranchRules).
+        await ProtectedBranchRules.RefuseResolutionAsync(records, record, cancellationToken).ConfigureAwait(false);
         var conflicts = record.Conflicts.ToDictionary(static c => c.Id, MergeService.FromRecord, StringComparer.Ordinal);
         foreach (var decision in asked)
         {

@@ -12,9 +12,10 @@ namespace Collab.Documents.Branching;
 /// Reverts: undo a merge, or the events (fromSeq..toSeq] of a branch, by compensating updates
 /// (<see cref="RevertBuilder"/>) written as one <c>revert</c> event through the branch's live session, with a
 /// <c>revert</c> <see cref="DomainRecord"/> in the hash chain. Changes made after the range are kept. Reverting a revert
-/// event restores what it undid.
+/// event restores what it undid. With <see cref="DocumentRecords"/> (the server registers it), reverts on a protected
+/// branch are refused: revert on a fork and propose it.
 /// </summary>
-public sealed class RevertService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, DecisionGate gate, IOptions<MergeOptions> options)
+public sealed class RevertService(IEventStore store, DocumentCatalog catalog, SessionManager sessions, DecisionGate gate, IOptions<MergeOptions> options, DocumentRecords? records = null)
 {
     /// <summary>The domain record type of a revert.</summary>
     public const string RecordType = "revert";
@@ -78,6 +79,7 @@ public sealed class RevertService(IEventStore store, DocumentCatalog catalog, Se
 
         var info = await store.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false)
             ?? throw CollabException.NotFound($"Branch '{branch.Branch}' of document '{documentId}' does not exist.");
+        await ProtectedBranchRules.RefuseRevertAsync(records, branch, cancellationToken).ConfigureAwait(false);
         using (await gate.EnterAsync(documentId, cancellationToken).ConfigureAwait(false))
         {
             var (head, _) = await sessions.SettleAsync(branch, cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using Collab.Crdt.Document;
 using Collab.Crdt.History;
 using Collab.Crdt.Merging;
 using Collab.Documents.Access;
+using Collab.Documents.Branching;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 
@@ -45,7 +46,7 @@ public sealed record RestoreResult(string Version, string Branch, long? Seq, lon
 /// <c>restore</c> event whose update makes the branch's content equal the version's: it reverts everything after the
 /// version as new items, written by a fresh client id. Nothing is rewritten.
 /// </summary>
-public sealed class VersionService(IEventStore store, DocumentCatalog catalog, HistoryIndex index, SessionManager sessions)
+public sealed class VersionService(IEventStore store, DocumentCatalog catalog, HistoryIndex index, SessionManager sessions, DocumentRecords? records = null)
 {
     /// <summary>The longest version name.</summary>
     public const int MaxNameLength = 100;
@@ -127,6 +128,8 @@ public sealed class VersionService(IEventStore store, DocumentCatalog catalog, H
                 hints = HistoryPositions.Hints(history);
             }
 
+            // A protected branch changes only by an approved proposal's merge: restore onto a fork and propose it.
+            await ProtectedBranchRules.RefuseRestoreAsync(records, target, cancellationToken).ConfigureAwait(false);
             var versionRef = new BranchRef(target.Document, version.Branch);
             var before = (await _replayer.BuildAsync(versionRef, new EventSeq(version.Seq), gc: false, cancellationToken).ConfigureAwait(false)).Doc;
             var built = await _replayer.BuildAsync(target, null, gc: false, cancellationToken).ConfigureAwait(false);

@@ -108,7 +108,7 @@ internal sealed class PolicyFixture : IAsyncDisposable
         Sessions = new SessionManager(Store, new YDocFactory(), Broadcaster, Options.Create(new LiveSessionOptions { SnapshotEvery = 1000, IdleUnloadAfter = TimeSpan.Zero }), TimeProvider.System, NullLogger<SessionManager>.Instance, Records);
         Branches = new BranchService(Store, Catalog, Sessions, Records);
         Merges = new MergeService(Store, Catalog, Sessions, Options.Create(new MergeOptions()), Records);
-        Resolutions = new ResolutionService(Store, Catalog, Sessions, Merges, new DecisionGate(), Options.Create(new MergeOptions()));
+        Resolutions = new ResolutionService(Store, Catalog, Sessions, Merges, new DecisionGate(), Options.Create(new MergeOptions()), Records);
         Proposals = new ProposalService(Store, Catalog, Sessions, Merges, Records, Resolutions);
         Protection = new ProtectionService(Catalog, Sessions, Records);
         Settings = new SettingsService(Catalog, Sessions, Records);
