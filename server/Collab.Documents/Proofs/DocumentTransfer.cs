@@ -78,7 +78,7 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
     {
         var lines = new Utf8Lines(input);
         var first = await lines.NextAsync(cancellationToken).ConfigureAwait(false);
-        var header = Parse<ExportHeader>(first is { } h ? h.Span : default, first is null, "the header (line 1)");
+        var header = Parse(first is { } h ? h.Span : default, first is null, "the header (line 1)", static utf8 => JsonSerializer.Deserialize<ExportHeader>(utf8, ExportJson.Options));
         if (header.Format != ExportJson.Format) throw Refused($"Unknown export format '{header.Format}' (this server reads {ExportJson.Format}).");
         var plan = new ImportPlan(header);
         afterHeader?.Invoke(header);
@@ -103,7 +103,7 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             {
                 try
                 {
-                    parsed[i] = Parse<ExportEvent>(block[i].Text, missing: false, $"line {block[i].Line}");
+                    parsed[i] = Parse(block[i].Text, missing: false, $"line {block[i].Line}", static utf8 => ExportEventCodec.Read(utf8));
                     errors[i] = null;
                 }
 #pragma warning disable CA1031 // Kept and thrown again in file order below, as reading line by line would throw it.
@@ -233,7 +233,8 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
 
     private static void Line<T>(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, T value)
     {
-        JsonSerializer.Serialize(writer, value, ExportJson.Options);
+        if (value is ExportEvent e) ExportEventCodec.Write(writer, e);
+        else JsonSerializer.Serialize(writer, value, ExportJson.Options);
         writer.Flush();
         writer.Reset(buffer);
         buffer.GetSpan(1)[0] = (byte)'\n';
@@ -246,12 +247,14 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
         buffer.ResetWrittenCount();
     }
 
-    private static T Parse<T>(ReadOnlySpan<byte> utf8, bool missing, string where)
+    private delegate T? Utf8Parser<T>(ReadOnlySpan<byte> utf8);
+
+    private static T Parse<T>(ReadOnlySpan<byte> utf8, bool missing, string where, Utf8Parser<T> parse)
     {
         if (missing || utf8.Trim(" \t\r\n\f\v"u8).IsEmpty) throw Refused($"The export file is empty or {where} is missing.");
         try
         {
-            return JsonSerializer.Deserialize<T>(utf8, ExportJson.Options) ?? throw Refused($"{where} is null.");
+            return parse(utf8) ?? throw Refused($"{where} is null.");
         }
         catch (JsonException ex)
         {
