@@ -11,7 +11,7 @@ using Collab.EventStore.LiteDb;
 namespace Collab.LoadGenerator;
 
 /// <summary>
-/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR]</c>: stores a sequential editing
+/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
 /// trace (automerge-paper by default) as one event per transaction in a LiteDB store, with a snapshot every N events as
 /// live sessions leave them, then measures the history views: content at random seqs, diffs between random seqs, blame
 /// of the final document (docs/benchmarks.md, "History views").
@@ -24,6 +24,8 @@ internal static class HistoryBench
         int samples = 200;
         int snapshotEvery = 500;
         string folder = Path.Combine(Path.GetTempPath(), "collab-history-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        bool keep = false;
+        string only = "all";
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -32,6 +34,8 @@ internal static class HistoryBench
                 case "--samples": samples = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--snapshot-every": snapshotEvery = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--folder": folder = args[i + 1]; break;
+                case "--keep": keep = args[i + 1] == "true"; break;
+                case "--only": only = args[i + 1]; break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -46,8 +50,11 @@ internal static class HistoryBench
         {
             using var directory = new DocumentDirectory(null);
             var catalog = new DocumentCatalog(store, directory, TimeProvider.System);
-            await catalog.CreateAsync("paper", "automerge-paper", "bench", default);
             var main = new BranchRef(new DocumentId("paper"), new BranchName("main"));
+            // --keep true: a store left by an earlier run with --keep true is measured again without storing the trace.
+            var stored = keep ? await store.GetBranchAsync(main, default) : null;
+            if (stored is null) await catalog.CreateAsync("paper", "automerge-paper", "bench", default);
+            else directory.Add(new DocumentEntry("paper", "automerge-paper", "bench", DateTimeOffset.UtcNow));
 
             var watch = Stopwatch.StartNew();
             var typist = new YDoc(new YDocOptions { ClientId = 42 });
@@ -56,6 +63,7 @@ internal static class HistoryBench
             long seq = 0;
             foreach (var patches in txns)
             {
+                if (stored is not null && seq == stored.Head.Value) break;
                 var updates = new List<byte[]>();
                 void OnUpdate(byte[] u, object? _) => updates.Add(u);
                 typist.UpdateV1 += OnUpdate;
@@ -71,6 +79,7 @@ internal static class HistoryBench
                 if (updates.Count == 0) continue;
                 batch.Add(new NewEvent(EventKind.Update, updates.Count == 1 ? updates[0] : Collab.Crdt.YUpdate.Merge(updates), "author-" + (seq / 20_000).ToString(CultureInfo.InvariantCulture)) { ClientIds = [42] });
                 seq++;
+                if (stored is not null) continue; // replaying the trace only for the expected text
                 if (seq % snapshotEvery == 0 || batch.Count == 1000)
                 {
                     await store.AppendAsync(main, batch);
@@ -78,7 +87,7 @@ internal static class HistoryBench
                 }
                 if (seq % snapshotEvery == 0) await store.PutSnapshotAsync(main, new EventSeq(seq), typist.EncodeStateAsUpdate(), DocumentReplayer.SnapshotFormat);
             }
-            if (batch.Count > 0) await store.AppendAsync(main, batch);
+            if (batch.Count > 0 && stored is null) await store.AppendAsync(main, batch);
             Console.WriteLine($"stored {seq:N0} events in {watch.Elapsed.TotalSeconds:F1} s; final text {text.Length:N0} chars");
 
             var index = new HistoryIndex(store);
@@ -87,6 +96,17 @@ internal static class HistoryBench
             var blame = new BlameService(store, catalog, index);
             directory.Grant("paper", "aud", DocumentRole.Auditor);
 
+            if (only == "snapload")
+            {
+                // Profiling aid: applies one snapshot again and again (for dotnet-trace).
+                var snap = await store.GetNearestSnapshotAsync(main, new EventSeq(seq), default);
+                var bytes = snap!.State.ToArray();
+                var w = Stopwatch.StartNew();
+                for (int i = 0; i < samples; i++) new YDoc().ApplyUpdate(bytes);
+                Console.WriteLine($"snapshot {bytes.Length:N0} bytes applied {samples} times: {w.Elapsed.TotalMilliseconds / samples:F2} ms each");
+                return 0;
+            }
+
             watch.Restart();
             using (await index.OpenAsync(main.Document, default))
             {
@@ -94,39 +114,121 @@ internal static class HistoryBench
             Console.WriteLine($"history index built from the log (first request only): {watch.Elapsed.TotalMilliseconds:F0} ms");
 
             var random = new Random(1234);
+            // The stage splits are profiling aids (CPU summed over many requests): run only when named.
+            bool Run(string phase) => only == "all" ? phase is not ("stages" or "diffstages") : only.Split(',').Contains(phase);
             var expectedFinal = text.ToString();
             var final = await content.GetTextAsync("paper", new PositionQuery("main"), "text", "aud", default);
             if (final.Text != expectedFinal) throw new InvalidOperationException("content at the head differs from the trace");
 
-            var replayer = new DocumentReplayer(store);
-            var replayTimes = await MeasureAsync(samples, async () =>
-                await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
-            Report("rebuild only (snapshot + events) at a random seq", replayTimes);
-            var snapshotTimes = await MeasureAsync(samples, async () =>
-                await replayer.BuildAsync(main, new EventSeq(Math.Max(snapshotEvery, random.NextInt64(1, seq + 1) / snapshotEvery * snapshotEvery)), gc: true, default));
-            Report("rebuild at a snapshot position (no events to apply)", snapshotTimes);
-
-            var contentTimes = await MeasureAsync(samples, async () =>
-                await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
-            Report("content at a random seq", contentTimes);
-
-            var diffTimes = await MeasureAsync(samples, async () =>
+            if (Run("rebuild"))
             {
-                long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
-                await diffs.CompareAsync("paper", new PositionQuery("main", Math.Min(a, b)), new PositionQuery("main", Math.Max(a, b)), "aud", default);
-            });
-            Report("diff between two random seqs", diffTimes);
-            var nearbyTimes = await MeasureAsync(samples, async () =>
-            {
-                long b = random.NextInt64(1000, seq + 1), a = b - random.NextInt64(1, 1001);
-                await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
-            });
-            Report("diff between two random seqs at most 1,000 apart", nearbyTimes);
+                var replayer = new DocumentReplayer(store);
+                var replayTimes = await MeasureAsync(samples, async () =>
+                    await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
+                Report("rebuild only (snapshot + events) at a random seq", replayTimes);
+                var snapshotTimes = await MeasureAsync(samples, async () =>
+                    await replayer.BuildAsync(main, new EventSeq(Math.Max(snapshotEvery, random.NextInt64(1, seq + 1) / snapshotEvery * snapshotEvery)), gc: true, default));
+                Report("rebuild at a snapshot position (no events to apply)", snapshotTimes);
+            }
 
-            var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
-            Report("blame of the final document", blameTimes);
+            if (Run("stages"))
+            {
+                // Where a content request's time goes: CPU per stage, summed over the samples.
+                var cpuStage = new double[6];
+                var names = new[] { "read snapshot", "apply snapshot", "read events", "apply events one by one", "merge events + apply once", "render all roots" };
+                for (int i = 0; i < samples; i++)
+                {
+                    var at = new EventSeq(random.NextInt64(1, seq + 1));
+                    long t0 = ProcessCpuNanoseconds();
+                    var snapshot = await store.GetNearestSnapshotAsync(main, at, default);
+                    long t1 = ProcessCpuNanoseconds();
+                    var doc = new YDoc();
+                    if (snapshot is not null) doc.ApplyUpdate(snapshot.State.ToArray());
+                    long t2 = ProcessCpuNanoseconds();
+                    var events = new List<byte[]>();
+                    var from = snapshot?.Seq ?? EventSeq.Zero;
+                    if (from < at)
+                    {
+                        await foreach (var e in store.ReadAsync(main, from.Next, at, default)) events.Add(e.Payload.ToArray());
+                    }
+                    long t3 = ProcessCpuNanoseconds();
+                    foreach (var e in events) doc.ApplyUpdate(e);
+                    long t4 = ProcessCpuNanoseconds();
+                    var doc2 = new YDoc();
+                    if (snapshot is not null) doc2.ApplyUpdate(snapshot.State.ToArray());
+                    long t5 = ProcessCpuNanoseconds();
+                    if (events.Count > 0) doc2.ApplyUpdate(Collab.Crdt.YUpdate.Merge(events));
+                    long t6 = ProcessCpuNanoseconds();
+                    Collab.Crdt.History.DocumentRender.RenderAll(doc);
+                    long t7 = ProcessCpuNanoseconds();
+                    if (doc2.GetText("text").ToString() != doc.GetText("text").ToString()) throw new InvalidOperationException("merged replay differs");
+                    cpuStage[0] += t1 - t0;
+                    cpuStage[1] += t2 - t1;
+                    cpuStage[2] += t3 - t2;
+                    cpuStage[3] += t4 - t3;
+                    cpuStage[4] += t6 - t5;
+                    cpuStage[5] += t7 - t6;
+                }
+                for (int i = 0; i < names.Length; i++) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stage {names[i]}: mean cpu {cpuStage[i] / samples / 1e6:F2} ms"));
+            }
+
+            if (Run("diffstages"))
+            {
+                // Where a diff's time goes: CPU per stage, summed over the samples.
+                var replayer2 = new DocumentReplayer(store);
+                double build = 0, runs = 0, total = 0;
+                for (int i = 0; i < samples; i++)
+                {
+                    long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
+                    (a, b) = (Math.Min(a, b), Math.Max(a, b));
+                    long t0 = ProcessCpuNanoseconds();
+                    var baseDoc = (await replayer2.BuildAsync(main, new EventSeq(a), gc: true, default)).Doc;
+                    var headDoc = (await replayer2.BuildAsync(main, new EventSeq(b), gc: true, default)).Doc;
+                    long t1 = ProcessCpuNanoseconds();
+                    Collab.Crdt.History.ItemRuns.Diff(baseDoc, headDoc, "text", Collab.Crdt.History.RootKind.Text);
+                    long t2 = ProcessCpuNanoseconds();
+                    await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
+                    long t3 = ProcessCpuNanoseconds();
+                    build += t1 - t0;
+                    runs += t2 - t1;
+                    total += t3 - t2;
+                }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  diff stages, mean cpu: two builds {build / samples / 1e6:F2} ms, ItemRuns.Diff {runs / samples / 1e6:F2} ms, whole CompareAsync {total / samples / 1e6:F2} ms"));
+            }
+
+            if (Run("content"))
+            {
+                var contentTimes = await MeasureAsync(samples, async () =>
+                    await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
+                Report("content at a random seq", contentTimes);
+            }
+
+            if (Run("diff"))
+            {
+                var diffTimes = await MeasureAsync(samples, async () =>
+                {
+                    long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
+                    await diffs.CompareAsync("paper", new PositionQuery("main", Math.Min(a, b)), new PositionQuery("main", Math.Max(a, b)), "aud", default);
+                });
+                Report("diff between two random seqs", diffTimes);
+            }
+            if (Run("nearby"))
+            {
+                var nearbyTimes = await MeasureAsync(samples, async () =>
+                {
+                    long b = random.NextInt64(1000, seq + 1), a = b - random.NextInt64(1, 1001);
+                    await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
+                });
+                Report("diff between two random seqs at most 1,000 apart", nearbyTimes);
+            }
+
+            if (Run("blame"))
+            {
+                var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
+                Report("blame of the final document", blameTimes);
+            }
         }
-        Directory.Delete(folder, recursive: true);
+        if (!keep) Directory.Delete(folder, recursive: true);
         return 0;
     }
 
@@ -137,6 +239,9 @@ internal static class HistoryBench
     private static async Task<(List<double> Wall, List<double> Cpu)> MeasureAsync(int count, Func<Task> action)
     {
         await action(); // warm-up
+        var gcPause = GC.GetTotalPauseDuration();
+        var gen2 = GC.CollectionCount(2);
+        var gen0 = GC.CollectionCount(0);
         var wall = new List<double>(count);
         var cpu = new List<double>(count);
         for (int i = 0; i < count; i++)
@@ -147,6 +252,7 @@ internal static class HistoryBench
             wall.Add(watch.Elapsed.TotalMilliseconds);
             cpu.Add((ProcessCpuNanoseconds() - cpuBefore) / 1e6);
         }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
         return (wall, cpu);
     }
 

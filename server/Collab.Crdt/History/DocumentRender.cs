@@ -108,6 +108,13 @@ public static class DocumentRender
             case RootKind.Text:
                 {
                     var text = (YText)doc.GetRoot(name)!;
+                    if (IsPlain(text))
+                    {
+                        // Text without formats or embeds is one insert (as ToDelta makes it), written without walking it again.
+                        var plain = text.ToString();
+                        return new RenderedRoot(name, kind, plain, plain.Length == 0 ? "[]" : "[{\"insert\":" + JsJson.Stringify(plain) + "}]", null, null);
+                    }
+
                     var delta = new List<object?>();
                     foreach (var op in text.ToDelta())
                     {
@@ -124,6 +131,20 @@ public static class DocumentRender
             default:
                 return new RenderedRoot(name, kind, null, null, JsJson.Stringify(doc.GetRoot(name)!.ToJson()) ?? "[]", null);
         }
+    }
+
+    /// <summary>Whether every item the text shows is a string (no formats, embeds or nested types).</summary>
+    private static bool IsPlain(YText text)
+    {
+        for (var n = text.Start; n != null; n = n.Right)
+        {
+            if (!n.Deleted && n.Content is not ContentString)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>What an untyped root holds, judged by its items (deleted ones too while they keep their content); null when nothing tells.</summary>

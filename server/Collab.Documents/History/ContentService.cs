@@ -61,11 +61,16 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
     /// </summary>
     public async Task<(PositionView Position, string Text)> GetTextAsync(string documentId, PositionQuery query, string? root, string user, CancellationToken cancellationToken)
     {
-        var content = await GetAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
-        root ??= content.Roots.Count == 1 ? content.Roots[0].Name : "text";
-        var found = content.Roots.FirstOrDefault(r => r.Name == root)
-            ?? throw CollabException.NotFound($"The version has no root named '{root}'.");
-        return (content.Position, found.Text ?? found.Xml ?? found.Value?.GetRawText() ?? "");
+        // Only the root asked for is rendered (no delta, no JSON parsed back): the text a GetAsync root would hold.
+        var (built, position, hints) = await BuildAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
+        var roots = DocumentRender.TypeRoots(built.Doc, hints);
+        root ??= roots.Count == 1 ? roots[0].Name : "text";
+        var (name, kind) = roots.FirstOrDefault(r => r.Name == root);
+        if (name is null) throw CollabException.NotFound($"The version has no root named '{root}'.");
+        var rendered = kind == RootKind.Text
+            ? new RenderedRoot(name, kind, ((Collab.Crdt.Types.YText)built.Doc.GetRoot(name)!).ToString(), null, null, null)
+            : DocumentRender.Render(built.Doc, name, kind);
+        return (position, rendered.Text ?? rendered.Xml ?? rendered.Json ?? "");
     }
 
     private async Task<(ReplayedDocument Built, PositionView Position, Dictionary<string, RootKind> Hints)> BuildAsync(

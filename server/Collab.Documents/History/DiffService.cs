@@ -98,7 +98,9 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         bool isInsert = run.Change == RunChange.Inserted;
                         if (isInsert) inserted += run.Length;
                         else deleted += run.Length;
-                        var parts = Split(run.Content, run.Length, kind);
+                        // Text is appended to the segments straight from the run (no string per segment); other kinds by part.
+                        bool plainText = kind == RootKind.Text && run.Content.Length == run.Length;
+                        var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
                         for (uint c = start; c < end;)
@@ -113,8 +115,15 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                                 next = Math.Min(next, deleteEnd);
                             }
                             if (next <= c) next = c + 1;
-                            var content = parts.Slice((int)(c - start), (int)(next - c));
-                            segments.Add(isInsert ? "insert" : "delete", (int)(next - c), content, run.Key, null, EventMark.Of(inserter), EventMark.Of(deleter));
+                            if (plainText)
+                            {
+                                segments.AddText(isInsert ? "insert" : "delete", run.Content, (int)(c - start), (int)(next - c), EventMark.Of(inserter), EventMark.Of(deleter));
+                            }
+                            else
+                            {
+                                var content = parts.Slice((int)(c - start), (int)(next - c));
+                                segments.Add(isInsert ? "insert" : "delete", (int)(next - c), content, run.Key, null, EventMark.Of(inserter), EventMark.Of(deleter));
+                            }
                             c = next;
                         }
                         break;
@@ -124,48 +133,102 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
         return new RootDiff(name, HistoryPositions.KindName(kind), inserted, deleted, segments.Build());
     }
 
-    /// <summary>Segments being built: a run joins the last segment when it says the same thing (same op and events).</summary>
+    /// <summary>
+    /// Segments being built: a run joins the last segment when it says the same thing (same op and events). The last
+    /// segment stays open (its parts in a builder) until one that does not join arrives, so joining allocates nothing.
+    /// </summary>
     private sealed class SegmentList(RootKind kind)
     {
-        private readonly List<(DiffSegment Segment, StringBuilder? Joined)> _items = [];
+        private readonly List<DiffSegment> _items = [];
+        private readonly StringBuilder _joined = new();
+
+        // The open segment: its fields, and its content (in _joined once a second part joined, else _single).
+        private bool _open;
+        private string _op = "";
+        private int _length;
+        private string? _key;
+        private string? _oldContent;
+        private EventMark? _insertedBy;
+        private EventMark? _deletedBy;
+        private string? _single;
+        private bool _isJoined;
 
         public void Add(string op, int length, string content, string? key, string? oldContent = null, EventMark? insertedBy = null, EventMark? deletedBy = null)
         {
-            if (_items.Count > 0 && kind != RootKind.Map && op != "modify")
+            if (Joins(op, insertedBy, deletedBy))
             {
-                var (last, joined) = _items[^1];
-                if (last.Op == op && last.InsertedBy == insertedBy && last.DeletedBy == deletedBy)
-                {
-                    if (joined is null)
-                    {
-                        joined = new StringBuilder();
-                        AppendContent(joined, last.Content);
-                    }
-                    AppendContent(joined, content);
-                    _items[^1] = (last with { Length = last.Length + length }, joined);
-                    return;
-                }
+                StartJoining();
+                AppendContent(content);
+                _length += length;
+                return;
             }
-            _items.Add((new DiffSegment(op, length, content, key, oldContent, insertedBy, deletedBy), null));
+            Open(op, length, key, oldContent, insertedBy, deletedBy);
+            _single = content;
         }
 
-        public List<DiffSegment> Build() => _items.ConvertAll(x => x.Joined is null ? x.Segment : x.Segment with { Content = Finish(x.Joined) });
+        /// <summary>Text units [<paramref name="offset"/>, + <paramref name="count"/>) of <paramref name="text"/>, as <see cref="Add"/> with that substring.</summary>
+        public void AddText(string op, string text, int offset, int count, EventMark? insertedBy, EventMark? deletedBy)
+        {
+            if (Joins(op, insertedBy, deletedBy))
+            {
+                StartJoining();
+                _joined.Append(text, offset, count);
+                _length += count;
+                return;
+            }
+            Open(op, count, null, null, insertedBy, deletedBy);
+            _single = offset == 0 && count == text.Length ? text : text.Substring(offset, count);
+        }
+
+        public List<DiffSegment> Build()
+        {
+            Close();
+            return _items;
+        }
+
+        private bool Joins(string op, EventMark? insertedBy, EventMark? deletedBy) =>
+            _open && kind != RootKind.Map && op != "modify" && _op == op && _insertedBy == insertedBy && _deletedBy == deletedBy;
+
+        private void Open(string op, int length, string? key, string? oldContent, EventMark? insertedBy, EventMark? deletedBy)
+        {
+            Close();
+            _open = true;
+            (_op, _length, _key, _oldContent, _insertedBy, _deletedBy) = (op, length, key, oldContent, insertedBy, deletedBy);
+        }
+
+        private void StartJoining()
+        {
+            if (_isJoined) return;
+            _joined.Clear();
+            AppendContent(_single!);
+            _isJoined = true;
+        }
+
+        private void Close()
+        {
+            if (!_open) return;
+            var content = _isJoined ? Finish() : _single!;
+            _items.Add(new DiffSegment(_op, _length, content, _key, _oldContent, _insertedBy, _deletedBy));
+            _open = false;
+            _isJoined = false;
+            _single = null;
+        }
 
         /// <summary>Text and markup concatenate; arrays keep their elements without the brackets until the end.</summary>
-        private void AppendContent(StringBuilder sb, string content)
+        private void AppendContent(string content)
         {
             if (kind != RootKind.Array)
             {
-                sb.Append(content);
+                _joined.Append(content);
                 return;
             }
             var inner = content.AsSpan(1, content.Length - 2);
             if (inner.Length == 0) return;
-            if (sb.Length > 0) sb.Append(',');
-            sb.Append(inner);
+            if (_joined.Length > 0) _joined.Append(',');
+            _joined.Append(inner);
         }
 
-        private string Finish(StringBuilder sb) => kind == RootKind.Array ? "[" + sb + "]" : sb.ToString();
+        private string Finish() => kind == RootKind.Array ? "[" + _joined + "]" : _joined.ToString();
     }
 
     private static RunParts Split(string content, int length, RootKind kind) => new(content, length, kind);

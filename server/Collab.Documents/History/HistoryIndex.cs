@@ -150,19 +150,27 @@ internal sealed class ClockIntervals
 {
     private readonly List<Interval> _items = [];
     private bool _sorted = true;
-    private uint _maxLength;
     private uint _maxEnd;
 
     /// <summary>Whether some intervals may overlap (then lookups scan back; otherwise one binary search answers).</summary>
     private bool _overlapping;
+
+    /// <summary>
+    /// When overlapping: the largest end of the intervals up to each index (by clock order), so that a lookup scans only
+    /// the intervals that can hold a clock instead of every one within the longest interval's length.
+    /// </summary>
+    private uint[]? _maxEndThrough;
+
+    /// <summary>The last answer of <see cref="FirstAfter"/> minus one (readers take turns: see <see cref="HistoryLease"/>).</summary>
+    private int _lastBefore = -1;
 
     public void Add(uint clock, uint length, int eventIndex, int root, bool topLevel)
     {
         if (_items.Count > 0 && _items[^1].Clock > clock) _sorted = false;
         else if (clock < _maxEnd) _overlapping = true; // in order: known at once; out of order: found when sorting
         _items.Add(new Interval(clock, clock + length, eventIndex, root, topLevel));
-        _maxLength = Math.Max(_maxLength, length);
         _maxEnd = Math.Max(_maxEnd, clock + length);
+        _maxEndThrough = null;
     }
 
     /// <summary>The first interval (by clock) holding <paramref name="clock"/>, or null.</summary>
@@ -172,37 +180,36 @@ internal sealed class ClockIntervals
         int start = FirstAfter(clock);
         // the usual case: intervals of one table do not overlap, so the last one starting at or before clock is it
         if (!_overlapping) return start > 0 && _items[start - 1].End > clock ? _items[start - 1] : null;
-        Interval? found = null;
-        for (int i = start - 1; i >= 0; i--)
+        for (int i = FirstReaching(clock, start); i < start; i++)
         {
-            var x = _items[i];
-            if ((ulong)x.Clock + _maxLength <= clock) break;
-            if (x.End > clock) found = x;
+            if (_items[i].End > clock) return _items[i];
         }
-        return found;
+        return null;
     }
 
-    /// <summary>Every interval holding <paramref name="clock"/>.</summary>
-    public IEnumerable<Interval> Covering(uint clock)
+    /// <summary>
+    /// The indexes [<paramref name="from"/>, <paramref name="to"/>) of the intervals that may hold <paramref name="clock"/>,
+    /// in clock order (read them with <see cref="this[int]"/>; those ending at or before the clock do not hold it).
+    /// Every interval holding the clock is among them. No allocation: lookups run once per diff segment.
+    /// </summary>
+    public void Candidates(uint clock, out int from, out int to)
     {
         Sort();
-        int lo = FirstAfter(clock);
-        if (!_overlapping) return lo > 0 && _items[lo - 1].End > clock ? [_items[lo - 1]] : [];
-        // intervals starting before (clock - longest interval) cannot hold clock
-        var found = new List<Interval>();
-        for (int i = lo - 1; i >= 0; i--)
-        {
-            var x = _items[i];
-            if ((ulong)x.Clock + _maxLength <= clock) break;
-            if (x.End > clock) found.Add(x);
-        }
-        found.Reverse();
-        return found;
+        to = FirstAfter(clock);
+        from = !_overlapping ? Math.Max(0, to - 1) : FirstReaching(clock, to);
     }
+
+    /// <summary>The interval at <paramref name="index"/> in clock order.</summary>
+    public Interval this[int index] => _items[index];
 
     /// <summary>The index of the first interval starting after <paramref name="clock"/>.</summary>
     private int FirstAfter(uint clock)
     {
+        // Diffs and blame look up the clocks of a run one after another: the answer is usually the last one or the next.
+        for (int k = _lastBefore; k <= _lastBefore + 1 && k < _items.Count; k++)
+        {
+            if (k >= 0 && _items[k].Clock <= clock && (k + 1 == _items.Count || _items[k + 1].Clock > clock)) return (_lastBefore = k) + 1;
+        }
         int lo = 0, hi = _items.Count;
         while (lo < hi)
         {
@@ -210,7 +217,34 @@ internal sealed class ClockIntervals
             if (_items[mid].Clock <= clock) lo = mid + 1;
             else hi = mid;
         }
+        _lastBefore = lo - 1;
         return lo;
+    }
+
+    /// <summary>The first index below <paramref name="limit"/> from which some interval ends after <paramref name="clock"/> (none before it can hold it).</summary>
+    private int FirstReaching(uint clock, int limit)
+    {
+        var maxEnd = _maxEndThrough ??= MaxEnds();
+        int lo = 0, hi = limit;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (maxEnd[mid] <= clock) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private uint[] MaxEnds()
+    {
+        var result = new uint[_items.Count];
+        uint end = 0;
+        for (int i = 0; i < result.Length; i++)
+        {
+            end = Math.Max(end, _items[i].End);
+            result[i] = end;
+        }
+        return result;
     }
 
     private void Sort()
@@ -218,6 +252,8 @@ internal sealed class ClockIntervals
         if (_sorted) return;
         _items.Sort(static (a, b) => a.Clock.CompareTo(b.Clock));
         _sorted = true;
+        _lastBefore = -1;
+        _maxEndThrough = null;
         uint end = 0;
         _overlapping = false;
         foreach (var x in _items)
@@ -359,8 +395,11 @@ internal sealed class DocumentHistory(DocumentId document)
     {
         if (!Deletions.TryGetValue(id.Client, out var intervals)) return (null, end);
         Interval? inView = null, original = null, any = null;
-        foreach (var i in intervals.Covering(id.Clock))
+        intervals.Candidates(id.Clock, out var from, out var to);
+        for (var k = from; k < to; k++)
         {
+            var i = intervals[k];
+            if (i.End <= id.Clock) continue;
             var e = Events[i.Event];
             var seen = InView(e, branch, seq);
             if (seen && !e.IsMerge && inView is null) inView = i;
