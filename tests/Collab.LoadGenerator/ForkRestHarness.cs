@@ -53,8 +53,22 @@ internal static partial class ForkRestHarness
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var random = new Random(42);
             var times = new List<double>();
+            TimeSpan cpuBefore = TimeSpan.Zero, idleCpu = TimeSpan.Zero;
+            var wall = new Stopwatch();
             for (int i = 0; i < 220; i++)
             {
+                if (i == 20)
+                {
+                    // The server's CPU while idle for a second (background work), then over the measured forks.
+                    server.Refresh();
+                    var idleFrom = server.TotalProcessorTime;
+                    await Task.Delay(1000);
+                    server.Refresh();
+                    idleCpu = server.TotalProcessorTime - idleFrom;
+                    cpuBefore = server.TotalProcessorTime;
+                    wall.Start();
+                }
+
                 long at = random.NextInt64(0, events + 1);
                 long started = Stopwatch.GetTimestamp();
                 // A body with a Content-Length (PostAsJsonAsync would stream it chunked).
@@ -73,6 +87,10 @@ internal static partial class ForkRestHarness
                 }
             }
 
+            wall.Stop();
+            server.Refresh();
+            var cpu = server.TotalProcessorTime - cpuBefore;
+            Console.WriteLine(FormattableString.Invariant($"server CPU over the {times.Count} measured forks: {cpu.TotalMilliseconds:0} ms ({cpu.TotalMilliseconds / times.Count:0.00} ms per fork; wall {wall.Elapsed.TotalMilliseconds / times.Count:0.00} ms per fork); idle: {idleCpu.TotalMilliseconds:0} ms CPU per second"));
             times.Sort();
             var details = new List<double>();
             for (int i = 0; i < 50; i++)
