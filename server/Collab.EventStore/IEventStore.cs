@@ -87,4 +87,15 @@ public interface IEventStore : IAsyncDisposable
 
     /// <summary>The resolution records that refer to <paramref name="mergeEvent"/>, in the order they were stored.</summary>
     Task<IReadOnlyList<ResolutionRecord>> ListResolutionsAsync(EventRef mergeEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// At most <paramref name="maxCount"/> of the branch's own domain events with seq &gt; <paramref name="after"/> (up
+    /// to its head), in seq order: every event that is not a plain client update, i.e. whose kind is not
+    /// <see cref="EventKind.Update"/> or that carries a record (merges, resolutions, reverts, proposal, protection and
+    /// settings events…). Backends keep an index of them, so the cost depends on how many there are, not on how many
+    /// updates the branch holds. Events of the fork's ancestry are not included (ask the parent).
+    /// </summary>
+    /// <exception cref="EventStoreException"><see cref="EventStoreError.BranchNotFound"/>.</exception>
+    Task<IReadOnlyList<StoredEvent>> ListDomainEventsAsync(BranchRef branch, EventSeq after, int maxCount, CancellationToken cancellationToken = default) =>
+        DomainEvents.ScanAsync(this, branch, after, maxCount, cancellationToken);
 }

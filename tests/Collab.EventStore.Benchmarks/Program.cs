@@ -3,6 +3,7 @@ using Collab.EventStore.Benchmarks;
 
 // appends [seconds]  durable append throughput and latency, grouped vs one transaction per append
 // fork [events]      fork cost on a long branch vs a short one
+// fork-ab [events]   forks committed to LiteDB vs through the fork journal, alternating on two copies of one file
 // size [events]      bytes on disk per event
 // writer [events]    the writer thread's CPU per event (plan, commit), no fsync
 // bdn [...]          BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow)
@@ -16,6 +17,9 @@ switch (mode)
     case "fork":
         await ForkHarness.RunAsync(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
         break;
+    case "fork-ab":
+        await ForkJournalHarness.RunAsync(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+        break;
     case "size":
         await SizeHarness.RunAsync(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
         break;
@@ -26,7 +30,7 @@ switch (mode)
         BenchmarkSwitcher.FromAssembly(typeof(HashBenchmarks).Assembly).Run(rest);
         break;
     default:
-        Console.Error.WriteLine("usage: appends [seconds] | fork [events] | size [events] | writer [events] | bdn [benchmarkdotnet args]");
+        Console.Error.WriteLine("usage: appends [seconds] | fork [events] | fork-ab [events] | size [events] | writer [events] | bdn [benchmarkdotnet args]");
         return 2;
 }
 

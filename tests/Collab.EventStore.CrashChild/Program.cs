@@ -2,12 +2,13 @@ using System.Text;
 using Collab.EventStore;
 using Collab.EventStore.LiteDb;
 
-// Usage: Collab.EventStore.CrashChild <data file> <round>
+// Usage: Collab.EventStore.CrashChild <data file> <round> [forks]
 // Appends from several concurrent writers until killed. After each acknowledged append it prints one line
 // "ACK <seq> <payload>"; the parent kills it with SIGKILL at a random moment and checks every printed event survived.
-if (args.Length != 2)
+// With "forks", two more writers fork main at random positions and print "FORK <name> <seq>" for each acknowledged fork.
+if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: Collab.EventStore.CrashChild <data file> <round>");
+    Console.Error.WriteLine("usage: Collab.EventStore.CrashChild <data file> <round> [forks]");
     return 2;
 }
 
@@ -22,7 +23,25 @@ var output = Console.Out;
 var gate = new Lock();
 Console.WriteLine("READY");
 
-await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+var forkers = args.Length == 3 && args[2] == "forks" ? 2 : 0;
+var forking = Enumerable.Range(0, forkers).Select(forker => Task.Run(async () =>
+{
+    var random = new Random(forker);
+    for (var i = 0; ; i++)
+    {
+        var name = $"r{round}-k{forker}-{i}";
+        var head = await store.GetHeadAsync(main);
+        var at = new EventSeq(random.NextInt64(0, head.Seq.Value + 1));
+        await store.ForkAsync(main, at, new BranchName(name), "crash-test");
+        lock (gate)
+        {
+            output.WriteLine($"FORK {name} {at.Value}");
+            output.Flush();
+        }
+    }
+}));
+
+await Task.WhenAll(forking.Concat(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
 {
     for (var i = 0; ; i++)
     {
@@ -34,5 +53,5 @@ await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
             output.Flush();
         }
     }
-})));
+}))));
 return 0;

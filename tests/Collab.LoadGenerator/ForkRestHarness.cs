@@ -47,14 +47,29 @@ internal static partial class ForkRestHarness
             }
 
             Console.WriteLine(FormattableString.Invariant($"built {events:N0} events in {build.Elapsed.TotalSeconds:0.0} s"));
+            Console.WriteLine(BareFsync(data));
             using var server = StartServer(serverDll, data, out var baseUrl);
             using var http = new HttpClient { BaseAddress = baseUrl };
             string token = await CollabClient.SignInAsync(baseUrl, "bench-owner", http);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var random = new Random(42);
             var times = new List<double>();
+            TimeSpan cpuBefore = TimeSpan.Zero, idleCpu = TimeSpan.Zero;
+            var wall = new Stopwatch();
             for (int i = 0; i < 220; i++)
             {
+                if (i == 20)
+                {
+                    // The server's CPU while idle for a second (background work), then over the measured forks.
+                    server.Refresh();
+                    var idleFrom = server.TotalProcessorTime;
+                    await Task.Delay(1000);
+                    server.Refresh();
+                    idleCpu = server.TotalProcessorTime - idleFrom;
+                    cpuBefore = server.TotalProcessorTime;
+                    wall.Start();
+                }
+
                 long at = random.NextInt64(0, events + 1);
                 long started = Stopwatch.GetTimestamp();
                 // A body with a Content-Length (PostAsJsonAsync would stream it chunked).
@@ -73,6 +88,11 @@ internal static partial class ForkRestHarness
                 }
             }
 
+            wall.Stop();
+            server.Refresh();
+            var cpu = server.TotalProcessorTime - cpuBefore;
+            Console.WriteLine(FormattableString.Invariant($"server CPU over the {times.Count} measured forks: {cpu.TotalMilliseconds:0} ms ({cpu.TotalMilliseconds / times.Count:0.00} ms per fork; wall {wall.Elapsed.TotalMilliseconds / times.Count:0.00} ms per fork); idle: {idleCpu.TotalMilliseconds:0} ms CPU per second"));
+            Console.WriteLine(BareFsync(data) + " (after the forks)");
             times.Sort();
             var details = new List<double>();
             for (int i = 0; i < 50; i++)
@@ -111,6 +131,28 @@ internal static partial class ForkRestHarness
             {
             }
         }
+    }
+
+    /// <summary>The disk's own cost at this moment: 200-byte appends to a file in the data folder, each fsynced (the floor of a durable fork).</summary>
+    private static string BareFsync(string folder)
+    {
+        var path = Path.Combine(folder, "fsync-probe.bin");
+        var record = new byte[200];
+        var times = new List<double>();
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            for (int i = 0; i < 500; i++)
+            {
+                long started = Stopwatch.GetTimestamp();
+                file.Write(record);
+                file.Flush(flushToDisk: true);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        File.Delete(path);
+        times.Sort();
+        return FormattableString.Invariant($"bare fsync (200-byte append + fsync, 500 times): p50 {times[249]:0.00} ms, p99 {times[494]:0.00} ms, max {times[^1]:0.00} ms");
     }
 
     private static Process StartServer(string serverDll, string data, out Uri baseUrl)

@@ -20,6 +20,8 @@ internal static class LoadGeneratorProgram
             return await ForkRestHarness.RunAsync(args[1..]);
         }
 
+        if (args is ["records-load", ..]) return await RecordsLoadHarness.RunAsync(args[1..]);
+
         LoadOptions options;
         try
         {

@@ -118,14 +118,18 @@ internal sealed class ProposalState
 /// audit entries (every event whose kind is not <c>update</c>, plus every branch creation).
 /// </summary>
 /// <remarks>
-/// Loaded lazily, on a document's first use since the process started, by reading every branch's own events once;
-/// afterwards each refresh reads only the events appended since the last one (a per-branch high-water mark), so the
+/// Loaded lazily, on a document's first use since the process started, from every branch's own domain events (the
+/// store's index of events that are not plain updates: <see cref="IEventStore.ListDomainEventsAsync"/>), so a load costs
+/// as many reads as there are such events whatever the length of the log; afterwards each refresh reads only those
+/// appended since the last one (a per-branch high-water mark), so the
 /// projection is a pure function of the log and survives a restart by being rebuilt. Checks that must be cheap (a
 /// client edit on a protected branch) read the loaded state without refreshing: protection changes only through
 /// <see cref="ProtectionService"/>, which updates the state itself.
 /// </remarks>
 public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
 {
+    private const int DomainEventPage = 512;
+
     private readonly ConcurrentDictionary<DocumentId, DocumentState> _documents = new();
 
     /// <inheritdoc />
@@ -221,14 +225,30 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
                 state.Branches[name] = log;
             }
             if (info.Head.Value <= log.Scanned) continue;
-            await foreach (var e in store.ReadAsync(info.Ref, new EventSeq(log.Scanned + 1), info.Head, cancellationToken).ConfigureAwait(false))
+
+            // Only the branch's domain events, through the store's index: a load does not read the updates between them.
+            for (var done = false; !done;)
             {
-                log.Scanned = e.Seq.Value;
-                if (e.Kind == EventKind.Update || e.Branch != info.Ref) continue;
-                var entry = await EntryAsync(e, state, cancellationToken).ConfigureAwait(false);
-                log.Entries.Add(entry);
-                resolutionsToDescribe |= e.Kind == EventKind.Resolution;
+                var page = await store.ListDomainEventsAsync(info.Ref, new EventSeq(log.Scanned), DomainEventPage, cancellationToken).ConfigureAwait(false);
+                done = page.Count < DomainEventPage;
+                foreach (var e in page)
+                {
+                    // Beyond the head listed above: the next refresh takes it, with its branch's new head.
+                    if (e.Seq > info.Head)
+                    {
+                        done = true;
+                        break;
+                    }
+
+                    log.Scanned = e.Seq.Value;
+                    if (e.Kind == EventKind.Update) continue;
+                    var entry = await EntryAsync(e, state, cancellationToken).ConfigureAwait(false);
+                    log.Entries.Add(entry);
+                    resolutionsToDescribe |= e.Kind == EventKind.Resolution;
+                }
             }
+
+            log.Scanned = info.Head.Value;
         }
         if (resolutionsToDescribe) await DescribeResolutionsAsync(state, cancellationToken).ConfigureAwait(false);
         state.Loaded = true;

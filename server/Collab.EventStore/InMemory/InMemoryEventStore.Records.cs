@@ -80,6 +80,24 @@ public sealed partial class InMemoryEventStore
         }
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> ListDomainEventsAsync(BranchRef branch, EventSeq after, int maxCount, CancellationToken cancellationToken = default)
+    {
+        Validation.Branch(branch);
+        Validation.MaxCount(maxCount);
+        lock (_gate)
+        {
+            var data = Branch(branch);
+            var seqs = data.DomainSeqs;
+            var start = seqs.BinarySearch(after.Value + 1);
+            if (start < 0) start = ~start;
+            var list = new List<StoredEvent>();
+            var offset = data.Info.ForkSeq.Value + 1;
+            for (var i = start; i < seqs.Count && list.Count < maxCount; i++) list.Add(_upcasting.Apply(data.Events[(int)(seqs[i] - offset)]));
+            return Task.FromResult<IReadOnlyList<StoredEvent>>(list);
+        }
+    }
+
     /// <summary>Replaces a stored payload behind the store's back, so that tests can show verification finds it.</summary>
     internal void TamperForTests(EventRef target, byte[] payload)
     {

@@ -154,6 +154,7 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup, IRe
             {
                 data.Events.Add(stored);
                 if (stored.ClientUpdateId is { } id) data.ByUpdateId[id] = stored;
+                if (DomainEvents.Is(stored)) data.DomainSeqs.Add(stored.Seq.Value);
             }
 
             foreach (var merge in plan.Merges) data.Merges.Add(merge.Event.Seq.Value, merge);
@@ -325,5 +326,8 @@ public sealed partial class InMemoryEventStore : IEventStore, IAppendLookup, IRe
         public SortedList<long, MergeRecord> Merges { get; } = [];
 
         public SortedList<long, ResolutionRecord> Resolutions { get; } = [];
+
+        /// <summary>The seqs of the branch's own domain events, ascending (the index behind ListDomainEventsAsync).</summary>
+        public List<long> DomainSeqs { get; } = [];
     }
 }

@@ -12,7 +12,11 @@ namespace Collab.EventStore.LiteDb;
 internal static partial class Bson
 {
     public const string Documents = "documents", Branches = "branches", Events = "events", Journal = "journal",
-        Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions", SnapshotParts = "snapshot_parts";
+        Snapshots = "snapshots", Merges = "merges", Resolutions = "resolutions", SnapshotParts = "snapshot_parts",
+        DomainEventIndex = "domain_events", Meta = "meta";
+
+    /// <summary>An entry of the domain event index: the event's key and nothing else (the event is read from its chunk).</summary>
+    public static BsonDocument DomainEventEntry(int branchNumber, long seq) => new() { [Id] = EventKey(branchNumber, seq) };
 
     public const string Id = "_id";
 

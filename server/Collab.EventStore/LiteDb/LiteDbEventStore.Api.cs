@@ -52,11 +52,18 @@ public sealed partial class LiteDbEventStore
         Validation.Document(document);
         if (FindDocument(document) is null) throw Validation.DocumentNotFound(document);
         var (from, to) = Bson.BranchKeyRange(document);
-        var list = new List<BranchInfo>();
+
+        // Forks still in the fork journal first: one copied into LiteDB meanwhile is then found there as well.
+        var names = new SortedSet<string>(JournaledBranchNames(document), StringComparer.Ordinal);
         foreach (var doc in _branchDocs.Find(Bson.IdBetween(from, to)))
         {
             var key = doc[Bson.Id].AsBinary;
-            var name = System.Text.Encoding.UTF8.GetString(key, from.Length, key.Length - from.Length);
+            names.Add(System.Text.Encoding.UTF8.GetString(key, from.Length, key.Length - from.Length));
+        }
+
+        var list = new List<BranchInfo>(names.Count);
+        foreach (var name in names)
+        {
             var entry = FindEntry(new BranchRef(document, new BranchName(name)));
             if (entry is not null) list.Add(entry.Info);
         }

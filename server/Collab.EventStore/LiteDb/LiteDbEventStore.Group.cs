@@ -23,7 +23,17 @@ public sealed partial class LiteDbEventStore
         /// <summary>Branches whose head moves.</summary>
         public HashSet<BranchRef> Moved { get; } = [];
 
-        public bool HasWrites { get; set; }
+        /// <summary>Whether the group writes anything (forks or LiteDB writes).</summary>
+        public bool HasWrites => NeedsLiteDb || Forks.Count > 0;
+
+        /// <summary>Whether the group writes more than forks (which the fork journal can take alone).</summary>
+        public bool NeedsLiteDb { get; set; }
+
+        /// <summary>The group's forks.</summary>
+        public List<ForkOp> Forks { get; } = [];
+
+        /// <summary>Whether the group's forks went to the fork journal (not to LiteDB).</summary>
+        public bool Journaled { get; set; }
 
         /// <summary>The group's fresh events by branch number, in seq order.</summary>
         public Dictionary<int, List<StoredEvent>> FreshEvents { get; } = [];
@@ -97,7 +107,9 @@ public sealed partial class LiteDbEventStore
             _merges.Clear();
             FreshEvents.Clear();
             Tails.Clear();
-            HasWrites = false;
+            NeedsLiteDb = false;
+            Forks.Clear();
+            Journaled = false;
         }
 
         private EventHash OwnHash(BranchRef owner, EventSeq seq)

@@ -126,14 +126,16 @@ public sealed partial class LiteDbEventStore
     /// <summary>On close: every tail into its chunks and the journal emptied, in one durable transaction.</summary>
     private void FlushAllTails()
     {
-        if (_tailStates.Count == 0 && _journalStart == _nextJournalPosition) return;
+        if (_tailStates.Count == 0 && _journalStart == _nextJournalPosition && _pendingForks.Count == 0) return;
         _db.BeginTrans();
+        InsertPendingForks();
         foreach (var number in _tailStates.Keys) _events.Insert(Bson.Chunks(number, TailOf(number).ToList()));
         _tailStates.Clear();
         PruneJournal(int.MaxValue);
         _db.Commit();
         Sync(_log);
         _tails.Clear();
+        if (_pendingForks.Count > 0) PendingForksCopied();
     }
 
     /// <summary>On open: the tails are the journal's events past each branch's last chunk.</summary>

@@ -46,7 +46,7 @@ public sealed partial class LiteDbEventStore
             _main = new BranchEntry(group.NewBranchNumber(), new BranchInfo(main, null, EventSeq.Zero, genesis, createdBy, now, EventSeq.Zero, genesis, BranchState.Open));
             group.AddDocument(id);
             group.Branches[main] = _main;
-            group.HasWrites = true;
+            group.NeedsLiteDb = true;
         }
 
         public override void Write(LiteDbEventStore store, Group group)
@@ -65,15 +65,22 @@ public sealed partial class LiteDbEventStore
             var parent = group.Require(source).Info;
             if (at > parent.Head) throw Validation.BeyondHead(source, at, parent.Head);
             var target = new BranchRef(source.Document, name);
+            Target = target;
             if (group.Find(target) is not null) throw new EventStoreException(EventStoreError.BranchAlreadyExists, $"Branch \"{name}\" exists already in document \"{source.Document}\".");
             var hash = group.HashAt(parent, at);
             Result = new BranchInfo(target, source, at, hash, createdBy, now, at, hash, BranchState.Open);
             _number = group.NewBranchNumber();
             group.Branches[target] = new BranchEntry(_number, Result);
-            group.HasWrites = true;
+            group.Forks.Add(this);
         }
 
-        public override void Write(LiteDbEventStore store, Group group) => store._branchDocs.Insert(Bson.Branch(_number, Result!));
+        /// <summary>The branch the fork creates.</summary>
+        public BranchRef Target { get; private set; }
+
+        /// <summary>The new branch's document (for the branches collection or the fork journal).</summary>
+        public BsonDocument Document => Bson.Branch(_number, Result!);
+
+        public override void Write(LiteDbEventStore store, Group group) => store._branchDocs.Insert(Document);
     }
 
     private sealed class SetStateOp(BranchRef branch, BranchState state) : WriteOp<BranchInfo>
@@ -86,7 +93,7 @@ public sealed partial class LiteDbEventStore
             _number = entry.Number;
             Result = entry.Info with { State = state };
             group.Branches[branch] = entry with { Info = Result };
-            group.HasWrites = true;
+            group.NeedsLiteDb = true;
         }
 
         public override void Write(LiteDbEventStore store, Group group) => store._branchDocs.Update(Bson.Branch(_number, Result!));
@@ -103,7 +110,7 @@ public sealed partial class LiteDbEventStore
             var owner = Ancestry.Segments(info, seq.Value, seq.Value, group.Info)[0].Owner;
             _number = group.Require(owner).Number;
             Result = new Snapshot(owner, seq, group.HashAt(info, seq), state.ToArray(), formatVersion, now);
-            group.HasWrites = true;
+            group.NeedsLiteDb = true;
         }
 
         public override void Write(LiteDbEventStore store, Group group)
@@ -139,7 +146,7 @@ public sealed partial class LiteDbEventStore
             _number = entry.Number;
             Result = plan.ToResult();
             group.Stage(plan, entry);
-            if (plan.Fresh.Count > 0) group.HasWrites = true;
+            if (plan.Fresh.Count > 0) group.NeedsLiteDb = true;
         }
 
         public override void Write(LiteDbEventStore store, Group group)
@@ -150,6 +157,7 @@ public sealed partial class LiteDbEventStore
             {
                 if (!group.FreshEvents.TryGetValue(_number, out var fresh)) group.FreshEvents[_number] = fresh = [];
                 fresh.AddRange(plan.Fresh);
+                store.IndexDomainEvents(_number, plan.Fresh);
             }
 
             foreach (var merge in plan.Merges) store._merges.Insert(Bson.Merge(_number, merge));

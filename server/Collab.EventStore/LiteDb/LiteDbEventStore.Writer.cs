@@ -101,8 +101,16 @@ public sealed partial class LiteDbEventStore
             {
                 _db.Rollback();
             }
+            else if (_forkJournal is not null && !group.NeedsLiteDb)
+            {
+                // Only forks: one small record in the fork journal and its fsync instead of a LiteDB commit.
+                _db.Rollback();
+                committed = System.Diagnostics.Stopwatch.GetTimestamp();
+                JournalForks(group);
+            }
             else
             {
+                InsertPendingForks();
                 foreach (var op in group.Planned) op.Write(this, group);
                 WriteJournal(group);
                 MarkUnpublished(group);
@@ -139,8 +147,10 @@ public sealed partial class LiteDbEventStore
         PublishTails(group);
         foreach (var (branch, entry) in group.Branches) _branches[branch] = entry;
         ClearUnpublished(group);
+        PublishForks(group);
         foreach (var op in group.Planned) op.Complete();
         foreach (var branch in group.Moved) _signals.Notify(branch);
+        if (!ApplyPendingForksWhenMany()) return;
         if (_log.Length > _options.CheckpointBytes)
         {
             var checkpointing = System.Diagnostics.Stopwatch.GetTimestamp();

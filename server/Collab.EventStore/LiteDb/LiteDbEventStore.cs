@@ -24,6 +24,8 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
     private readonly ILiteCollection<BsonDocument> _snapshotParts;
     private readonly ILiteCollection<BsonDocument> _merges;
     private readonly ILiteCollection<BsonDocument> _resolutions;
+    private readonly ILiteCollection<BsonDocument> _domainEvents;
+    private readonly ILiteCollection<BsonDocument> _meta;
 
     // Committed branch state, never evicted. Only the writer replaces entries, and only after a durable commit; a reader
     // that loads a missing entry adds it with GetOrAdd, which cannot overwrite the writer's newer one.
@@ -40,18 +42,25 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
 
     /// <summary>Opens (or creates) the store at <see cref="LiteDbEventStoreOptions.Path"/>; recovers committed transactions from the log.</summary>
     public LiteDbEventStore(LiteDbEventStoreOptions options)
-        : this(Validated(options), OpenFile(options, options.Path), OpenFile(options, options.LogPath))
+        : this(Validated(options), OpenFile(options, options.Path), OpenFile(options, options.LogPath), OpenFile(options, options.ForkJournalPath))
     {
     }
 
-    /// <summary>Opens the store on given streams (tests inject faulty ones). The store owns and disposes them.</summary>
+    /// <summary>Opens the store on given streams without a fork journal (forks then commit to LiteDB). The store owns and disposes them.</summary>
     internal LiteDbEventStore(LiteDbEventStoreOptions options, Stream data, Stream log)
+        : this(options, data, log, forks: null)
+    {
+    }
+
+    /// <summary>Opens the store on given streams (tests inject faulty ones); <paramref name="forks"/> is the fork journal, if any. The store owns and disposes them.</summary>
+    internal LiteDbEventStore(LiteDbEventStoreOptions options, Stream data, Stream log, Stream? forks)
     {
         options.Validate();
         _options = options;
         _upcasting = new Upcasting(options);
         _data = data;
         _log = log;
+        _forkJournal = forks is null ? null : new ForkJournal(forks);
         try
         {
             _db = new LiteDatabase(data, BsonMapper.Global, log);
@@ -66,20 +75,25 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
             _snapshotParts = _db.GetCollection(Bson.SnapshotParts);
             _merges = _db.GetCollection(Bson.Merges);
             _resolutions = _db.GetCollection(Bson.Resolutions);
+            _domainEvents = _db.GetCollection(Bson.DomainEventIndex);
+            _meta = _db.GetCollection(Bson.Meta);
             _branchDocs.EnsureIndex("n", "$.n", unique: true);
             _resolutions.EnsureIndex("m", "$.m");
 
             // Earlier files indexed the update id; keeping that index up to date cost most of an append's time.
             _events.DropIndex(Bson.UpdateField);
             Sync(_log);
+            ReplayForkJournal();
             _nextBranchNumber = _branchDocs.Count() == 0 ? 1 : _branchDocs.Max("$.n").AsInt32 + 1;
             RecoverTails();
+            EnsureDomainEventIndex();
         }
         catch
         {
             _db?.Dispose();
             data.Dispose();
             log.Dispose();
+            _forkJournal?.Dispose();
             throw;
         }
 
@@ -115,6 +129,7 @@ public sealed partial class LiteDbEventStore : IEventStore, IRecordLookup
         {
             await _data.DisposeAsync().ConfigureAwait(false);
             await _log.DisposeAsync().ConfigureAwait(false);
+            _forkJournal?.Dispose();
         }
 
         // _disposed is not disposed: subscriptions keep its token, and it holds no timer.

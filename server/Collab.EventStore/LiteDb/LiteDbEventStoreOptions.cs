@@ -36,6 +36,10 @@ public sealed class LiteDbEventStoreOptions : EventStoreOptions
 
     internal long JournalLag { get; set; } = 1024;
 
+    // Forks that may wait in the fork journal before the writer copies them into LiteDB in a commit of their own
+    // (any other commit copies them as well). Internal: tests shrink it.
+    internal int ForkJournalLimit { get; set; } = 256;
+
     // Whether an append reads a branch's update ids on its own thread before the writer needs them (tests turn it
     // off to make the writer read them itself, which it also does when a map was dropped between the two).
     internal bool PreloadUpdateIds { get; set; } = true;
@@ -44,6 +48,11 @@ public sealed class LiteDbEventStoreOptions : EventStoreOptions
     public string LogPath => System.IO.Path.Combine(
         System.IO.Path.GetDirectoryName(Path) ?? string.Empty,
         System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
+
+    /// <summary>The fork journal belonging to <see cref="Path"/> (forks durable before LiteDB holds them): <c>name-forks.ext</c>.</summary>
+    public string ForkJournalPath => System.IO.Path.Combine(
+        System.IO.Path.GetDirectoryName(Path) ?? string.Empty,
+        System.IO.Path.GetFileNameWithoutExtension(Path) + "-forks" + System.IO.Path.GetExtension(Path));
 
     /// <inheritdoc />
     public override void Validate()

@@ -172,6 +172,10 @@ public sealed class ReopeningLiteDbEventStore : IEventStore
         CallAsync(s => s.ListResolutionsAsync(mergeEvent, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> ListDomainEventsAsync(BranchRef branch, EventSeq after, int maxCount, CancellationToken cancellationToken = default) =>
+        CallAsync(s => s.ListDomainEventsAsync(branch, after, maxCount, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         Generation? current;
