@@ -10,12 +10,15 @@ namespace Collab.Documents.Branching;
 /// </summary>
 /// <remarks>
 /// Kept in memory per branch: the seqs of its own events that change nothing (few: records are rare next to
-/// keystrokes) and how far its own events were read. The first count on a branch reads its own events once; later
-/// counts read only what was appended since, and a count is then a few binary searches along the fork chain. Events
-/// never change, so what was read stays true.
+/// keystrokes) and how far its own events were read. The first count on a branch reads its domain events from the
+/// store's index (<see cref="IEventStore.ListDomainEventsAsync"/>), not every keystroke; later counts read only what
+/// was appended since, and a count is then a few binary searches along the fork chain. Events never change, so what
+/// was read stays true.
 /// </remarks>
 public sealed class ContentEventCounts(IEventStore store)
 {
+    private const int DomainEventPage = 1024;
+
     private readonly ConcurrentDictionary<(BranchRef Branch, EventHash ForkHash), Marks> _branches = new();
 
     /// <summary>The content events of <paramref name="branch"/>'s view at seqs (<paramref name="after"/>, <paramref name="upTo"/>].</summary>
@@ -57,9 +60,19 @@ public sealed class ContentEventCounts(IEventStore store)
         try
         {
             if (marks.Scanned >= upTo) return marks;
-            await foreach (var e in store.ReadAsync(branch.Ref, new EventSeq(marks.Scanned + 1), new EventSeq(upTo), cancellationToken).ConfigureAwait(false))
+            // Only domain events can be empty (a client update that changes nothing is never stored), so the store's
+            // index of domain events is enough: a long branch of keystrokes costs nothing to count.
+            var after = marks.Scanned;
+            while (after < upTo)
             {
-                if (!ChangesContent(e.Payload.Span)) marks.AddEmpty(e.Seq.Value);
+                var page = await store.ListDomainEventsAsync(branch.Ref, new EventSeq(after), DomainEventPage, cancellationToken).ConfigureAwait(false);
+                foreach (var e in page)
+                {
+                    if (e.Seq.Value > upTo) break;
+                    if (!ChangesContent(e.Payload.Span)) marks.AddEmpty(e.Seq.Value);
+                }
+                if (page.Count < DomainEventPage || page[^1].Seq.Value >= upTo) break;
+                after = page[^1].Seq.Value;
             }
             Volatile.Write(ref marks.Scanned, upTo);
             return marks;
