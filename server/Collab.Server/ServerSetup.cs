@@ -47,7 +47,7 @@ internal static class ServerSetup
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<DocumentDirectory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<CollabServerOptions>>().Value.DirectoryInLog ? sp.GetRequiredService<DirectoryLog>() : null));
+            sp.GetRequiredService<DirectoryLog>()));
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
         services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();

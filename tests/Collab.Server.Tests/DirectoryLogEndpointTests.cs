@@ -5,15 +5,10 @@ using Collab.Server.Tests.Infrastructure;
 
 namespace Collab.Server.Tests;
 
-/// <summary>With <c>Collab:DirectoryInLog</c> on, creation, titles and roles are events of the log and in the audit trail.</summary>
+/// <summary>Creation, titles and roles are events of the log and in the audit trail.</summary>
 public sealed class DirectoryLogEndpointTests : IDisposable
 {
     private readonly CollabAppFactory _app = new();
-
-    public DirectoryLogEndpointTests()
-    {
-        _app.Overrides["Collab:DirectoryInLog"] = "true";
-    }
 
     public void Dispose() => _app.Dispose();
 
@@ -56,7 +51,7 @@ public sealed class DirectoryLogEndpointTests : IDisposable
     public async Task after_a_restart_with_the_journal_deleted_roles_come_back_from_the_log()
     {
         var folder = TestSettings.TempFolder();
-        var host = new KestrelHost(folder, inMemory: false, new Dictionary<string, string?> { ["Collab:DirectoryInLog"] = "true" });
+        var host = new KestrelHost(folder, inMemory: false);
         try
         {
             await host.StartAsync();
