@@ -56,7 +56,7 @@ public sealed class DirectoryLogEndpointTests : IDisposable
         {
             await host.StartAsync();
             var doc = await host.CreateDocumentAsync("alice", ("bob", "owner"), ("carol", "viewer"), ("dave", "editor"));
-            using (var bob = Client(host, "bob"))
+            using (var bob = host.ClientFor("bob"))
             {
                 Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/alice", UriKind.Relative))).StatusCode);
                 Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/dave", UriKind.Relative))).StatusCode);
@@ -65,13 +65,13 @@ public sealed class DirectoryLogEndpointTests : IDisposable
             File.Delete(Path.Combine(folder, "directory.jsonl"));
             await host.StartAsync();
 
-            using var after = Client(host, "bob");
+            using var after = host.ClientFor("bob");
             var list = await after.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/permissions");
             var roles = list.EnumerateArray().ToDictionary(e => e.GetProperty("user").GetString()!, e => e.GetProperty("role").GetString());
             Assert.Equal(new Dictionary<string, string?> { ["bob"] = "owner", ["carol"] = "viewer" }, roles);
-            using var alice = Client(host, "alice");
+            using var alice = host.ClientFor("alice");
             Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
-            using var carol = Client(host, "carol");
+            using var carol = host.ClientFor("carol");
             Assert.Equal(HttpStatusCode.OK, (await carol.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
         }
         finally
@@ -85,12 +85,5 @@ public sealed class DirectoryLogEndpointTests : IDisposable
             {
             }
         }
-    }
-
-    private static HttpClient Client(KestrelHost host, string user)
-    {
-        var client = new HttpClient { BaseAddress = host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", host.Token(user));
-        return client;
     }
 }

@@ -146,7 +146,7 @@ public sealed class ExportImportTests(CollabAppFactory factory) : IClassFixture<
         try
         {
             await host.StartAsync();
-            using (var ivan = Client(host, "ivan"))
+            using (var ivan = host.ClientFor("ivan"))
             {
                 Assert.Equal(HttpStatusCode.Created, (await ImportAsync(ivan, file)).StatusCode);
                 (await ivan.PutAsJsonAsync($"/api/documents/{Doc}/permissions/judy", new { role = "viewer" })).EnsureSuccessStatusCode();
@@ -155,10 +155,10 @@ public sealed class ExportImportTests(CollabAppFactory factory) : IClassFixture<
             File.Delete(System.IO.Path.Combine(folder, "directory.jsonl"));
             await host.StartAsync();
 
-            using var owner = Client(host, "ivan");
+            using var owner = host.ClientFor("ivan");
             var grants = await owner.GetFromJsonAsync<JsonElement>($"/api/documents/{Doc}/permissions");
             Assert.Equal(["ivan:owner", "judy:viewer"], grants.EnumerateArray().Select(g => $"{g.GetProperty("user").GetString()}:{g.GetProperty("role").GetString()}").Order(StringComparer.Ordinal).ToArray());
-            using var alice = Client(host, "alice");
+            using var alice = host.ClientFor("alice");
             Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync(new Uri($"/api/documents/{Doc}", UriKind.Relative))).StatusCode);
         }
         finally
@@ -203,13 +203,6 @@ public sealed class ExportImportTests(CollabAppFactory factory) : IClassFixture<
         Assert.Equal(6, imported.GetProperty("seq").GetInt64());
         Assert.Equal("owner", (await ivan.GetFromJsonAsync<JsonElement>($"/api/documents/{old}")).GetProperty("role").GetString());
         Assert.Equal("Old", (await ivan.GetFromJsonAsync<JsonElement>($"/api/documents/{old}")).GetProperty("title").GetString());
-    }
-
-    private static HttpClient Client(KestrelHost host, string user)
-    {
-        var client = new HttpClient { BaseAddress = host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", host.Token(user));
-        return client;
     }
 
     public static TheoryData<string, string> Tampers => new()
