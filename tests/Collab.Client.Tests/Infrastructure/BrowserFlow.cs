@@ -87,16 +87,19 @@ public abstract class BrowserFlow(CollabServer server) : IAsyncLifetime
     }
 
     /// <summary>In the plain-text editor of "The cat sat.", replaces "cat" with <paramref name="word"/> by keyboard.</summary>
-    protected static async Task ReplaceCatAsync(IPage page, string word)
+    protected static Task ReplaceCatAsync(IPage page, string word) => ReplaceAtAsync(page, 4, 3, word);
+
+    /// <summary>In the plain-text editor, selects <paramref name="length"/> characters from <paramref name="offset"/> by keyboard and types <paramref name="word"/>.</summary>
+    protected static async Task ReplaceAtAsync(IPage page, int offset, int length, string word)
     {
         await page.ClickAsync(".cm-content");
         await page.Keyboard.PressAsync("Control+Home");
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < offset; i++)
         {
             await page.Keyboard.PressAsync("ArrowRight");
         }
 
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < length; i++)
         {
             await page.Keyboard.PressAsync("Shift+ArrowRight");
         }

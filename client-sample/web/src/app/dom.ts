@@ -46,3 +46,14 @@ export const colorsFor = (names: readonly string[]): Map<string, string> => {
   }
   return colors
 }
+
+/**
+ * Calls `refresh` whenever the `<details>` panel around `root` is opened: some changes (a document setting, records on
+ * another branch) send this page no notification, so a panel reloads when someone looks at it. Returns the undo.
+ */
+export const refreshWhenOpened = (root: HTMLElement, refresh: () => unknown): (() => void) => {
+  const panel = root.closest('details')
+  const onToggle = (): void => { if (panel?.open === true) void refresh() }
+  panel?.addEventListener('toggle', onToggle)
+  return () => panel?.removeEventListener('toggle', onToggle)
+}

@@ -43,12 +43,15 @@ export interface EventMark { branch: string, seq: number, author: string, time: 
 export interface VersionInfo { name: string, branch: string, seq: number, createdBy: string, createdAt: string, recordBranch: string, recordSeq: number }
 export interface ActivitySession { author: string, firstSeq: number, lastSeq: number, firstTime: string, lastTime: string, events: number, charsInserted: number, valuesInserted: number, deleted: number, roots: string[], kinds: string[], branches: string[] }
 export interface Activity { position: Position, sessions: ActivitySession[], versions: VersionInfo[] }
-export interface RootContent { name: string, kind: string, text: string | null }
+/** One root at a position: `text` for a text root, `xml` (the children as markup) for an XML fragment such as `rich`. */
+export interface RootContent { name: string, kind: string, text: string | null, xml?: string | null }
 export interface VersionContent { position: Position & { headSeq: number }, roots: RootContent[] }
 export interface DiffSegment { op: 'equal' | 'insert' | 'delete' | 'modify', length: number, content: string, key: string | null, oldContent: string | null, insertedBy: EventMark | null, deletedBy: EventMark | null }
 export interface Diff { base: Position, head: Position, roots: Array<{ name: string, kind: string, inserted: number, deleted: number, segments: DiffSegment[] }> }
 export interface Blame { position: Position, roots: Array<{ name: string, kind: string, ranges: Array<{ start: number, length: number, content: string, insertedBy: EventMark | null }> }>, authors: Array<{ author: string, units: number }> }
 export interface RestoreResult { version: string, branch: string, seq: number | null, headBefore: number, clientId: number, changed: boolean }
+/** The document's settings (`GET/PUT /api/documents/{id}/settings`). */
+export interface DocumentSettings { editorsMayMerge: boolean }
 export interface Verification { valid: boolean, headSeq: number, headHash: string, eventsChecked: number, firstBrokenSeq: number | null, firstBrokenReason: string | null }
 
 /** Development sign-in: `POST /api/dev/token {"user"}` → the JWT. */
@@ -136,8 +139,15 @@ export class CollabApi {
     return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/reviews`, { verdict, comment })
   }
 
-  mergeProposal (id: string, pid: string, message?: string): Promise<Proposal> {
-    return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/merge`, { message })
+  /** Merges a proposal; `resolutions` (owner) decide its conflicts in the same request, by the preview's conflict ids. */
+  mergeProposal (id: string, pid: string, message?: string, resolutions?: Array<{ conflictId: string, choice: Choice, content?: string }>): Promise<Proposal> {
+    return this.call('POST', `/api/documents/${enc(id)}/proposals/${enc(pid)}/merge`, resolutions === undefined || resolutions.length === 0 ? { message } : { message, resolutions })
+  }
+
+  settings (id: string): Promise<DocumentSettings> { return this.call('GET', `/api/documents/${enc(id)}/settings`) }
+  /** Owner: `editorsMayMerge` lets editors merge (proposals and direct merges) into unprotected branches. */
+  setSettings (id: string, settings: DocumentSettings): Promise<DocumentSettings> {
+    return this.call('PUT', `/api/documents/${enc(id)}/settings`, settings)
   }
 
   closeProposal (id: string, pid: string, comment?: string): Promise<Proposal> {

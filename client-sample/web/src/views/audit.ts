@@ -2,7 +2,7 @@
 // reverts, proposals, protection, settings; who and when, with each event's hash), the open branch's chain
 // verification (GET /verify), and a download of both as JSON.
 
-import { h, messageOf } from '../app/dom.js'
+import { h, messageOf, refreshWhenOpened } from '../app/dom.js'
 import type { AppContext, View } from '../app/context.js'
 import type { AuditEntry, Verification } from '../provider/index.js'
 
@@ -74,5 +74,7 @@ export const mountAuditView = (root: HTMLElement, ctx: AppContext): View => {
     verdict.textContent = ''
     await loadEvents()
   }
-  return { refresh: () => refresh().catch(ctx.showError) }
+  // Opening the panel reloads the trail: records on other branches (a merge into the parent) notify this page nothing.
+  const load = (): Promise<void> => refresh().catch(ctx.showError)
+  return { refresh: load, destroy: refreshWhenOpened(root, load) }
 }

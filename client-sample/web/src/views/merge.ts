@@ -1,5 +1,6 @@
 // Merge: preview a merge of one branch into another (POST /merges dryRun: any role) with the conflicts side by side
-// (base / ours = target / theirs = source / merged), then merge (owner).
+// (base / ours = target / theirs = source / merged), then merge (owner; editors too when the document's
+// `editorsMayMerge` setting is on — into unprotected branches, which the server checks).
 
 import { h, messageOf } from '../app/dom.js'
 import type { AppContext, View } from '../app/context.js'
@@ -28,6 +29,7 @@ export const mountMergeView = (root: HTMLElement, ctx: AppContext): View => {
     result)
 
   let last: MergeResult | null = null
+  let editorsMayMerge = false
 
   const show = (r: MergeResult, done: boolean): void => {
     const s = r.source.branch
@@ -43,10 +45,10 @@ export const mountMergeView = (root: HTMLElement, ctx: AppContext): View => {
   }
 
   const updateRun = (): void => {
-    const owner = ctx.role() === 'owner'
+    const may = ctx.role() === 'owner' || (ctx.role() === 'editor' && editorsMayMerge)
     const ready = last !== null && !last.nothingToMerge && last.source.branch === source.value && last.target.branch === target.value
-    run.disabled = !owner || !ready
-    run.title = owner ? (ready ? '' : 'Preview first.') : 'Merging needs the owner role (anyone can preview).'
+    run.disabled = !may || !ready
+    run.title = may ? (ready ? '' : 'Preview first.') : 'Merging needs the owner role, or the editor role when an owner lets editors merge (anyone can preview).'
   }
 
   preview.addEventListener('click', () => {
@@ -65,7 +67,8 @@ export const mountMergeView = (root: HTMLElement, ctx: AppContext): View => {
 
   let defaultsFor: string | null = null
   const refresh = async (): Promise<void> => {
-    const branches = await ctx.api.listBranches(ctx.documentId)
+    const [branches, settings] = await Promise.all([ctx.api.listBranches(ctx.documentId), ctx.api.settings(ctx.documentId)])
+    editorsMayMerge = settings.editorsMayMerge
     const current = ctx.branch()
     const parent = branches.find((b) => b.name === current)?.parent ?? null
     // Keep the user's choice while on the same branch; a branch switch brings the defaults back.

@@ -1,6 +1,8 @@
-// Sharing: the owner grants, changes and revokes roles (owner, editor, viewer, auditor) by user name.
+// Sharing: the owner grants, changes and revokes roles (owner, editor, viewer, auditor) by user name, and sets
+// whether editors may merge (the `editorsMayMerge` document setting: editors then merge proposals and branches into
+// unprotected branches; protected ones stay the owners'). Others see the setting read-only.
 
-import { h, messageOf } from '../app/dom.js'
+import { h, messageOf, refreshWhenOpened } from '../app/dom.js'
 import type { AppContext, View } from '../app/context.js'
 import type { Permission, Role } from '../provider/index.js'
 
@@ -18,6 +20,18 @@ export const mountShareView = (root: HTMLElement, ctx: AppContext): View => {
   role.id = 'share-role'
   const form = h('form', { class: 'row' }, user, role, h('button', { id: 'share-grant', type: 'submit' }, 'Share'))
   const note = h('p', { class: 'hint' })
+  const mayMerge = h('input', { id: 'editors-may-merge', type: 'checkbox' })
+  const mayMergeRow = h('div', { class: 'row setting' },
+    h('label', {}, mayMerge, 'Editors may merge'),
+    h('span', { class: 'hint' }, '(into unprotected branches; owners always may)'))
+  mayMerge.addEventListener('change', () => {
+    const value = mayMerge.checked
+    mayMerge.disabled = true
+    ctx.api.setSettings(ctx.documentId, { editorsMayMerge: value })
+      .then((s) => { ctx.notify(s.editorsMayMerge ? 'Editors may merge now' : 'Only owners merge now') })
+      .catch((e: unknown) => ctx.showError(`Could not change the setting: ${messageOf(e)}`))
+      .finally(() => { void refresh().catch(ctx.showError) })
+  })
 
   const render = (grants: Permission[]): void => {
     list.replaceChildren(...grants.map((g) => {
@@ -37,13 +51,18 @@ export const mountShareView = (root: HTMLElement, ctx: AppContext): View => {
   }
 
   const refresh = async (): Promise<void> => {
-    if (ctx.role() !== 'owner') {
+    const owner = ctx.role() === 'owner'
+    const settings = await ctx.api.settings(ctx.documentId)
+    mayMerge.checked = settings.editorsMayMerge
+    mayMerge.disabled = !owner
+    mayMerge.title = owner ? '' : 'Only an owner changes this.'
+    if (!owner) {
       note.textContent = `Only an owner can share this document; your role is ${ctx.role() ?? 'unknown'}.`
-      root.replaceChildren(note)
+      root.replaceChildren(note, mayMergeRow)
       return
     }
     note.textContent = 'Editors write and fork; viewers read; auditors read and see the log; owners also share and merge.'
-    root.replaceChildren(list, form, note)
+    root.replaceChildren(list, form, mayMergeRow, note)
     render(await ctx.api.permissions(ctx.documentId))
   }
 
@@ -54,5 +73,6 @@ export const mountShareView = (root: HTMLElement, ctx: AppContext): View => {
       .then(() => { user.value = ''; ctx.notify(`Shared with ${name} as ${role.value}`); return refresh() })
       .catch((err: unknown) => ctx.showError(`Could not share with ${name}: ${messageOf(err)}`))
   })
-  return { refresh: () => refresh().catch(ctx.showError) }
+  const load = (): Promise<void> => refresh().catch(ctx.showError)
+  return { refresh: load, destroy: refreshWhenOpened(root, load) }
 }
