@@ -1,6 +1,4 @@
 using Collab.Documents.Access;
-using Collab.Server.Options;
-using Microsoft.Extensions.Options;
 
 namespace Collab.Server;
 
@@ -9,11 +7,10 @@ namespace Collab.Server;
 /// each document's log says, and repairs documents a crash left without their <c>document.created</c> event
 /// (docs/security.md, "Roles are in the log").
 /// </summary>
-internal sealed partial class DirectoryStartup(DirectoryLog log, IOptions<CollabServerOptions> options, ILogger<DirectoryStartup> logger) : IHostedService
+internal sealed partial class DirectoryStartup(DirectoryLog log, ILogger<DirectoryStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.DirectoryInLog) return;
         var (documents, repaired) = await log.ReconcileAllAsync(cancellationToken);
         Reconciled(documents, repaired);
     }

@@ -47,13 +47,15 @@ internal static class ServerSetup
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<DocumentDirectory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<CollabServerOptions>>().Value.DirectoryInLog ? sp.GetRequiredService<DirectoryLog>() : null));
+            sp.GetRequiredService<DirectoryLog>()));
         services.AddSingleton<ICrdtDocumentFactory, YDocFactory>();
         services.AddOptions<MergeOptions>().BindConfiguration(MergeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MergeOptions>, MergeOptionsValidator>();
         services.AddSingleton<BranchService>();
         services.AddSingleton<MergeService>();
-        services.AddSingleton<HistoryIndex>();
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>();
+        services.AddSingleton(sp => new HistoryIndex(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IOptions<CacheOptions>>().Value));
         services.AddSingleton<ContentService>();
         services.AddSingleton<DiffService>();
         services.AddSingleton<BlameService>();
@@ -85,7 +87,8 @@ internal static class ServerSetup
         // Creation, titles and roles are events in each document's log; the directory is rebuilt from them at startup.
         services.AddSingleton<DirectoryLog>();
         services.AddHostedService<DirectoryStartup>();
-        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(
+            sp.GetRequiredService<IEventStore>(), maxCacheBytes: sp.GetRequiredService<IOptions<CacheOptions>>().Value.MerkleMaxBytes));
         services.AddSingleton<Collab.Documents.Proofs.ProofService>();
         services.AddSingleton<Collab.Documents.Proofs.DocumentTransfer>();
         services.AddSingleton<HubRateLimiter>();
@@ -196,3 +199,7 @@ internal sealed partial class SessionOptionsValidator : IValidateOptions<LiveSes
 /// <summary>Data-annotation checks on the merge options, generated at compile time.</summary>
 [OptionsValidator]
 internal sealed partial class MergeOptionsValidator : IValidateOptions<MergeOptions>;
+
+/// <summary>Data-annotation checks on the cache bounds, generated at compile time.</summary>
+[OptionsValidator]
+internal sealed partial class CacheOptionsValidator : IValidateOptions<CacheOptions>;

@@ -63,7 +63,7 @@ public sealed class ProposalClientTests(CollabServer server)
             all.AddRange(audit.Entries);
         }
         Assert.Equal(
-            ["branch.created", "branch.protected", "branch.created", "proposal.opened", "proposal.approved", "proposal.merged", "branch.unprotected", "settings.changed", "proposal.opened", "proposal.closed"],
+            ["branch.created", "document.created", "role.granted", "branch.protected", "branch.created", "proposal.opened", "proposal.approved", "proposal.merged", "branch.unprotected", "settings.changed", "proposal.opened", "proposal.closed"],
             all.Select(e => e.Type).Where(t => t != "merge"));
         Assert.Contains(all, e => e.Type == "merge" && e.Fields["proposal"] == opened.Id);
         var notAuditor = await Assert.ThrowsAsync<HttpRequestException>(() => bob.ReadAuditAsync(server.Http, documentId));

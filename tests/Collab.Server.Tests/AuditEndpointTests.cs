@@ -77,7 +77,7 @@ public sealed class AuditEndpointTests(CollabAppFactory factory) : IClassFixture
         // Each branch in seq order; branches interleaved by time, then branch name, then seq (events of two branches
         // written in the same millisecond are ordered by name, so only the per-branch order is fixed here).
         Assert.Equal(
-            ["branch.created main", "proposal.opened main", "proposal.changes-requested main", "proposal.approved main", "merge main", "proposal.merged main", "resolution main"],
+            ["branch.created main", "document.created main", "role.granted main", "role.granted main", "role.granted main", "proposal.opened main", "proposal.changes-requested main", "proposal.approved main", "merge main", "proposal.merged main", "resolution main"],
             summary.Where(s => s.EndsWith(" main", StringComparison.Ordinal)));
         Assert.Equal(["branch.created cow", "revert cow"], summary.Where(s => s.EndsWith(" cow", StringComparison.Ordinal)));
         var keys = entries.Select(e => (At: e.GetProperty("at").GetDateTimeOffset(), Branch: e.GetProperty("branch").GetString()!, Seq: e.GetProperty("seq").GetInt64())).ToList();

@@ -5,15 +5,10 @@ using Collab.Server.Tests.Infrastructure;
 
 namespace Collab.Server.Tests;
 
-/// <summary>With <c>Collab:DirectoryInLog</c> on, creation, titles and roles are events of the log and in the audit trail.</summary>
+/// <summary>Creation, titles and roles are events of the log and in the audit trail.</summary>
 public sealed class DirectoryLogEndpointTests : IDisposable
 {
     private readonly CollabAppFactory _app = new();
-
-    public DirectoryLogEndpointTests()
-    {
-        _app.Overrides["Collab:DirectoryInLog"] = "true";
-    }
 
     public void Dispose() => _app.Dispose();
 
@@ -56,12 +51,12 @@ public sealed class DirectoryLogEndpointTests : IDisposable
     public async Task after_a_restart_with_the_journal_deleted_roles_come_back_from_the_log()
     {
         var folder = TestSettings.TempFolder();
-        var host = new KestrelHost(folder, inMemory: false, new Dictionary<string, string?> { ["Collab:DirectoryInLog"] = "true" });
+        var host = new KestrelHost(folder, inMemory: false);
         try
         {
             await host.StartAsync();
             var doc = await host.CreateDocumentAsync("alice", ("bob", "owner"), ("carol", "viewer"), ("dave", "editor"));
-            using (var bob = Client(host, "bob"))
+            using (var bob = host.ClientFor("bob"))
             {
                 Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/alice", UriKind.Relative))).StatusCode);
                 Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync(new Uri($"/api/documents/{doc}/permissions/dave", UriKind.Relative))).StatusCode);
@@ -70,13 +65,13 @@ public sealed class DirectoryLogEndpointTests : IDisposable
             File.Delete(Path.Combine(folder, "directory.jsonl"));
             await host.StartAsync();
 
-            using var after = Client(host, "bob");
+            using var after = host.ClientFor("bob");
             var list = await after.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/permissions");
             var roles = list.EnumerateArray().ToDictionary(e => e.GetProperty("user").GetString()!, e => e.GetProperty("role").GetString());
             Assert.Equal(new Dictionary<string, string?> { ["bob"] = "owner", ["carol"] = "viewer" }, roles);
-            using var alice = Client(host, "alice");
+            using var alice = host.ClientFor("alice");
             Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
-            using var carol = Client(host, "carol");
+            using var carol = host.ClientFor("carol");
             Assert.Equal(HttpStatusCode.OK, (await carol.GetAsync(new Uri($"/api/documents/{doc}", UriKind.Relative))).StatusCode);
         }
         finally
@@ -90,12 +85,5 @@ public sealed class DirectoryLogEndpointTests : IDisposable
             {
             }
         }
-    }
-
-    private static HttpClient Client(KestrelHost host, string user)
-    {
-        var client = new HttpClient { BaseAddress = host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", host.Token(user));
-        return client;
     }
 }

@@ -51,7 +51,8 @@ public sealed class RestTests(CollabAppFactory factory) : IClassFixture<CollabAp
 
         var branches = await client.GetFromJsonAsync<JsonElement>("/api/documents/rest-created/branches");
         Assert.Equal("main", branches[0].GetProperty("name").GetString());
-        Assert.Equal(0, branches[0].GetProperty("headSeq").GetInt64());
+        // main@1 is the document.created directory event.
+        Assert.Equal(1, branches[0].GetProperty("headSeq").GetInt64());
     }
 
     [Fact]
@@ -102,16 +103,18 @@ public sealed class RestTests(CollabAppFactory factory) : IClassFixture<CollabAp
         using var auditor = factory.ClientFor("audrey");
         var events = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/events?branch=main&from=1&max=10");
 
-        Assert.Equal(2, events.GetArrayLength());
-        Assert.Equal("alice", events[0].GetProperty("author").GetString());
-        Assert.Equal("first", events[0].GetProperty("updateId").GetString());
-        Assert.Equal(events[0].GetProperty("hash").GetString(), events[1].GetProperty("previousHash").GetString());
-        Assert.Equal(1u, events[0].GetProperty("clientIds")[0].GetUInt32());
+        // document.created and role.granted (audrey), then the two edits.
+        Assert.Equal(4, events.GetArrayLength());
+        Assert.Equal(new[] { "directory", "directory", "update", "update" }, events.EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToArray());
+        Assert.Equal("alice", events[2].GetProperty("author").GetString());
+        Assert.Equal("first", events[2].GetProperty("updateId").GetString());
+        Assert.Equal(events[2].GetProperty("hash").GetString(), events[3].GetProperty("previousHash").GetString());
+        Assert.Equal(1u, events[2].GetProperty("clientIds")[0].GetUInt32());
 
         var verify = await auditor.GetFromJsonAsync<JsonElement>($"/api/documents/{doc}/verify?branch=main");
         Assert.True(verify.GetProperty("valid").GetBoolean());
-        Assert.Equal(2, verify.GetProperty("headSeq").GetInt64());
-        Assert.Equal(events[1].GetProperty("hash").GetString(), verify.GetProperty("headHash").GetString());
+        Assert.Equal(4, verify.GetProperty("headSeq").GetInt64());
+        Assert.Equal(events[3].GetProperty("hash").GetString(), verify.GetProperty("headHash").GetString());
     }
 
     [Fact]

@@ -21,6 +21,13 @@ public static class DirectoryRecords
 
     /// <summary>A role taken away: field <c>user</c>.</summary>
     public const string RoleRevoked = "role.revoked";
+
+    /// <summary>
+    /// Written after an import's events (which are the exported log, unchanged): fields <c>title</c>, <c>owner</c> (the
+    /// importer, the only role from here on: roles in the imported log are history), <c>originalDocument</c>,
+    /// <c>exportedSeq</c> and <c>exportedHash</c> (the exported head of <c>main</c>).
+    /// </summary>
+    public const string DocumentImported = "document.imported";
 }
 
 /// <summary>
@@ -59,22 +66,35 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
         DocumentRecords.WriteAsync(sessions, new BranchRef(new DocumentId(documentId), Main), DirectoryRecords.Kind, type, fields, actor, cancellationToken);
 
     /// <summary>
+    /// Writes one directory event on the <c>main</c> of a document that is not in the directory yet (an import being
+    /// finished) straight to the store, expecting <c>main</c>'s head: no session can be open on a document access
+    /// checks do not know, and opening one would replay the whole imported branch to write one record.
+    /// </summary>
+    public async Task<long> WriteBeforeOpenAsync(string documentId, string type, Dictionary<string, string> fields, string actor, CancellationToken cancellationToken)
+    {
+        var main = new BranchRef(new DocumentId(documentId), Main);
+        var head = await store.GetHeadAsync(main, cancellationToken).ConfigureAwait(false);
+        var written = await store.AppendAsync(main, [new NewEvent(DirectoryRecords.Kind, DomainEvent.EmptyUpdate, actor) { Record = new DomainRecord(type, fields) }], head.Seq, cancellationToken).ConfigureAwait(false);
+        return written.Events[0].Seq.Value;
+    }
+
+    /// <summary>
     /// Sets the directory's state of one document to what its log says. False (nothing changed) when the log has no
     /// <c>document.created</c>.
     /// </summary>
     public async Task<bool> ReconcileAsync(string documentId, CancellationToken cancellationToken)
     {
-        var entries = await records.ReadAsync(new DocumentId(documentId), state =>
-            state.Branches.TryGetValue(Main.Value, out var log)
-                ? log.Entries.Where(e => e.Kind == DirectoryRecords.Kind.Value).ToList()
-                : [], cancellationToken).ConfigureAwait(false);
-        if (entries.Count == 0 || entries[0].Type != DirectoryRecords.DocumentCreated) return false;
+        var entries = await EntriesAsync(documentId, cancellationToken).ConfigureAwait(false);
+        // An import starts the directory afresh: the imported log's roles are history, the importer is the only owner.
+        var start = entries.FindLastIndex(e => e.Type == DirectoryRecords.DocumentImported);
+        if (start < 0 && (entries.Count == 0 || entries[0].Type != DirectoryRecords.DocumentCreated)) return false;
+        start = Math.Max(start, 0);
 
-        var created = entries[0];
+        var created = entries[start];
         var owner = created.Fields.GetValueOrDefault("owner") ?? created.By;
         var entry = new DocumentEntry(documentId, created.Fields.GetValueOrDefault("title") ?? documentId, owner, created.At);
         var roles = new Dictionary<string, DocumentRole>(StringComparer.Ordinal) { [owner] = DocumentRole.Owner };
-        foreach (var e in entries.Skip(1))
+        foreach (var e in entries.Skip(start + 1))
         {
             var user = e.Fields.GetValueOrDefault("user");
             switch (e.Type)
@@ -94,11 +114,19 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
         return true;
     }
 
+    private Task<List<AuditEntry>> EntriesAsync(string documentId, CancellationToken cancellationToken) =>
+        records.ReadAsync(new DocumentId(documentId), state =>
+            state.Branches.TryGetValue(Main.Value, out var log)
+                ? log.Entries.Where(e => e.Kind == DirectoryRecords.Kind.Value).ToList()
+                : [], cancellationToken);
+
     /// <summary>
     /// At startup: every document of the store is set to what its log says. A document the log calls not created and
     /// the journal does not know (a crash between creating the store's document and writing its first event) is
     /// repaired: <c>document.created</c> is written naming the store's recorded creator as owner, so no document is
-    /// left without an owner.
+    /// left without an owner. An import a crash interrupted (its log names another owner than the store's recorded
+    /// creator, the importer, and has no <c>document.imported</c> yet) gets its <c>document.imported</c> naming the
+    /// importer, so the imported log's owners are not given the document.
     /// </summary>
     /// <returns>How many documents were read and how many were repaired.</returns>
     public async Task<(int Documents, int Repaired)> ReconcileAllAsync(CancellationToken cancellationToken)
@@ -113,6 +141,15 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
             {
                 count++;
                 var id = info.Id.Value;
+                var entries = await EntriesAsync(id, cancellationToken).ConfigureAwait(false);
+                if (entries.Count > 0 && entries[0].Type == DirectoryRecords.DocumentCreated && !entries.Exists(e => e.Type == DirectoryRecords.DocumentImported)
+                    && (entries[0].Fields.GetValueOrDefault("owner") ?? entries[0].By) != info.CreatedBy)
+                {
+                    await WriteAsync(id, DirectoryRecords.DocumentImported, new() { ["title"] = entries[0].Fields.GetValueOrDefault("title") ?? id, ["owner"] = info.CreatedBy, ["originalDocument"] = id, ["repaired"] = "true" }, info.CreatedBy, cancellationToken).ConfigureAwait(false);
+                    await ReconcileAsync(id, cancellationToken).ConfigureAwait(false);
+                    repaired++;
+                    continue;
+                }
                 if (await ReconcileAsync(id, cancellationToken).ConfigureAwait(false) || directory.Find(id) is not null) continue;
                 await WriteAsync(id, DirectoryRecords.DocumentCreated, new() { ["title"] = id, ["owner"] = info.CreatedBy, ["repaired"] = "true" }, info.CreatedBy, cancellationToken).ConfigureAwait(false);
                 await ReconcileAsync(id, cancellationToken).ConfigureAwait(false);

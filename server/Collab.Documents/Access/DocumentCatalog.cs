@@ -31,21 +31,8 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
     /// <summary>Creates a document with its <c>main</c> branch; <paramref name="user"/> becomes its owner.</summary>
     public async Task<DocumentView> CreateAsync(string? id, string? title, string user, CancellationToken cancellationToken)
     {
-        id = string.IsNullOrWhiteSpace(id) ? "doc-" + Guid.NewGuid().ToString("N")[..12] : id.Trim();
-        if (NameRules.DocumentIdError(id) is { } error) throw new CollabException(CollabErrorCode.Invalid, $"Invalid document id '{id}': {error}.");
-        title = string.IsNullOrWhiteSpace(title) ? id : title.Trim();
-        if (title.Length > 200) throw new CollabException(CollabErrorCode.Invalid, "A title must be at most 200 characters.");
-        if (directory.Find(id) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{id}' already exists.");
-
-        DocumentInfo info;
-        try
-        {
-            info = await store.CreateDocumentAsync(new DocumentId(id), user, cancellationToken).ConfigureAwait(false);
-        }
-        catch (EventStoreException ex) when (ex.Error == EventStoreError.DocumentAlreadyExists)
-        {
-            throw new CollabException(CollabErrorCode.Conflict, $"Document '{id}' already exists.", ex);
-        }
+        (id, title) = CheckNew(id, title);
+        var info = await CreateInStoreAsync(id, user, cancellationToken).ConfigureAwait(false);
         if (log is not null)
         {
             // The created event is the document's first: until it is durable the document does not exist for access
@@ -61,6 +48,62 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
         var entry = new DocumentEntry(id, title, user, info.CreatedAt == default ? time.GetUtcNow() : info.CreatedAt);
         directory.Add(entry);
         return View(entry, DocumentRole.Owner);
+    }
+
+    /// <summary>
+    /// First step of an import: creates the document in the store (the importer recorded as its creator) but not in
+    /// the directory, so nobody can reach it while its events are written. Returns the checked id and title.
+    /// </summary>
+    public async Task<(string Id, string Title)> BeginImportAsync(string? id, string? title, string user, CancellationToken cancellationToken)
+    {
+        (id, title) = CheckNew(id, title);
+        await CreateInStoreAsync(id, user, cancellationToken).ConfigureAwait(false);
+        return (id, title);
+    }
+
+    /// <summary>
+    /// Last step of an import, once the imported events are durable: writes <c>document.imported</c> (after them, so the
+    /// exported log keeps its hashes) naming <paramref name="user"/> the only owner, then opens the document to access
+    /// checks. <paramref name="fields"/> adds what the record tells of the origin (exported head, original id).
+    /// </summary>
+    public async Task<DocumentView> CompleteImportAsync(string id, string title, string user, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        if (log is null)
+        {
+            var entry = new DocumentEntry(id, title, user, time.GetUtcNow());
+            directory.Add(entry);
+            return View(entry, DocumentRole.Owner);
+        }
+        var record = new Dictionary<string, string>(fields, StringComparer.Ordinal) { ["title"] = title, ["owner"] = user };
+        await log.ChangeAsync(async () =>
+        {
+            await log.WriteBeforeOpenAsync(id, DirectoryRecords.DocumentImported, record, user, cancellationToken).ConfigureAwait(false);
+            return await log.ReconcileAsync(id, CancellationToken.None).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return View(directory.Find(id)!, DocumentRole.Owner);
+    }
+
+    private (string Id, string Title) CheckNew(string? id, string? title)
+    {
+        id = string.IsNullOrWhiteSpace(id) ? "doc-" + Guid.NewGuid().ToString("N")[..12] : id.Trim();
+        if (NameRules.DocumentIdError(id) is { } error) throw new CollabException(CollabErrorCode.Invalid, $"Invalid document id '{id}': {error}.");
+        title = string.IsNullOrWhiteSpace(title) ? id : title.Trim();
+        if (title.Length > 200) throw new CollabException(CollabErrorCode.Invalid, "A title must be at most 200 characters.");
+        if (directory.Find(id) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{id}' already exists.");
+        return (id, title);
+    }
+
+    private async Task<DocumentInfo> CreateInStoreAsync(string id, string user, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.CreateDocumentAsync(new DocumentId(id), user, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EventStoreException ex) when (ex.Error == EventStoreError.DocumentAlreadyExists)
+        {
+            throw new CollabException(CollabErrorCode.Conflict, $"Document '{id}' already exists.", ex);
+        }
     }
 
     /// <summary>Changes the document's title (owners only).</summary>

@@ -18,10 +18,21 @@ namespace Collab.Documents.History;
 /// alike, and rebuilds itself from the log after a restart. An item copied into a branch by a merge is attributed to
 /// the event that inserted it on its source branch (an "original"); the merge event's copy is only a fallback.
 /// (ClientClockIndex keeps only each branch's clock ends, which is all the client-id rule needs.)
+/// Bounded (<see cref="CacheOptions.HistoryMaxDocuments"/>, <see cref="CacheOptions.HistoryMaxEvents"/>): beyond either
+/// bound the least recently read documents are dropped and indexed again from the log when next read.
 /// </remarks>
-public sealed class HistoryIndex(IEventStore store)
+public sealed class HistoryIndex(IEventStore store, CacheOptions? options = null)
 {
     private readonly ConcurrentDictionary<DocumentId, DocumentHistory> _documents = new();
+    private readonly int _maxDocuments = (options ?? new CacheOptions()).HistoryMaxDocuments;
+    private readonly long _maxEvents = (options ?? new CacheOptions()).HistoryMaxEvents;
+    private long _clock;
+
+    /// <summary>Documents whose index is kept now.</summary>
+    public int CachedDocuments => _documents.Count;
+
+    /// <summary>Events indexed across the kept documents.</summary>
+    public long CachedEvents => _documents.Values.Sum(static d => (long)d.Events.Count);
 
     /// <summary>
     /// The document's history, indexed up to every branch's current head, held for the caller until it disposes the
@@ -30,16 +41,38 @@ public sealed class HistoryIndex(IEventStore store)
     public async Task<HistoryLease> OpenAsync(DocumentId document, CancellationToken cancellationToken)
     {
         var history = _documents.GetOrAdd(document, static d => new DocumentHistory(d));
+        history.LastUsed = Interlocked.Increment(ref _clock);
         await history.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await CatchUpAsync(history, cancellationToken).ConfigureAwait(false);
+            Trim(history);
             return new HistoryLease(history);
         }
         catch
         {
             history.Gate.Release();
             throw;
+        }
+    }
+
+    // Drops the least recently used documents while over a bound, never the one being read. A document whose gate is
+    // taken (being read or indexed) is skipped: a reader holding it finishes on its own copy either way.
+    private void Trim(DocumentHistory current)
+    {
+        if (_documents.Count <= _maxDocuments && CachedEvents <= _maxEvents) return;
+        foreach (var candidate in _documents.Values.OrderBy(static d => d.LastUsed).ToList())
+        {
+            if (_documents.Count <= _maxDocuments && CachedEvents <= _maxEvents) return;
+            if (ReferenceEquals(candidate, current) || !candidate.Gate.Wait(0)) continue;
+            try
+            {
+                _documents.TryRemove(new KeyValuePair<DocumentId, DocumentHistory>(candidate.Document, candidate));
+            }
+            finally
+            {
+                candidate.Gate.Release();
+            }
         }
     }
 
@@ -296,6 +329,9 @@ internal sealed class DocumentHistory(DocumentId document)
     public DocumentId Document { get; } = document;
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>When it was last opened (a counter of the index; the cache drops the smallest first).</summary>
+    public long LastUsed { get; set; }
 
     public List<EventInfo> Events { get; } = [];
 

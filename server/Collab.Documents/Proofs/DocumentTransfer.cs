@@ -9,7 +9,10 @@ namespace Collab.Documents.Proofs;
 /// <summary>What an import wrote: the document and each branch's head.</summary>
 /// <param name="DocumentId">The document created.</param>
 /// <param name="Events">Events written.</param>
-/// <param name="Branches">Each branch's head after the import (the same hashes as in the exporting server).</param>
+/// <param name="Branches">
+/// Each branch's imported head: the exported head, with the same hash as in the exporting server. <c>main</c> has one
+/// event more after it, the <c>document.imported</c> record.
+/// </param>
 public sealed record ImportResult(string DocumentId, long Events, IReadOnlyList<ExportDigest> Branches);
 
 /// <summary>
@@ -138,7 +141,7 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
         }).ConfigureAwait(false);
 
-        await catalog.CreateAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
+        var (id, title) = await catalog.BeginImportAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
         long written = 0;
         var heads = new List<ExportDigest>();
         foreach (var branch in plan.Branches)
@@ -155,6 +158,14 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             var head = await store.GetHeadAsync(branch.Ref, cancellationToken).ConfigureAwait(false);
             heads.Add(new ExportDigest(branch.Ref.Branch.Value, head.Seq.Value, head.Hash.ToString()));
         }
+        // The exported log is reproduced exactly (same hashes); then one record says who imported it and owns it now.
+        var main = heads.First(h => h.Branch == "main");
+        await catalog.CompleteImportAsync(id, title, user, new Dictionary<string, string>
+        {
+            ["originalDocument"] = header.DocumentId,
+            ["exportedSeq"] = main.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["exportedHash"] = main.Hash,
+        }, cancellationToken).ConfigureAwait(false);
         return new ImportResult(header.DocumentId, written, heads);
     }
 

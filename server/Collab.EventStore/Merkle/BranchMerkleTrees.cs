@@ -8,29 +8,50 @@ namespace Collab.EventStore.Merkle;
 /// computed from any <see cref="IEventStore"/>. Appends are not touched: the hashes of perfect subtrees of
 /// <see cref="BlockSize"/> leaves and up are cached per branch in memory, filled the first time a branch is asked
 /// for (one read of its view) and extended on later calls by reading only the new events. A proof then costs
-/// O(log n) cached hashes plus reading at most a few blocks of events.
+/// O(log n) cached hashes plus reading at most a few blocks of events. The cache is bounded by bytes: beyond the bound
+/// the least recently used branches are dropped and filled again (one read of the view) when next asked for.
 /// </summary>
 public sealed class BranchMerkleTrees
 {
     /// <summary>The default number of leaves under the smallest cached subtree (memory: 2 × 32 bytes per block).</summary>
     public const int DefaultBlockSize = 64;
 
+    /// <summary>The default bound of the cache's bytes (<see cref="MaxCacheBytes"/>).</summary>
+    public const long DefaultMaxCacheBytes = 64L << 20;
+
+    /// <summary>Bytes counted for a cached branch besides its hashes (its key, lists and gate).</summary>
+    public const int BranchOverheadBytes = 256;
+
     private readonly IEventStore _store;
     private readonly ConcurrentDictionary<BranchRef, BranchTree> _trees = new();
+    private long _bytes;
+    private long _clock;
 
     /// <summary>Creates the trees over <paramref name="store"/>.</summary>
     /// <param name="store">Where the events are read.</param>
     /// <param name="blockSize">Leaves under the smallest cached subtree: a power of two, at least 2.</param>
-    public BranchMerkleTrees(IEventStore store, int blockSize = DefaultBlockSize)
+    /// <param name="maxCacheBytes">Bytes of cached hashes kept across branches, least recently used dropped first.</param>
+    public BranchMerkleTrees(IEventStore store, int blockSize = DefaultBlockSize, long maxCacheBytes = DefaultMaxCacheBytes)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (blockSize < 2 || !BitOperations.IsPow2(blockSize)) throw new ArgumentOutOfRangeException(nameof(blockSize), "A block size is a power of two, at least 2.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCacheBytes, 1);
         _store = store;
         BlockSize = blockSize;
+        MaxCacheBytes = maxCacheBytes;
     }
 
     /// <summary>Leaves under the smallest cached subtree.</summary>
     public int BlockSize { get; }
+
+    /// <summary>Bytes of cached hashes kept across branches.</summary>
+    public long MaxCacheBytes { get; }
+
+    /// <summary>Bytes the cache holds now (hashes plus <see cref="BranchOverheadBytes"/> per branch).</summary>
+    public long CachedBytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Branches cached now.</summary>
+    public int CachedBranches => _trees.Count;
 
     /// <summary>The digest at <paramref name="treeSize"/> (the head when null).</summary>
     /// <exception cref="EventStoreException"><see cref="EventStoreError.BranchNotFound"/>, <see cref="EventStoreError.SeqBeyondHead"/>, <see cref="EventStoreError.InvalidArgument"/>.</exception>
@@ -73,9 +94,35 @@ public sealed class BranchMerkleTrees
     /// <summary>Forgets the cached hashes of every branch of <paramref name="document"/> (for a document written anew).</summary>
     public void Forget(DocumentId document)
     {
-        foreach (var key in _trees.Keys)
+        foreach (var (key, tree) in _trees)
         {
-            if (key.Document == document) _trees.TryRemove(key, out _);
+            if (key.Document == document) Drop(key, tree);
+        }
+    }
+
+    // Removes a branch's tree from the cache and its bytes from the count (once, whoever comes first).
+    private void Drop(BranchRef key, BranchTree tree)
+    {
+        if (_trees.TryRemove(new KeyValuePair<BranchRef, BranchTree>(key, tree))) Interlocked.Add(ref _bytes, -Interlocked.Exchange(ref tree.Bytes, 0));
+    }
+
+    // Drops the least recently used branches while over the bound, never the one just used; a branch whose gate is
+    // taken is skipped (its user finishes on its own copy either way).
+    private void Trim(BranchTree current)
+    {
+        if (CachedBytes <= MaxCacheBytes) return;
+        foreach (var (key, tree) in _trees.OrderBy(static t => t.Value.LastUsed).ToList())
+        {
+            if (CachedBytes <= MaxCacheBytes) return;
+            if (ReferenceEquals(tree, current) || !tree.Gate.Wait(0)) continue;
+            try
+            {
+                Drop(key, tree);
+            }
+            finally
+            {
+                tree.Gate.Release();
+            }
         }
     }
 
@@ -84,10 +131,13 @@ public sealed class BranchMerkleTrees
     private async Task<T> WithTreeAsync<T>(BranchRef branch, long n, long[] leafBlocks, Func<RangeHasher, T> compute, CancellationToken cancellationToken)
     {
         var tree = _trees.GetOrAdd(branch, _ => new BranchTree());
+        tree.LastUsed = Interlocked.Increment(ref _clock);
         await tree.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await FillAsync(tree, branch, n / BlockSize, cancellationToken).ConfigureAwait(false);
+            Count(branch, tree);
+            Trim(tree);
             var leaves = new Dictionary<long, EventHash[]>();
             var wanted = new List<long>(leafBlocks);
             if (n % BlockSize != 0) wanted.Add((n - 1) / BlockSize);
@@ -102,6 +152,16 @@ public sealed class BranchMerkleTrees
         {
             tree.Gate.Release();
         }
+    }
+
+    // Brings the byte count up to the tree's size (under its gate); undone if the tree was dropped meanwhile.
+    private void Count(BranchRef branch, BranchTree tree)
+    {
+        var added = BranchOverheadBytes + tree.Levels.Sum(static l => (long)l.Count) * EventHash.Length - Interlocked.Read(ref tree.Bytes);
+        if (added == 0) return;
+        Interlocked.Add(ref tree.Bytes, added);
+        Interlocked.Add(ref _bytes, added);
+        if (!_trees.TryGetValue(branch, out var cached) || !ReferenceEquals(cached, tree)) Interlocked.Add(ref _bytes, -Interlocked.Exchange(ref tree.Bytes, 0));
     }
 
     private async Task FillAsync(BranchTree tree, BranchRef branch, long completeBlocks, CancellationToken cancellationToken)
@@ -154,6 +214,11 @@ public sealed class BranchMerkleTrees
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public List<List<EventHash>> Levels { get; } = [[]];
+
+        // Bytes counted in the cache's total for this tree, and when it was last used (the cache's counter).
+        public long Bytes;
+
+        public long LastUsed { get; set; }
 
         public void AddBlock(EventHash root)
         {

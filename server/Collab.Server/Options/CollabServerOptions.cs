@@ -39,14 +39,6 @@ public sealed class CollabServerOptions
     /// "only in Development": elsewhere they describe the attack surface to strangers unless asked for.
     /// </summary>
     public bool? OpenApi { get; set; }
-
-    /// <summary>
-    /// Writes document creation, title and role changes as <c>directory</c> events in each document's <c>main</c> log and
-    /// rebuilds the directory from them at startup (docs/security.md, "Roles are in the log"). Off by default for now:
-    /// it moves <c>main</c>'s seqs (the created event is seq 1). Once on, leave it on: changes made while it is off are
-    /// not in the log, and the next start with it on sets such documents back to what their log says.
-    /// </summary>
-    public bool DirectoryInLog { get; set; }
 }
 
 /// <summary>Limits set on purpose; docs/protocol.md lists them with their defaults.</summary>

@@ -215,6 +215,53 @@ public sealed class DirectoryLogTests : IAsyncLifetime
         Assert.Contains(page.Entries, e => e.Type == "document.created" && e.By == "alice");
     }
 
+    [Fact]
+    public async Task an_import_makes_the_importer_the_only_owner_and_later_changes_apply_after_a_restart()
+    {
+        // The imported log: alice created it and gave bob owner; ivan imports it.
+        var (id, title) = await _s.Catalog.BeginImportAsync(Doc, "Plan", "ivan", default);
+        await _store.AppendAsync(Main, [
+            new NewEvent(DirectoryRecords.Kind, DomainEvent.EmptyUpdate, "alice") { Record = new DomainRecord(DirectoryRecords.DocumentCreated, new Dictionary<string, string> { ["title"] = "Plan", ["owner"] = "alice" }) },
+            new NewEvent(DirectoryRecords.Kind, DomainEvent.EmptyUpdate, "alice") { Record = new DomainRecord(DirectoryRecords.RoleGranted, new Dictionary<string, string> { ["user"] = "bob", ["role"] = "owner" }) },
+        ]);
+        Assert.Null(_s.Directory.Find(Doc)); // nobody reaches it while its events are written
+
+        var view = await _s.Catalog.CompleteImportAsync(id, title, "ivan", new Dictionary<string, string> { ["exportedSeq"] = "2" }, default);
+        Assert.Equal(("owner", "Plan", "ivan"), (view.Role, view.Title, view.CreatedBy));
+        var imported = (await _store.ReadPageAsync(Main, new EventSeq(3), 1)).Single();
+        Assert.Equal((DirectoryRecords.DocumentImported, "ivan", "ivan", "2"), (imported.Record!.Type, imported.Author, imported.Record.Fields["owner"], imported.Record.Fields["exportedSeq"]));
+        Assert.Equal([new DocumentGrant(Doc, "ivan", DocumentRole.Owner)], _s.Directory.Grants(Doc));
+        await _s.Catalog.GrantAsync(Doc, "ivan", "judy", "viewer", default);
+
+        await _s.DisposeAsync();
+        File.Delete(JournalPath);
+        _s = new Services(_store, JournalPath);
+        Assert.Equal((1, 0), await _s.Log.ReconcileAllAsync(default));
+        Assert.Equal(
+            [new DocumentGrant(Doc, "ivan", DocumentRole.Owner), new DocumentGrant(Doc, "judy", DocumentRole.Viewer)],
+            _s.Directory.Grants(Doc).OrderBy(g => g.User, StringComparer.Ordinal));
+        Assert.Equal(DocumentRole.None, _s.Directory.RoleOf(Doc, "alice"));
+        Assert.Equal(DocumentRole.None, _s.Directory.RoleOf(Doc, "bob"));
+        Assert.True((await _store.VerifyAsync(Main)).IsValid);
+    }
+
+    [Fact]
+    public async Task an_import_a_crash_interrupted_is_given_to_the_importer_not_to_the_imported_owner()
+    {
+        await _s.Catalog.BeginImportAsync(Doc, "Plan", "ivan", default);
+        await _store.AppendAsync(Main, [new NewEvent(DirectoryRecords.Kind, DomainEvent.EmptyUpdate, "alice") { Record = new DomainRecord(DirectoryRecords.DocumentCreated, new Dictionary<string, string> { ["title"] = "Plan", ["owner"] = "alice" }) }]);
+
+        await _s.DisposeAsync();
+        _s = new Services(_store, JournalPath);
+        Assert.Equal((1, 1), await _s.Log.ReconcileAllAsync(default));
+        Assert.Equal([new DocumentGrant(Doc, "ivan", DocumentRole.Owner)], _s.Directory.Grants(Doc));
+        var repair = (await _store.ReadPageAsync(Main, new EventSeq(2), 1)).Single();
+        Assert.Equal((DirectoryRecords.DocumentImported, "true"), (repair.Record!.Type, repair.Record.Fields["repaired"]));
+        // Repaired once.
+        Assert.Equal((1, 0), await _s.Log.ReconcileAllAsync(default));
+        Assert.Equal(2, (await _store.GetHeadAsync(Main)).Seq.Value);
+    }
+
     /// <summary>The services as the server wires them; a new instance over the same store is a restart.</summary>
     private sealed class Services : IAsyncDisposable
     {

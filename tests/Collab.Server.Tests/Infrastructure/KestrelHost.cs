@@ -55,6 +55,14 @@ internal sealed class KestrelHost : IAsyncDisposable
 
     public string Token(string user) => TestSettings.TokenFor(Services, user);
 
+    /// <summary>An HTTP client of this server signed in as <paramref name="user"/>.</summary>
+    public HttpClient ClientFor(string user)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Token(user));
+        return client;
+    }
+
     /// <summary>Creates a document owned by <paramref name="owner"/> and grants the given roles.</summary>
     public async Task<string> CreateDocumentAsync(string owner, params (string User, string Role)[] grants)
     {
