@@ -255,6 +255,10 @@ public sealed class BranchingTests(CollabAppFactory factory) : IClassFixture<Col
         });
         await connection.StartAsync();
         await connection.InvokeAsync<JoinResult>("Join", doc, "main");
+        // main's SyncStep1 is answered before the offline edit below, or the answer could carry that edit to main.
+        var joinDeadline = DateTime.UtcNow.AddSeconds(30);
+        while (replies.IsEmpty && DateTime.UtcNow < joinDeadline) await Task.Delay(10);
+        await Assert.Single(replies);
         await connection.InvokeAsync<SyncAck>("Sync", doc, "main", SyncMessage.EncodeUpdate(Capture(ydoc, () => ydoc.GetText("text").Insert(0, "hello"))), "u1");
 
         // An edit made while offline: never sent.
