@@ -12,7 +12,7 @@ namespace Collab.Server.Hubs;
 /// closes it itself rather than throwing: SignalR logs an exception thrown from <c>OnConnectedAsync</c> at error level
 /// with its stack trace, so a flood of refused connections would flood the log (issue 13, finding 7).
 /// </summary>
-internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> options, ConnectionRegistry registry, ILogger<ConnectionCapFilter> logger) : IHubFilter
+internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> options, ConnectionRegistry registry, RefusalLogThrottle throttle, ILogger<ConnectionCapFilter> logger) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _counted = new(StringComparer.Ordinal);
@@ -34,7 +34,12 @@ internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> 
         if (count > max)
         {
             Decrement(user);
-            RefusedConnection(logger, context.Context.ConnectionId, user, max);
+            // Throttled per user like every refusal: connection attempts must not flood the log either.
+            if (throttle.ShouldLog(user, out var suppressed))
+            {
+                if (suppressed > 0) ServerLog.RefusalsSuppressed(logger, suppressed, user, (int)RefusalLogThrottle.Window.TotalSeconds);
+                RefusedConnection(logger, context.Context.ConnectionId, user, max);
+            }
             var reason = $"too_many_connections: A user may hold at most {max} connections open at once; close one first.";
             if (registry.TransportOf(context.Context.ConnectionId) is not { } transport) throw new HubException(reason);
             // Never reaches the hub: the client reads the reason and hangs up, or is cut off after a short grace.
