@@ -14,6 +14,9 @@ internal sealed class RefusalLogThrottle(TimeProvider time)
     private readonly ConcurrentDictionary<string, Counter> _users = new(StringComparer.Ordinal);
     private long _lastPrune;
 
+    /// <summary>Users with a refusal counter (kept per account until quiet and the table passes 10,000 entries).</summary>
+    public int UserCount => _users.Count;
+
     /// <summary>Whether to log this refusal of <paramref name="user"/>; <paramref name="suppressed"/> is how many were not logged before it.</summary>
     public bool ShouldLog(string user, out int suppressed)
     {

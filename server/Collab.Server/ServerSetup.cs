@@ -7,6 +7,7 @@ using Collab.Documents.History;
 using Collab.Documents.Sessions;
 using Collab.EventStore;
 using Collab.Server.Auth;
+using Collab.Server.Diagnostics;
 using Collab.Server.Endpoints;
 using Collab.Server.Hubs;
 using Collab.Server.Options;
@@ -95,6 +96,7 @@ internal static class ServerSetup
         services.AddSingleton<RefusalLogThrottle>();
         services.AddSingleton<HubGuardFilter>();
         services.AddSingleton<ConnectionCapFilter>();
+        services.AddFootprintAccount();
         services.AddSignalR(hub =>
             {
                 hub.EnableDetailedErrors = false;
@@ -167,6 +169,7 @@ internal static class ServerSetup
         app.MapHub<DocumentHub>(AuthSetup.HubPath, hub => hub.AllowStatefulReconnects = false);
         app.MapYWebsocket();
         app.MapHocuspocus();
+        app.MapFootprintEndpoint();
         return app;
     }
 

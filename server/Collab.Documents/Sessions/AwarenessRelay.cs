@@ -142,6 +142,12 @@ internal sealed class AwarenessRelay(LiveSessionOptions options)
         }
     }
 
+    /// <summary>Live states, their counted bytes, and the connections that own any, read together.</summary>
+    public (int States, long Bytes, int Owners) Totals()
+    {
+        lock (_gate) return (_states.Count, _bytes, _owned.Count);
+    }
+
     private static long Cost(string json) => System.Text.Encoding.UTF8.GetByteCount(json) + EntryOverhead;
 
     private void Forget(uint clientId, Entry entry)

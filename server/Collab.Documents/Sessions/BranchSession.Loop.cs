@@ -49,7 +49,7 @@ internal sealed partial class BranchSession
                 // again, and should that integrate anything it is committed at once.
                 ExpirePending();
                 await CommitAsync().ConfigureAwait(false);
-                Volatile.Write(ref _hasWaiters, _waiters.Count > 0);
+                PublishWaiting();
                 if (SnapshotDue()) await SnapshotAsync().ConfigureAwait(false);
             }
             // Waiting content is never stored: its senders retry on the next session.

@@ -8,16 +8,23 @@ namespace Collab.Server.Hubs;
 /// <summary>
 /// Caps the hub connections one user may hold open at once (<see cref="LimitOptions.MaxConnectionsPerUser"/>): a flood of
 /// connections from one account must not exhaust the server for everyone else. A connection over the cap is closed at
-/// once with the error <c>too_many_connections: …</c> (SignalR sends a <see cref="HubException"/>'s message to the client
-/// in its close message) and never reaches the hub.
+/// once with the error <c>too_many_connections: …</c> in a SignalR close message and never reaches the hub. The filter
+/// closes it itself rather than throwing: SignalR logs an exception thrown from <c>OnConnectedAsync</c> at error level
+/// with its stack trace, so a flood of refused connections would flood the log (issue 13, finding 7).
 /// </summary>
-internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> options, ILogger<ConnectionCapFilter> logger) : IHubFilter
+internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> options, ConnectionRegistry registry, RefusalLogThrottle throttle, ILogger<ConnectionCapFilter> logger) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _counted = new(StringComparer.Ordinal);
 
     /// <summary>Open connections of <paramref name="user"/> that were let in.</summary>
     public int CountOf(string user) => _perUser.GetValueOrDefault(user);
+
+    /// <summary>Users holding at least one counted connection (the table is pruned as counts reach zero).</summary>
+    public int UserCount => _perUser.Count;
+
+    /// <summary>Connections counted against their user's cap.</summary>
+    public int CountedConnections => _counted.Count;
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
@@ -27,8 +34,17 @@ internal sealed partial class ConnectionCapFilter(IOptions<CollabServerOptions> 
         if (count > max)
         {
             Decrement(user);
-            RefusedConnection(logger, context.Context.ConnectionId, user, max);
-            throw new HubException($"too_many_connections: A user may hold at most {max} connections open at once; close one first.");
+            // Throttled per user like every refusal: connection attempts must not flood the log either.
+            if (throttle.ShouldLog(user, out var suppressed))
+            {
+                if (suppressed > 0) ServerLog.RefusalsSuppressed(logger, suppressed, user, (int)RefusalLogThrottle.Window.TotalSeconds);
+                RefusedConnection(logger, context.Context.ConnectionId, user, max);
+            }
+            var reason = $"too_many_connections: A user may hold at most {max} connections open at once; close one first.";
+            if (registry.TransportOf(context.Context.ConnectionId) is not { } transport) throw new HubException(reason);
+            // Never reaches the hub: the client reads the reason and hangs up, or is cut off after a short grace.
+            await HubConnectionClosing.CloseAsync(transport, reason, TimeSpan.FromSeconds(1), CancellationToken.None, allowReconnect: false).ConfigureAwait(false);
+            return;
         }
 
         _counted[context.Context.ConnectionId] = user;

@@ -33,6 +33,12 @@ internal sealed class ConnectionOutbox
         Completion = Task.Run(DrainAsync);
     }
 
+    /// <summary>Messages queued and not yet taken by the drain task.</summary>
+    public int QueuedMessages => _queue.Reader.Count;
+
+    /// <summary>Bytes queued or being written (released once the transport took them).</summary>
+    public long QueuedBytes => Interlocked.Read(ref _bytes);
+
     /// <summary>Completes when the drain task has stopped (after <see cref="Close"/> or an abort).</summary>
     public Task Completion { get; }
 

@@ -46,6 +46,9 @@ internal sealed class ConnectionRegistry(IOptions<CollabServerOptions> options, 
         }
     }
 
+    /// <summary>The transport of an open connection (to close it with a reason), or null.</summary>
+    public HubConnectionContext? TransportOf(string connectionId) => _connections.TryGetValue(connectionId, out var connection) ? connection.Transport : null;
+
     /// <summary>The branches a connection has joined.</summary>
     public IReadOnlyList<BranchRef> JoinedBranches(string connectionId)
     {
@@ -144,6 +147,24 @@ internal sealed class ConnectionRegistry(IOptions<CollabServerOptions> options, 
         }
         await Task.WhenAll(closing);
         return closing.Count;
+    }
+
+    /// <summary>
+    /// For the footprint account: branches joined (summed over connections), broadcast member entries (summed over
+    /// branches), and the messages and bytes waiting in every outbox.
+    /// </summary>
+    public (int Joins, int BranchMembers, int OutboxMessages, long OutboxBytes) Totals()
+    {
+        int joins = 0, members = 0, messages = 0;
+        long bytes = 0;
+        foreach (var connection in _connections.Values)
+        {
+            lock (connection.Joined) joins += connection.Joined.Count;
+            messages += connection.Outbox.QueuedMessages;
+            bytes += connection.Outbox.QueuedBytes;
+        }
+        foreach (var branchMembers in _members.Values) members += branchMembers.Length;
+        return (joins, members, messages, bytes);
     }
 
     private void Broadcast(BranchRef branch, string method, byte[] payload, string? exceptConnectionId)

@@ -17,6 +17,9 @@ internal sealed class HubRateLimiter(IOptions<CollabServerOptions> options, Time
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private long _lastPrune;
 
+    /// <summary>Users with a bucket (kept per account until full again and the table passes 10,000 entries).</summary>
+    public int BucketCount => _buckets.Count;
+
     /// <summary>Takes one token of <paramref name="user"/>'s bucket; when none is left, says when one will be.</summary>
     public bool TryAcquire(string user, out TimeSpan retryAfter)
     {

@@ -29,14 +29,14 @@ internal sealed class TrackingHubLifetimeManager(ILogger<DefaultHubLifetimeManag
 internal static class HubConnectionClosing
 {
     /// <summary>
-    /// Sends a close message carrying <paramref name="reason"/> (reconnecting allowed), gives the client a moment to
-    /// read it and hang up (aborting at once could drop the message still in the pipe), then aborts.
+    /// Sends a close message carrying <paramref name="reason"/> (reconnecting allowed unless said otherwise), gives the
+    /// client a moment to read it and hang up (aborting at once could drop the message still in the pipe), then aborts.
     /// </summary>
-    public static async Task CloseAsync(HubConnectionContext connection, string reason, TimeSpan grace, CancellationToken cancellationToken)
+    public static async Task CloseAsync(HubConnectionContext connection, string reason, TimeSpan grace, CancellationToken cancellationToken, bool allowReconnect = true)
     {
         try
         {
-            await connection.WriteAsync(new CloseMessage(reason, allowReconnect: true), cancellationToken);
+            await connection.WriteAsync(new CloseMessage(reason, allowReconnect), cancellationToken);
             await Task.Delay(grace, connection.ConnectionAborted).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)

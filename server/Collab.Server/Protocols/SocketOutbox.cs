@@ -35,6 +35,12 @@ internal sealed class SocketOutbox
         Completion = Task.Run(DrainAsync);
     }
 
+    /// <summary>Frames queued and not yet taken by the drain task.</summary>
+    public int QueuedFrames => _queue.Reader.Count;
+
+    /// <summary>Bytes of frames queued or being sent.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _bytes);
+
     /// <summary>Completes when the drain task has stopped (after a close frame was sent, <see cref="Abort"/>, or a transport failure).</summary>
     public Task Completion { get; }
 

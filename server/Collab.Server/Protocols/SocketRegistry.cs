@@ -172,6 +172,24 @@ internal sealed class SocketRegistry
         return peers.Count;
     }
 
+    /// <summary>
+    /// For the footprint account: users with an open socket, broadcast member entries (summed over branches), and the
+    /// frames and bytes waiting in every socket's outbox.
+    /// </summary>
+    public (int Users, int BranchMembers, int OutboxFrames, long OutboxBytes) Totals()
+    {
+        int users, members = 0, frames = 0;
+        long bytes = 0;
+        lock (_gate) users = _perUser.Count;
+        foreach (var branchMembers in _members.Values) members += branchMembers.Length;
+        foreach (var peer in _peers.Values)
+        {
+            frames += peer.Outbox.QueuedFrames;
+            bytes += peer.Outbox.QueuedBytes;
+        }
+        return (users, members, frames, bytes);
+    }
+
     private void RemoveMember(BranchRef branch, SocketPeer peer)
     {
         if (!_members.TryGetValue(branch, out var current)) return;

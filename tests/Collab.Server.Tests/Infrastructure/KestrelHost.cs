@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Collab.Server.Tests.Infrastructure;
 
@@ -30,6 +31,9 @@ internal sealed class KestrelHost : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>An extra logger provider, e.g. to capture what the server logs (set before starting).</summary>
+    public ILoggerProvider? Logs { get; init; }
+
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Not started.");
 
     public async Task StartAsync()
@@ -37,6 +41,7 @@ internal sealed class KestrelHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development, ContentRootPath = DataFolder });
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.WebHost.UseUrls(BaseAddress.ToString());
+        if (Logs is { } logs) builder.Logging.AddProvider(logs);
         builder.AddCollabServer();
         var app = builder.Build();
         app.MapCollab();
