@@ -18,9 +18,12 @@ namespace Collab.Documents.Sessions;
 /// ranges of the events after it, decoded without being applied), then kept up to date on every accepted write; a
 /// new fork is read from the log when it first writes. A check and its reservation run under the document's lock, so
 /// two branches cannot accept the same client's
-/// clock at once. A reservation is made before the session stores the update; if the store then fails, the table may
-/// claim clocks the branch does not hold, which can only refuse the same client id on another branch — the
-/// conservative direction.
+/// clock at once. A reservation is made before the session stores the update and settled after it
+/// (<see cref="SettleAsync"/>): if the session refused the update outright (nothing stored), the branch is marked stale
+/// and, once no reservation of the document is in flight, dropped from the table to be read again from the log on
+/// its next write, so refused updates full of new client ids cannot grow the table. If the store fails instead
+/// (outcome unknown), the reservation stays: the table may then claim clocks the branch does not hold, which can only
+/// refuse the same client id on another branch — the conservative direction.
 /// </remarks>
 internal sealed class ClientClockIndex(IEventStore store)
 {
@@ -29,11 +32,12 @@ internal sealed class ClientClockIndex(IEventStore store)
 
     /// <summary>
     /// Refuses (with <see cref="CollabErrorCode.ClientIdDiverged"/>) an update that would make a client id diverge, and
-    /// otherwise records what <paramref name="branch"/> will hold once it is stored.
+    /// otherwise records what <paramref name="branch"/> will hold once it is stored. Returns whether it reserved
+    /// anything; if so, the caller must <see cref="SettleAsync"/> once the session has decided.
     /// </summary>
-    public async Task CheckAndReserveAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
+    public async Task<bool> CheckAndReserveAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
     {
-        if (summary.Inserted.Count == 0) return;
+        if (summary.Inserted.Count == 0) return false;
         var clocks = _documents.GetOrAdd(branch.Document, static _ => new DocumentClocks());
         await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -63,13 +67,46 @@ internal sealed class ClientClockIndex(IEventStore store)
                     }
                 }
             }
+            var before = own.Count;
             Reserve(own, summary);
+            clocks.Entries += own.Count - before;
+            clocks.InFlight++;
+            return true;
         }
         finally
         {
             clocks.Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Ends a reservation of <see cref="CheckAndReserveAsync"/>. <paramref name="refused"/>: the session refused the
+    /// update and stored nothing, so the reserved clocks may be untrue; the branch is read again from the log once no
+    /// other reservation of the document is in flight (until then the table stays conservative).
+    /// </summary>
+    public async Task SettleAsync(BranchRef branch, bool refused)
+    {
+        if (!_documents.TryGetValue(branch.Document, out var clocks)) return;
+        await clocks.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            clocks.InFlight--;
+            if (refused) clocks.Stale.Add(branch.Branch);
+            if (clocks.InFlight > 0 || clocks.Stale.Count == 0) return;
+            foreach (var stale in clocks.Stale)
+            {
+                if (clocks.Branches.Remove(stale, out var dropped)) clocks.Entries -= dropped.Count;
+            }
+            clocks.Stale.Clear();
+        }
+        finally
+        {
+            clocks.Gate.Release();
+        }
+    }
+
+    /// <summary>The client ids the table holds over all branches of all documents (the footprint account).</summary>
+    public long TrackedClientIds => _documents.Values.Sum(static d => (long)Volatile.Read(ref d.Entries));
 
     /// <summary>Records what a server-written event (a merge) brings into <paramref name="branch"/>; never refuses.</summary>
     public async Task RecordAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
@@ -78,7 +115,12 @@ internal sealed class ClientClockIndex(IEventStore store)
         await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (clocks.Branches.TryGetValue(branch.Branch, out var own)) Reserve(own, summary);
+            if (clocks.Branches.TryGetValue(branch.Branch, out var own))
+            {
+                var before = own.Count;
+                Reserve(own, summary);
+                clocks.Entries += own.Count - before;
+            }
         }
         finally
         {
@@ -92,14 +134,22 @@ internal sealed class ClientClockIndex(IEventStore store)
         {
             foreach (var info in await store.ListBranchesAsync(branch.Document, cancellationToken).ConfigureAwait(false))
             {
-                clocks.Branches[info.Ref.Branch] = await ReadClocksAsync(info.Ref, cancellationToken).ConfigureAwait(false);
+                var read = await ReadClocksAsync(info.Ref, cancellationToken).ConfigureAwait(false);
+                if (clocks.Branches.Remove(info.Ref.Branch, out var replaced)) clocks.Entries -= replaced.Count;
+                clocks.Branches[info.Ref.Branch] = read;
+                clocks.Entries += read.Count;
             }
             clocks.Loaded = true;
         }
         // A branch created since (a fork) is read when it first writes. Until then it holds a prefix of its source, so
         // whatever it could make the check refuse, its source refuses already: leaving it out changes no answer, and a
         // fork stays O(1).
-        if (!clocks.Branches.ContainsKey(branch.Branch)) clocks.Branches[branch.Branch] = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
+        if (!clocks.Branches.ContainsKey(branch.Branch))
+        {
+            var read = await ReadClocksAsync(branch, cancellationToken).ConfigureAwait(false);
+            clocks.Branches[branch.Branch] = read;
+            clocks.Entries += read.Count;
+        }
     }
 
     private async Task<Dictionary<uint, ulong>> ReadClocksAsync(BranchRef branch, CancellationToken cancellationToken)
@@ -164,6 +214,15 @@ internal sealed class ClientClockIndex(IEventStore store)
         public Dictionary<BranchName, Dictionary<uint, ulong>> Branches { get; } = [];
 
         public bool Loaded { get; set; }
+
+        /// <summary>(client, branch) entries of <see cref="Branches"/>, kept under the gate and read without it (footprint).</summary>
+        public int Entries;
+
+        /// <summary>Reservations made and not yet settled.</summary>
+        public int InFlight { get; set; }
+
+        /// <summary>Branches whose table may hold clocks of refused updates: read again from the log when nothing is in flight.</summary>
+        public HashSet<BranchName> Stale { get; } = [];
 
         /// <summary>Client ids handed out by <see cref="FreshClientIdAsync"/> (written or not, never handed out twice).</summary>
         public HashSet<uint> Issued { get; } = [];

@@ -13,6 +13,7 @@ namespace Collab.Documents.Sessions;
 /// <param name="WaitingBytes">Bytes of those updates, counted against the per-branch pending limit.</param>
 /// <param name="QueuedWork">Work items queued for the sessions' loops.</param>
 /// <param name="ReloadRecords">Branches with a record of recent reloads (the resync back-off).</param>
+/// <param name="ClientClockEntries">(branch, Yjs client id) entries of the one-client-one-history table: grows with accepted writes only.</param>
 public sealed record SessionFootprint(
     int OpenSessions,
     int Members,
@@ -22,7 +23,8 @@ public sealed record SessionFootprint(
     int WaitingUpdates,
     long WaitingBytes,
     int QueuedWork,
-    int ReloadRecords);
+    int ReloadRecords,
+    long ClientClockEntries);
 
 public sealed partial class SessionManager
 {
@@ -45,7 +47,7 @@ public sealed partial class SessionManager
             waitingBytes += session.WaitingBytes;
             queued += session.QueuedWork;
         }
-        return new SessionFootprint(open, members, states, awarenessBytes, owners, waiting, waitingBytes, queued, _reloads.Count);
+        return new SessionFootprint(open, members, states, awarenessBytes, owners, waiting, waitingBytes, queued, _reloads.Count, _clocks.TrackedClientIds);
     }
 }
 

@@ -163,47 +163,62 @@ public sealed partial class SessionManager : IAsyncDisposable
 
         var payload = frame.Payload.ToArray();
         var checkedClocks = false;
-        while (true)
+        var reserved = false;
+        var refused = false;
+        try
         {
-            var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
-            try
+            while (true)
             {
-                if (frame.Type == SyncMessageType.SyncStep1)
+                var session = await GetJoinedAsync(branch, connectionId, cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
-                    return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
-                }
-                if (!caller.Role.CanWrite())
-                {
-                    // A read-only peer's empty answer (its SyncStep2 to our SyncStep1) is fine; a change is refused
-                    // loudly, never dropped in silence.
-                    if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                    if (frame.Type == SyncMessageType.SyncStep1)
                     {
-                        throw CollabException.Forbidden("Your role on this document is read-only: your changes are refused.");
+                        var diff = await session.DiffAsync(payload, cancellationToken).ConfigureAwait(false);
+                        return new SyncOutcome(null, SyncMessage.EncodeSyncStep2(diff));
                     }
-                    return new SyncOutcome(null, null);
-                }
-                if (_writeGuard is not null && await _writeGuard.ClientEditRefusalAsync(branch, cancellationToken).ConfigureAwait(false) is { } refusal)
-                {
-                    // A protected branch: like a read-only role, an empty answer is fine and a change is refused loudly.
-                    if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                    if (!caller.Role.CanWrite())
                     {
-                        throw new CollabException(CollabErrorCode.BranchProtected, refusal);
+                        // A read-only peer's empty answer (its SyncStep2 to our SyncStep1) is fine; a change is refused
+                        // loudly, never dropped in silence.
+                        if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                        {
+                            throw CollabException.Forbidden("Your role on this document is read-only: your changes are refused.");
+                        }
+                        return new SyncOutcome(null, null);
                     }
-                    return new SyncOutcome(null, null);
+                    if (_writeGuard is not null && await _writeGuard.ClientEditRefusalAsync(branch, cancellationToken).ConfigureAwait(false) is { } refusal)
+                    {
+                        // A protected branch: like a read-only role, an empty answer is fine and a change is refused loudly.
+                        if (await session.WouldChangeAsync(payload, cancellationToken).ConfigureAwait(false))
+                        {
+                            throw new CollabException(CollabErrorCode.BranchProtected, refusal);
+                        }
+                        return new SyncOutcome(null, null);
+                    }
+                    if (!checkedClocks)
+                    {
+                        reserved = await _clocks.CheckAndReserveAsync(branch, Summarize(payload), cancellationToken).ConfigureAwait(false);
+                        checkedClocks = true;
+                    }
+                    var seq = await session.SubmitUpdateAsync(payload, updateId, caller.User, connectionId, cancellationToken).ConfigureAwait(false);
+                    return new SyncOutcome(seq, null);
                 }
-                if (!checkedClocks)
+                catch (SessionClosedException)
                 {
-                    await _clocks.CheckAndReserveAsync(branch, Summarize(payload), cancellationToken).ConfigureAwait(false);
-                    checkedClocks = true;
+                    await WaitRetiredAsync(branch, session).ConfigureAwait(false);
                 }
-                var seq = await session.SubmitUpdateAsync(payload, updateId, caller.User, connectionId, cancellationToken).ConfigureAwait(false);
-                return new SyncOutcome(seq, null);
             }
-            catch (SessionClosedException)
-            {
-                await WaitRetiredAsync(branch, session).ConfigureAwait(false);
-            }
+        }
+        catch (CollabException ex) when (reserved && ex.Code != CollabErrorCode.Unavailable)
+        {
+            // Refused outright: nothing of it was stored (a store failure, whose outcome is unknown, keeps the reservation).
+            refused = true;
+            throw;
+        }
+        finally
+        {
+            if (reserved) await _clocks.SettleAsync(branch, refused).ConfigureAwait(false);
         }
     }
 

@@ -44,8 +44,12 @@ public sealed record ServerFootprint(
     int RefusalLogUsers,
     long ManagedHeapBytes)
 {
-    /// <summary>The structural figures only: the per-account tables and the heap set to zero, so that two can be compared.</summary>
-    public ServerFootprint Structural() => this with { RateLimitBuckets = 0, RefusalLogUsers = 0, ManagedHeapBytes = 0 };
+    /// <summary>
+    /// The structural figures only, so that two can be compared: the per-account tables, the heap and the client-clock
+    /// table set to zero (that table follows what the log holds: an attacker's accepted, stored content stays in it).
+    /// </summary>
+    public ServerFootprint Structural() =>
+        this with { RateLimitBuckets = 0, RefusalLogUsers = 0, ManagedHeapBytes = 0, Sessions = Sessions with { ClientClockEntries = 0 } };
 }
 
 /// <summary>Builds <see cref="ServerFootprint"/> snapshots by asking each owner for its counts (no locks held across owners).</summary>

@@ -149,11 +149,17 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         await _bench.RunAsync("oversized document", async () =>
         {
             var mallory = await JoinedAttackerAsync(FootprintBench.Editor);
-            // Each alone would take the document past its limit: refused, the document unchanged.
-            var writer = new YDoc(new YDocOptions { ClientId = 666 });
-            var big = Append(writer, new string('m', FootprintBench.MaxDocumentBytes + 1024));
-            for (var i = 0; i < 10; i++) Assert.Equal("too_large", await RefusedAsync(SendAsync(mallory, big, $"big-{i}")));
+            var clockEntries = _bench.Account.Snapshot().Sessions.ClientClockEntries;
+            // Each alone would take the document past its limit: refused, the document unchanged. Each comes from a
+            // new client id, which the one-client-one-history table must not keep once the update is refused.
+            for (var i = 0; i < 10; i++)
+            {
+                var writer = new YDoc(new YDocOptions { ClientId = 666 + (uint)i });
+                var big = Append(writer, new string('m', FootprintBench.MaxDocumentBytes + 1024));
+                Assert.Equal("too_large", await RefusedAsync(SendAsync(mallory, big, $"big-{i}")));
+            }
             await AssertHonestNowAsync();
+            await FootprintBench.Eventually(() => _bench.Account.Snapshot().Sessions.ClientClockEntries <= clockEntries, "the refused client ids to leave the client-clock table");
         });
     }
 
