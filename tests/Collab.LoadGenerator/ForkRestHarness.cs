@@ -11,10 +11,10 @@ using Collab.EventStore.LiteDb;
 namespace Collab.LoadGenerator;
 
 /// <summary>
-/// <c>fork-rest [events] [server.dll]</c>: the latency of <c>POST /api/documents/{id}/branches</c> on the real server
+/// <c>fork-rest [events] [server.dll] [forks] [warm-up]</c>: the latency of <c>POST /api/documents/{id}/branches</c> on the real server
 /// (LiteDB, fsync) when the source branch holds <c>events</c> events (1,000,000 by default). Builds the history straight
-/// into a fresh data folder (large batches, no fsync), starts the built server on it on a free port, then times 220 forks
-/// at random positions over HTTP (the first 20 discarded as warm-up).
+/// into a fresh data folder (large batches, no fsync), starts the built server on it on a free port, then times
+/// <c>forks</c> (200) forks at random positions over HTTP after <c>warm-up</c> (20) discarded ones.
 /// </summary>
 internal static partial class ForkRestHarness
 {
@@ -24,7 +24,9 @@ internal static partial class ForkRestHarness
     {
         var inv = CultureInfo.InvariantCulture;
         int events = args.Length > 0 ? int.Parse(args[0], inv) : 1_000_000;
-        string serverDll = args.Length > 1 ? args[1] : Path.GetFullPath("server/Collab.Server/bin/Release/net10.0/Collab.Server.dll");
+        string serverDll = args.Length > 1 && args[1] != "-" ? args[1] : Path.GetFullPath("server/Collab.Server/bin/Release/net10.0/Collab.Server.dll");
+        int measured = args.Length > 2 ? int.Parse(args[2], inv) : 200;
+        int warmUp = args.Length > 3 ? int.Parse(args[3], inv) : 20;
         string data = Path.Combine(Path.GetTempPath(), "collab-fork-rest-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
         try
@@ -56,9 +58,9 @@ internal static partial class ForkRestHarness
             var times = new List<double>();
             TimeSpan cpuBefore = TimeSpan.Zero, idleCpu = TimeSpan.Zero;
             var wall = new Stopwatch();
-            for (int i = 0; i < 220; i++)
+            for (int i = 0; i < warmUp + measured; i++)
             {
-                if (i == 20)
+                if (i == warmUp)
                 {
                     // The server's CPU while idle for a second (background work), then over the measured forks.
                     server.Refresh();
@@ -82,7 +84,7 @@ internal static partial class ForkRestHarness
                     return 1;
                 }
 
-                if (i >= 20)
+                if (i >= warmUp)
                 {
                     times.Add(ms);
                 }
