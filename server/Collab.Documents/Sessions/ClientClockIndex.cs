@@ -19,9 +19,10 @@ namespace Collab.Documents.Sessions;
 /// new fork is read from the log when it first writes. A check and its reservation run under the document's lock, so
 /// two branches cannot accept the same client's
 /// clock at once. A reservation is made before the session stores the update and settled after it
-/// (<see cref="SettleAsync"/>): if the session refused the update outright (nothing stored), the branch is marked stale
-/// and, once no reservation of the document is in flight, dropped from the table to be read again from the log on
-/// its next write, so refused updates full of new client ids cannot grow the table. If the store fails instead
+/// (<see cref="SettleAsync"/>): if the session refused the update outright (nothing stored) and its reservation changed
+/// the table, the branch is marked stale and, once no reservation of the document is in flight, read again from the
+/// log (at once: the other branches' checks rely on it), so refused updates full of new client ids cannot grow the
+/// table. If the store fails instead
 /// (outcome unknown), the reservation stays: the table may then claim clocks the branch does not hold, which can only
 /// refuse the same client id on another branch — the conservative direction.
 /// </remarks>
@@ -32,12 +33,12 @@ internal sealed class ClientClockIndex(IEventStore store)
 
     /// <summary>
     /// Refuses (with <see cref="CollabErrorCode.ClientIdDiverged"/>) an update that would make a client id diverge, and
-    /// otherwise records what <paramref name="branch"/> will hold once it is stored. Returns whether it reserved
-    /// anything; if so, the caller must <see cref="SettleAsync"/> once the session has decided.
+    /// otherwise records what <paramref name="branch"/> will hold once it is stored. Returns the reservation, which the
+    /// caller must <see cref="SettleAsync"/> once the session has decided; null when the update inserts nothing.
     /// </summary>
-    public async Task<bool> CheckAndReserveAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
+    public async Task<ClockReservation?> CheckAndReserveAsync(BranchRef branch, UpdateSummary summary, CancellationToken cancellationToken)
     {
-        if (summary.Inserted.Count == 0) return false;
+        if (summary.Inserted.Count == 0) return null;
         var clocks = _documents.GetOrAdd(branch.Document, static _ => new DocumentClocks());
         await clocks.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -68,10 +69,10 @@ internal sealed class ClientClockIndex(IEventStore store)
                 }
             }
             var before = own.Count;
-            Reserve(own, summary);
+            var changed = Reserve(own, summary);
             clocks.Entries += own.Count - before;
             clocks.InFlight++;
-            return true;
+            return new ClockReservation(branch, changed);
         }
         finally
         {
@@ -81,23 +82,42 @@ internal sealed class ClientClockIndex(IEventStore store)
 
     /// <summary>
     /// Ends a reservation of <see cref="CheckAndReserveAsync"/>. <paramref name="refused"/>: the session refused the
-    /// update and stored nothing, so the reserved clocks may be untrue; the branch is read again from the log once no
-    /// other reservation of the document is in flight (until then the table stays conservative).
+    /// update and stored nothing, so the clocks it reserved may be untrue; the branch is read again from the log once
+    /// no other reservation of the document is in flight (until then the table stays conservative). The log then holds
+    /// every update this table ever let through, so what is read is exact.
     /// </summary>
-    public async Task SettleAsync(BranchRef branch, bool refused)
+    public async Task SettleAsync(ClockReservation reservation, bool refused)
     {
-        if (!_documents.TryGetValue(branch.Document, out var clocks)) return;
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (!_documents.TryGetValue(reservation.Branch.Document, out var clocks)) return;
         await clocks.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             clocks.InFlight--;
-            if (refused) clocks.Stale.Add(branch.Branch);
+            if (refused && reservation.Changed) clocks.Stale.Add(reservation.Branch.Branch);
             if (clocks.InFlight > 0 || clocks.Stale.Count == 0) return;
-            foreach (var stale in clocks.Stale)
+            foreach (var stale in clocks.Stale.ToArray())
             {
-                if (clocks.Branches.Remove(stale, out var dropped)) clocks.Entries -= dropped.Count;
+                if (!clocks.Branches.TryGetValue(stale, out var untrue))
+                {
+                    clocks.Stale.Remove(stale);
+                    continue;
+                }
+                Dictionary<uint, ulong> read;
+                try
+                {
+                    read = await ReadClocksAsync(new BranchRef(reservation.Branch.Document, stale), CancellationToken.None).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The log cannot be read now: keep the conservative table and try again at the next settle.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    continue;
+                }
+                clocks.Branches[stale] = read;
+                clocks.Entries += read.Count - untrue.Count;
+                clocks.Stale.Remove(stale);
             }
-            clocks.Stale.Clear();
         }
         finally
         {
@@ -194,17 +214,22 @@ internal sealed class ClientClockIndex(IEventStore store)
         }
     }
 
-    private static void Reserve(Dictionary<uint, ulong> own, UpdateSummary summary)
+    /// <summary>Raises the branch's clock ends to what the update inserts; true when any of them moved.</summary>
+    private static bool Reserve(Dictionary<uint, ulong> own, UpdateSummary summary)
     {
+        var changed = false;
         foreach (var (client, ranges) in summary.Inserted)
         {
-            foreach (var range in ranges) Raise(own, client, range.End);
+            foreach (var range in ranges) changed |= Raise(own, client, range.End);
         }
+        return changed;
     }
 
-    private static void Raise(Dictionary<uint, ulong> clocks, uint client, ulong end)
+    private static bool Raise(Dictionary<uint, ulong> clocks, uint client, ulong end)
     {
-        if (end > clocks.GetValueOrDefault(client)) clocks[client] = end;
+        if (end <= clocks.GetValueOrDefault(client)) return false;
+        clocks[client] = end;
+        return true;
     }
 
     private sealed class DocumentClocks
@@ -228,3 +253,8 @@ internal sealed class ClientClockIndex(IEventStore store)
         public HashSet<uint> Issued { get; } = [];
     }
 }
+
+/// <summary>A reservation of <see cref="ClientClockIndex.CheckAndReserveAsync"/>, to be settled once the session decided.</summary>
+/// <param name="Branch">The branch the update was for.</param>
+/// <param name="Changed">Whether the reservation moved any clock end of the table (only then can a refusal leave it untrue).</param>
+internal sealed record ClockReservation(BranchRef Branch, bool Changed);

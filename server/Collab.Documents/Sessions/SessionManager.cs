@@ -163,7 +163,7 @@ public sealed partial class SessionManager : IAsyncDisposable
 
         var payload = frame.Payload.ToArray();
         var checkedClocks = false;
-        var reserved = false;
+        ClockReservation? reserved = null;
         var refused = false;
         try
         {
@@ -210,7 +210,7 @@ public sealed partial class SessionManager : IAsyncDisposable
                 }
             }
         }
-        catch (CollabException ex) when (reserved && ex.Code != CollabErrorCode.Unavailable)
+        catch (CollabException ex) when (reserved is not null && ex.Code != CollabErrorCode.Unavailable)
         {
             // Refused outright: nothing of it was stored (a store failure, whose outcome is unknown, keeps the reservation).
             refused = true;
@@ -218,7 +218,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
         finally
         {
-            if (reserved) await _clocks.SettleAsync(branch, refused).ConfigureAwait(false);
+            if (reserved is not null) await _clocks.SettleAsync(reserved, refused).ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using Collab.Crdt.Document;
+using Collab.EventStore;
 
 namespace Collab.Documents.Tests.Branching;
 
@@ -74,5 +75,44 @@ public sealed class ClientIdRuleTests : IAsyncLifetime
         var again = new YDoc(new YDocOptions { ClientId = 7 });
         var error = await Assert.ThrowsAsync<CollabException>(() => restarted.SyncAsync(side, BranchingFixture.Caller("c9"), Collab.Crdt.Protocol.SyncMessage.EncodeUpdate(TextEdits.Append(again, "x")), null, 1 << 20, default));
         Assert.Equal(CollabErrorCode.ClientIdDiverged, error.Code);
+    }
+
+    [Fact]
+    public async Task a_refused_update_leaves_the_rule_intact_for_the_other_branches()
+    {
+        // A manager with a small document limit, so that an update can be refused after its clocks were reserved.
+        await using var limited = new Collab.Documents.Sessions.SessionManager(_f.Store, new Collab.Documents.Sessions.YDocFactory(), _f.Broadcaster,
+            Microsoft.Extensions.Options.Options.Create(new Collab.Documents.Sessions.LiveSessionOptions { MaxDocumentBytes = 4096 }), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Collab.Documents.Sessions.SessionManager>.Instance);
+        var main = BranchingFixture.Ref("main");
+        var caller = BranchingFixture.Caller("c9");
+        await limited.JoinAsync(main, caller, default);
+        Task<Collab.Documents.Sessions.SyncOutcome> Send(BranchRef branch, byte[] update) =>
+            limited.SyncAsync(branch, caller, Collab.Crdt.Protocol.SyncMessage.EncodeUpdate(update), null, 1 << 20, default);
+
+        var shared = new YDoc(new YDocOptions { ClientId = 1 });
+        await Send(main, TextEdits.Append(shared, "base "));
+        await _f.Branches.ForkAsync(BranchingFixture.Doc, "side", "main", null, null, "alice", default);
+        var onMain = new YDoc(new YDocOptions { ClientId = 7 });
+        onMain.ApplyUpdate(shared.EncodeStateAsUpdate());
+        await Send(main, TextEdits.Append(onMain, "main edit"));
+
+        // A new client id's update is refused (too large for the document): the table forgets what it reserved …
+        var big = new YDoc(new YDocOptions { ClientId = 8 });
+        var refused = await Assert.ThrowsAsync<CollabException>(() => Send(main, TextEdits.Append(big, new string('x', 5000))));
+        Assert.Equal(CollabErrorCode.TooLarge, refused.Code);
+
+        // … but still knows what main holds: client 7 cannot write its clock 0 again on the side branch.
+        var side = BranchingFixture.Ref("side");
+        await limited.JoinAsync(side, caller, default);
+        var onSide = new YDoc(new YDocOptions { ClientId = 7 });
+        onSide.ApplyUpdate(shared.EncodeStateAsUpdate());
+        var error = await Assert.ThrowsAsync<CollabException>(() => Send(side, TextEdits.Append(onSide, "side edit")));
+        Assert.Equal(CollabErrorCode.ClientIdDiverged, error.Code);
+
+        // And the refused client id may write on the side branch: it holds nothing anywhere.
+        var again = new YDoc(new YDocOptions { ClientId = 8 });
+        again.ApplyUpdate(shared.EncodeStateAsUpdate());
+        Assert.NotNull((await Send(side, TextEdits.Append(again, "side edit"))).Seq);
     }
 }
