@@ -102,7 +102,10 @@ public sealed class ForkJournalTests : IDisposable
         for (var i = 0; i < 10; i++)
         {
             await store.ForkAsync(Main, EventSeq.Zero, new BranchName($"f{i}"), "bob");
-            Assert.True(store.PendingForkCount < 4, $"{store.PendingForkCount} forks waiting after fork {i}");
+            // The writer copies a full batch after acknowledging the fork that filled it, before its next operation:
+            // right after an ack up to 4 may wait; once a later fork is acknowledged, the batch before it is gone.
+            Assert.True(store.PendingForkCount <= 4, $"{store.PendingForkCount} forks waiting after fork {i}");
+            if (i is 4 or 8) Assert.Equal(1, store.PendingForkCount);
             var taken = await Assert.ThrowsAsync<EventStoreException>(() => store.ForkAsync(Main, EventSeq.Zero, new BranchName($"f{i}"), "carol"));
             Assert.Equal(EventStoreError.BranchAlreadyExists, taken.Error);
         }
