@@ -15,7 +15,7 @@
 //   typed      { peer }        → { typed: [token], acked: [token] }   acked: seen acknowledged by the provider
 //   stopTyping { peer }
 //   close      {}
-import readline from 'node:readline'
+import { serveCommands } from './command-loop.mjs'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
@@ -125,18 +125,4 @@ const commands = {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin })
-rl.on('line', async (line) => {
-  if (!line.trim()) return
-  let msg
-  try { msg = JSON.parse(line) } catch { return }
-  try {
-    const fn = commands[msg.cmd]
-    if (!fn) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await fn(msg)
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: true, ...result }) + '\n')
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: false, error: String(e?.stack ?? e) }) + '\n')
-  }
-})
-rl.on('close', () => process.exit(0))
+serveCommands(commands)

@@ -14,7 +14,7 @@
 //   raw        { url, frames: [base64] }  a bare `ws` socket: sends the frames after the server's first message,
 //              waits for the close (or 3 s of quiet) → { code, reason, received: [base64] }
 //   close      {}                  destroys every peer; the process then exits
-import readline from 'node:readline'
+import { serveCommands } from './command-loop.mjs'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -104,18 +104,4 @@ const commands = {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin })
-rl.on('line', async (line) => {
-  if (!line.trim()) return
-  let msg
-  try { msg = JSON.parse(line) } catch { return }
-  try {
-    const fn = commands[msg.cmd]
-    if (!fn) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await fn(msg)
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: true, ...result }) + '\n')
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: false, error: String(e?.stack ?? e) }) + '\n')
-  }
-})
-rl.on('close', () => process.exit(0))
+serveCommands(commands)

@@ -16,7 +16,7 @@
 //   peers      { peer }               → { states: [[clientId, state], ...] } remote awareness states
 //   applyUpdates { updates: [base64] } → { text, stateVector, pendingStructs } from a fresh Y.Doc
 //   close      {}                     destroys every peer; the process then exits
-import readline from 'node:readline'
+import { serveCommands } from '../../js/command-loop.mjs'
 import { Y, awarenessProtocol, CollabHub, CollabProvider } from '../../../client-sample/web/lib/provider/index.js'
 
 const peers = new Map()
@@ -124,18 +124,4 @@ const commands = {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin })
-rl.on('line', async (line) => {
-  if (!line.trim()) return
-  let msg
-  try { msg = JSON.parse(line) } catch { return }
-  try {
-    const fn = commands[msg.cmd]
-    if (!fn) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await fn(msg)
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: true, ...result }) + '\n')
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ seq: msg.seq, ok: false, error: String(e?.stack ?? e) }) + '\n')
-  }
-})
-rl.on('close', () => process.exit(0))
+serveCommands(commands)
