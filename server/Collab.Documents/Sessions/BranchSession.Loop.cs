@@ -231,24 +231,35 @@ internal sealed partial class BranchSession
         throw new SessionClosedException("An event was refused by the store.", failure ?? refusal!);
     }
 
-    /// <summary>Broadcasts durable updates to the branch's other connections and acknowledges them, in seq order.</summary>
+    /// <summary>
+    /// Broadcasts durable updates to the branch's other connections, then acknowledges them, in seq order. The commit's
+    /// updates go out as one batch, so that each connection can receive them in one write.
+    /// </summary>
     private async Task PublishAsync(List<Staged> durable)
     {
+        var messages = new List<BranchSyncMessage>(durable.Count);
         foreach (var staged in durable)
         {
             foreach (var emitted in staged.Emitted)
             {
                 // A record-only domain event changes no content: there is nothing to send.
                 if (staged.Work.Domain is not null && emitted.Update.AsSpan().SequenceEqual(DomainEvent.EmptyUpdate)) continue;
-                try
-                {
-                    await _broadcaster.BroadcastSyncAsync(Branch, SyncMessage.EncodeUpdate(emitted.Update), staged.Work.ConnectionId, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    DocumentsLog.BroadcastFailed(_logger, Branch, ex);
-                }
+                messages.Add(new BranchSyncMessage(SyncMessage.EncodeUpdate(emitted.Update), staged.Work.ConnectionId));
             }
+        }
+        if (messages.Count > 0)
+        {
+            try
+            {
+                await _broadcaster.BroadcastSyncBatchAsync(Branch, messages, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                DocumentsLog.BroadcastFailed(_logger, Branch, ex);
+            }
+        }
+        foreach (var staged in durable)
+        {
             if (!staged.Waiting)
             {
                 if (staged.Work.UpdateId is { } id) _updateIds.Remember(id, staged.Seq, staged.Work.Update);

@@ -11,6 +11,22 @@ public interface IBranchBroadcaster
     /// <summary>Sends a y-protocols sync message to every connection of the branch except <paramref name="exceptConnectionId"/>.</summary>
     Task BroadcastSyncAsync(BranchRef branch, byte[] message, string? exceptConnectionId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends the sync messages of one commit, in order: each connection gets every message except those it sent. A
+    /// host can then hand each connection the whole batch in one write (one frame, one send) instead of one per update.
+    /// </summary>
+    async Task BroadcastSyncBatchAsync(BranchRef branch, IReadOnlyList<BranchSyncMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            await BroadcastSyncAsync(branch, message.Message, message.ExceptConnectionId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Sends an awareness update to every connection of the branch except <paramref name="exceptConnectionId"/>.</summary>
     Task BroadcastAwarenessAsync(BranchRef branch, byte[] update, string? exceptConnectionId, CancellationToken cancellationToken);
 }
+
+/// <summary>One sync message of a commit's broadcast, and the connection that sent its update (it does not get it back).</summary>
+public readonly record struct BranchSyncMessage(byte[] Message, string? ExceptConnectionId);

@@ -131,6 +131,28 @@ internal sealed class ConnectionRegistry(IOptions<CollabServerOptions> options, 
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Broadcasts a commit's sync messages: each member receives those it did not send, in order, in one outbox entry
+    /// (one write and one frame) — see <see cref="SyncBatchMessages"/>.
+    /// </summary>
+    public void BroadcastSyncBatch(BranchRef branch, IReadOnlyList<BranchSyncMessage> batch)
+    {
+        if (batch.Count == 1)
+        {
+            Broadcast(branch, nameof(IDocumentClient.Sync), batch[0].Message, batch[0].ExceptConnectionId);
+            return;
+        }
+        if (batch.Count == 0 || !_members.TryGetValue(branch, out var members)) return;
+        var messages = new SyncBatchMessages(branch, batch);
+        foreach (var member in members)
+        {
+            if (messages.For(member.Transport.Protocol, member.Transport.ConnectionId, out var size) is { } message)
+            {
+                member.Outbox.TryEnqueue(message, size);
+            }
+        }
+    }
+
     public Task BroadcastAwarenessAsync(BranchRef branch, byte[] update, string? exceptConnectionId, CancellationToken cancellationToken)
     {
         Broadcast(branch, nameof(IDocumentClient.Awareness), update, exceptConnectionId);

@@ -16,6 +16,14 @@ internal sealed class BroadcastFanOut(ConnectionRegistry hub, SocketRegistry soc
         sockets.Broadcast(branch, BroadcastKind.Sync, message, exceptConnectionId);
     }
 
+    public Task BroadcastSyncBatchAsync(BranchRef branch, IReadOnlyList<BranchSyncMessage> messages, CancellationToken cancellationToken)
+    {
+        hub.BroadcastSyncBatch(branch, messages);
+        // A raw socket's provider reads one y-protocols message per frame: one frame each.
+        foreach (var message in messages) sockets.Broadcast(branch, BroadcastKind.Sync, message.Message, message.ExceptConnectionId);
+        return Task.CompletedTask;
+    }
+
     public async Task BroadcastAwarenessAsync(BranchRef branch, byte[] update, string? exceptConnectionId, CancellationToken cancellationToken)
     {
         await hub.BroadcastAwarenessAsync(branch, update, exceptConnectionId, cancellationToken).ConfigureAwait(false);

@@ -113,7 +113,7 @@ public sealed class SlowDiskTests(ITestOutputHelper output)
     }
 
     /// <summary>A stream in memory whose flush (the store's fsync) takes <paramref name="delay"/>, as on a slow disk.</summary>
-    private sealed class SlowFlushStream(TimeSpan delay) : MemoryStream
+    internal sealed class SlowFlushStream(TimeSpan delay) : MemoryStream
     {
         private int _syncs;
 
