@@ -88,7 +88,7 @@ internal static class FanoutLoad
         Console.WriteLine($"| rate | {F1(o.Rate)} keystrokes/s per writer; offered {o.Documents * o.Writers * o.Rate:N0} updates/s{(o.Saturate ? " (saturation)" : "")} |");
         Console.WriteLine($"| measured window | {F1(f.Seconds)} s after {F1(o.Warmup.TotalSeconds)} s warm-up; drain {(drained ? "complete" : $"cut at {F1(o.Drain.TotalSeconds)} s")} |");
         Console.WriteLine($"| updates sent in the window / acked / seen by the observer / lost | {f.Sent:N0} / {f.Acked:N0} / {f.Seen:N0} / {f.Lost:N0} |");
-        Console.WriteLine($"| acked / seen per s in the window | {F1(f.AcksInWindow / f.Seconds)} / {F1(f.SeenInWindow / f.Seconds)} |");
+        Console.WriteLine($"| sent / acked / seen per s in the window | {F1(f.Sent / f.Seconds)} / {F1(f.AcksInWindow / f.Seconds)} / {F1(f.SeenInWindow / f.Seconds)} |");
         Console.WriteLine($"| refused or failed sends / duplicates seen / connections closed (whole run) | {workload.Errors} / {workload.Duplicates} / {workload.ClosedConnections} |");
         Console.WriteLine($"| ack latency p50 / p95 / p99 / max | {Ms(f.AckLatency)} |");
         Console.WriteLine($"| observer latency p50 / p95 / p99 / max | {Ms(f.SeenLatency)} |");
