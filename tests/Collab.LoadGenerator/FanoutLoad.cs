@@ -64,20 +64,14 @@ internal static class FanoutLoad
         using var gc = o.ServerPid is { } gcPid ? ServerGcWatch.Start(gcPid) : null;
         var typing = workload.RunAsync(o.Rate, o.Warmup + o.Duration, CancellationToken.None);
         await Task.Delay(o.Warmup);
-        long from = Stopwatch.GetTimestamp();
-        var server0 = o.ServerPid is { } pid0 ? ProcessSample.Read(pid0) : null;
-        var self0 = ProcessSample.Read(Environment.ProcessId);
-        var machine0 = MachineSample.Read();
-        var fromUtc = DateTime.UtcNow;
+        var start = Edge.Take(o.ServerPid);
         await Task.Delay(o.Duration);
-        long to = Stopwatch.GetTimestamp();
-        var server1 = o.ServerPid is { } pid1 ? ProcessSample.Read(pid1) : null;
-        var self1 = ProcessSample.Read(Environment.ProcessId);
-        var machine1 = MachineSample.Read();
-        var toUtc = DateTime.UtcNow;
+        var end = Edge.Take(o.ServerPid);
         await typing;
         bool drained = await workload.DrainAsync(o.Drain);
-        var f = workload.Measure(from, to);
+        var f = workload.Measure(start.Timestamp, end.Timestamp);
+        var (server0, self0, machine0) = (start.Server, start.Self, start.Machine);
+        var (server1, self1, machine1) = (end.Server, end.Self, end.Machine);
 
         string F1(double v) => v.ToString("F1", inv);
         string Ms(Percentiles p) => $"{p.P50:F1} / {p.P95:F1} / {p.P99:F1} / {p.Max:F1} ms ({p.Count:N0} samples)";
@@ -102,7 +96,7 @@ internal static class FanoutLoad
             Console.WriteLine($"| server RSS at the end of the window | {s1.RssBytes / 1048576.0:F0} MiB |");
         }
 
-        if (gc?.Between(fromUtc, toUtc) is { } d)
+        if (gc?.Between(start.Utc, end.Utc) is { } d)
         {
             Console.WriteLine($"| server GCs in the window (gen0 / gen1 / gen2) | {d.Gen0} / {d.Gen1} / {d.Gen2}; pauses {d.PauseMs:F1} ms in all, longest {d.MaxPauseMs:F1} ms |");
         }
@@ -163,6 +157,17 @@ internal static class FanoutLoad
         {
             throw new HttpRequestException($"create document {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         }
+    }
+
+    // One edge of the measured window: the clocks and the processes' and machine's counters at that moment.
+    private readonly record struct Edge(long Timestamp, DateTime Utc, ProcessSample? Server, ProcessSample? Self, MachineSample Machine)
+    {
+        public static Edge Take(int? serverPid) => new(
+            Stopwatch.GetTimestamp(),
+            DateTime.UtcNow,
+            serverPid is { } pid ? ProcessSample.Read(pid) : null,
+            ProcessSample.Read(Environment.ProcessId),
+            MachineSample.Read());
     }
 
     private sealed class Settings
