@@ -96,7 +96,8 @@ internal static class FanoutLoad
             Console.WriteLine($"| server RSS at the end of the window | {s1.RssBytes / 1048576.0:F0} MiB |");
         }
 
-        if (gc?.Between(start.Utc, end.Utc) is { } d)
+        var gcFigures = gc?.Between(start.Utc, end.Utc);
+        if (gcFigures is { } d)
         {
             Console.WriteLine($"| server GCs in the window (gen0 / gen1 / gen2) | {d.Gen0} / {d.Gen1} / {d.Gen2}; pauses {d.PauseMs:F1} ms in all, longest {d.MaxPauseMs:F1} ms |");
         }
@@ -143,6 +144,9 @@ internal static class FanoutLoad
             max = Math.Round(f.SeenLatency.Max, 1),
             serverCpuSeconds = cpuSeconds is { } cs ? Math.Round(cs, 2) : (double?)null,
             cpuPerAckMicros = cpuPerAck is { } cp ? Math.Round(cp) : (double?)null,
+            serverGcs = gcFigures is { } g ? new[] { g.Gen0, g.Gen1, g.Gen2 } : null,
+            serverGcPauseMs = gcFigures is { } gp ? Math.Round(gp.PauseMs, 1) : (double?)null,
+            serverGcMaxPauseMs = gcFigures is { } gm ? Math.Round(gm.MaxPauseMs, 1) : (double?)null,
         }));
         return f.Lost == 0 || o.Saturate ? 0 : 1;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace Collab.LoadGenerator;
 
@@ -31,7 +32,11 @@ internal sealed class ServerGcWatch : IDisposable
             {
                 lock (_gate) _collections.Add((e.TimeStamp.ToUniversalTime(), e.Depth));
             };
-            _source.Clr.GCSuspendEEStart += e => _suspendedAtMs = e.TimeStampRelativeMSec;
+            _source.Clr.GCSuspendEEStart += e =>
+            {
+                // Only the suspensions made for a collection: the debugger and others suspend the runtime too.
+                if (e.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep) _suspendedAtMs = e.TimeStampRelativeMSec;
+            };
             _source.Clr.GCRestartEEStop += e =>
             {
                 if (_suspendedAtMs < 0) return;
