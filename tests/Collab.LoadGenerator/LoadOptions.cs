@@ -94,5 +94,6 @@ internal sealed class LoadOptions
           --trace PATH        sequential trace (default ../shared/data/editing-traces/automerge-paper.json.gz)
           --server-pid PID    read the server's CPU and memory from /proc/PID
           --json              JSON hub protocol instead of MessagePack
+        --mode fanout: writers and an observer per document, as the peer run (see its own options: --mode fanout --help).
         """;
 }

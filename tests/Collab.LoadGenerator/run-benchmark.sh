@@ -2,6 +2,7 @@
 # Starts the server (Release, Development sign-in, a fresh data folder, on 127.0.0.1 only), runs the load generator
 # against it with the arguments given, and stops the server. Run from the repository root:
 #   tests/Collab.LoadGenerator/run-benchmark.sh --editors 500 --documents 100 --rate 5
+#   tests/Collab.LoadGenerator/run-benchmark.sh --mode fanout --documents 100 --writers 5 --rate 5   (one identity)
 # Environment: PORT (default 5090), DURABILITY (Fsync, the default, or OsBuffered), IN_MEMORY=true (no event log
 # on disk: isolates the store), SKIP_BUILD=1. The server log of the last run is left in /tmp/collab-bench-server.log.
 set -euo pipefail
@@ -13,7 +14,8 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
   dotnet build -c Release tests/Collab.LoadGenerator -v q -nologo
 fi
 
-# The limits meant for people get out of the way of 500 simulated users from one address; nothing else changes.
+# The limits meant for people get out of the way of 500 simulated users from one address (or, in fan-out mode, of
+# 600 connections of one user); nothing else changes.
 ASPNETCORE_ENVIRONMENT=Development \
 Collab__DataFolder="$data" \
 Collab__Durability="${DURABILITY:-Fsync}" \
@@ -21,6 +23,7 @@ Collab__InMemory="${IN_MEMORY:-false}" \
 Collab__RateLimits__RestRequestsPerMinute=1000000 \
 Collab__RateLimits__HubMessagesPerSecond=1000000 \
 Collab__RateLimits__HubBurst=1000000 \
+Collab__Limits__MaxConnectionsPerUser=10000 \
 Logging__LogLevel__Default=Warning \
   dotnet server/Collab.Server/bin/Release/net10.0/Collab.Server.dll --urls "http://127.0.0.1:$port" > "$data/server.log" 2>&1 &
 server=$!
