@@ -79,7 +79,7 @@ internal static class ServerSetup
         services.AddCollabAuth();
         // Proposals, protected branches, settings and the audit trail (docs/branching.md); the records projection is also
         // the sessions' write guard (client edits on a protected branch are refused).
-        services.AddSingleton<DocumentRecords>();
+        services.AddSingleton(sp => new DocumentRecords(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IOptions<CacheOptions>>().Value));
         services.AddSingleton<IBranchWriteGuard>(sp => sp.GetRequiredService<DocumentRecords>());
         services.AddSingleton<ProposalService>();
         services.AddSingleton<ProtectionService>();
