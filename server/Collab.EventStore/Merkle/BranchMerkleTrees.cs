@@ -186,7 +186,7 @@ public sealed class BranchMerkleTrees
                     if (block * BlockSize >= n || leaves.ContainsKey(block)) continue;
                     var hashes = await ReadEventHashesAsync(branch, block * BlockSize, Math.Min((block + 1) * BlockSize, n), cancellationToken).ConfigureAwait(false);
                     leaves[block] = hashes;
-                    if (hashes.Length == BlockSize && block < tree.Levels[0].Count && BlockRoot(hashes) != tree.Levels[0][(int)block]) consistent = false;
+                    if (hashes.Length == BlockSize && block < tree.UncheckedBlocks && BlockRoot(hashes) != tree.Levels[0][(int)block]) consistent = false;
                 }
                 if (consistent) return compute(new RangeHasher(tree.Levels, BlockSize, leaves));
                 if (attempt > 0) throw new InvalidOperationException($"The Merkle tree of {branch} rebuilt from its events does not match them.");
@@ -246,6 +246,7 @@ public sealed class BranchMerkleTrees
             {
                 foreach (var root in persisted.BlockRoots) tree.AddBlock(root);
                 tree.SavedBlocks = persisted.BlockRoots.Count;
+                tree.UncheckedBlocks = persisted.BlockRoots.Count;
                 Interlocked.Increment(ref _persistedLoaded);
                 if (_verifyLoaded)
                 {
@@ -262,6 +263,7 @@ public sealed class BranchMerkleTrees
         var shared = info.ForkSeq.Value / BlockSize;
         if (shared == 0) return;
         foreach (var root in await ParentBlocksAsync(parent, shared, cancellationToken).ConfigureAwait(false)) tree.AddBlock(root);
+        tree.UncheckedBlocks = (int)shared;
         Interlocked.Add(ref _blocksFromParents, shared);
     }
 
@@ -340,7 +342,11 @@ public sealed class BranchMerkleTrees
                 if (PerfectRoot(leaves) != persisted.BlockRoots[block]) break;
                 block++;
             }
-            if (block == persisted.BlockRoots.Count) return;
+            if (block == persisted.BlockRoots.Count)
+            {
+                tree.UncheckedBlocks = 0;
+                return;
+            }
         }
         catch (EventStoreException)
         {
@@ -410,6 +416,16 @@ public sealed class BranchMerkleTrees
         public bool Started { get; set; }
 
         public int SavedBlocks { get; set; }
+
+        // Blocks 0..UncheckedBlocks-1 came from a file or a parent's tree and were not yet re-hashed from this view's
+        // events: a proof that reads one of them checks it (blocks computed here from the events need no check).
+        private volatile int _uncheckedBlocks;
+
+        public int UncheckedBlocks
+        {
+            get => _uncheckedBlocks;
+            set => _uncheckedBlocks = value;
+        }
 
         public void AddBlock(EventHash root)
         {
