@@ -28,4 +28,11 @@ public sealed class CacheOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MerkleMaxBytes { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// Documents whose records projection (proposals, protected branches, settings, audit trail) is kept in memory;
+    /// the least recently used are dropped beyond it and loaded again from the store's domain-event index when used.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int RecordsMaxDocuments { get; set; } = 4096;
 }

@@ -13,10 +13,14 @@ internal sealed partial class DirectoryStartup(DirectoryLog log, ILogger<Directo
     {
         var (documents, repaired) = await log.ReconcileAllAsync(cancellationToken);
         Reconciled(documents, repaired);
+        foreach (var (document, importer) in log.PendingImports) PendingImport(document, importer);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Document directory reconciled from the log: {Documents} documents, {Repaired} repaired (no document.created event)")]
     private partial void Reconciled(int documents, int repaired);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Document {Document} is an interrupted import: nobody can reach it until {Importer} imports the same file again (docs/verification.md)")]
+    private partial void PendingImport(string document, string importer);
 }

@@ -79,7 +79,7 @@ internal static class ServerSetup
         services.AddCollabAuth();
         // Proposals, protected branches, settings and the audit trail (docs/branching.md); the records projection is also
         // the sessions' write guard (client edits on a protected branch are refused).
-        services.AddSingleton<DocumentRecords>();
+        services.AddSingleton(sp => new DocumentRecords(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IOptions<CacheOptions>>().Value));
         services.AddSingleton<IBranchWriteGuard>(sp => sp.GetRequiredService<DocumentRecords>());
         services.AddSingleton<ProposalService>();
         services.AddSingleton<ProtectionService>();
@@ -88,8 +88,14 @@ internal static class ServerSetup
         // Creation, titles and roles are events in each document's log; the directory is rebuilt from them at startup.
         services.AddSingleton<DirectoryLog>();
         services.AddHostedService<DirectoryStartup>();
-        services.AddSingleton(sp => new Collab.EventStore.Merkle.BranchMerkleTrees(
-            sp.GetRequiredService<IEventStore>(), maxCacheBytes: sp.GetRequiredService<IOptions<CacheOptions>>().Value.MerkleMaxBytes));
+        services.AddSingleton(sp =>
+        {
+            // The trees' block roots are kept in <data>/merkle (docs/verification.md, "Persisted trees").
+            var server = sp.GetRequiredService<IOptions<CollabServerOptions>>().Value;
+            return new Collab.EventStore.Merkle.BranchMerkleTrees(
+                sp.GetRequiredService<IEventStore>(), maxCacheBytes: sp.GetRequiredService<IOptions<CacheOptions>>().Value.MerkleMaxBytes,
+                files: server.InMemory ? null : new Collab.EventStore.Merkle.MerkleTreeFiles(Path.Combine(server.DataFolder, "merkle")));
+        });
         services.AddSingleton<Collab.Documents.Proofs.ProofService>();
         services.AddSingleton<Collab.Documents.Proofs.DocumentTransfer>();
         services.AddSingleton<HubRateLimiter>();

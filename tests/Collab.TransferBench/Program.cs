@@ -9,6 +9,8 @@ using Collab.EventStore.LiteDb;
 using Collab.EventStore.Merkle;
 
 var tracePath = args.Length > 0 ? args[0] : Path.Combine("..", "shared", "data", "editing-traces", "automerge-paper.json.gz");
+// "restart": only the Merkle figures, with the first proof after a restart with and without persisted trees (no export/import).
+var restartOnly = args.Length > 1 && args[1] == "restart";
 var updates = new List<byte[]>();
 {
     using var fs = File.OpenRead(tracePath);
@@ -36,7 +38,9 @@ var dir = Path.Combine(Path.GetTempPath(), "xfer-" + Guid.NewGuid().ToString("N"
 Directory.CreateDirectory(dir);
 try
 {
-    var store = new LiteDbEventStore(new LiteDbEventStoreOptions { Path = Path.Combine(dir, "a.db") });
+    var storeOptions = new LiteDbEventStoreOptions { Path = Path.Combine(dir, "a.db") };
+    var store = new LiteDbEventStore(storeOptions);
+    var merkleFiles = new MerkleTreeFiles(Path.Combine(dir, "merkle"));
     var directory = new DocumentDirectory(null);
     var catalog = new DocumentCatalog(store, directory, TimeProvider.System);
     await catalog.CreateAsync("paper", "automerge-paper", "alice", default);
@@ -48,10 +52,10 @@ try
     }
     Console.WriteLine($"stored in {sw.Elapsed.TotalSeconds:F1} s");
 
-    var trees = new BranchMerkleTrees(store);
+    var trees = new BranchMerkleTrees(store, files: merkleFiles);
     sw.Restart();
     var digest = await trees.GetDigestAsync(main);
-    Console.WriteLine($"first digest (cold Merkle cache, reads the whole branch): {sw.Elapsed.TotalMilliseconds:F0} ms, root {digest.Root}");
+    Console.WriteLine($"first digest (cold Merkle cache, reads the whole branch, writes the tree's file): {sw.Elapsed.TotalMilliseconds:F0} ms, root {digest.Root}");
     var rng = new Random(1);
     var times = new List<double>();
     for (var i = 0; i < 2000; i++)
@@ -74,6 +78,32 @@ try
     }
     times.Sort();
     Console.WriteLine($"consistency proof (500 random sizes, warm): p50 {times[250]:F3} ms, p99 {times[495]:F3} ms");
+
+    // A restart: the store closed and opened again, new trees; the first inclusion proof without and with persisted trees.
+    foreach (var persisted in new[] { false, true, false, true })
+    {
+        await store.DisposeAsync();
+        sw.Restart();
+        store = new LiteDbEventStore(storeOptions);
+        var open = sw.Elapsed;
+        var restarted = new BranchMerkleTrees(store, files: persisted ? merkleFiles : null);
+        var seq = rng.NextInt64(1, updates.Count + 1);
+        sw.Restart();
+        var proof = await restarted.GetInclusionProofAsync(main, new EventSeq(seq));
+        var first = sw.Elapsed;
+        if (proof.Root != digest.Root || !MerkleProofs.VerifyInclusion(MerkleHash.Leaf(proof.EventHash), seq - 1, proof.TreeSize.Value, proof.Path, proof.Root)) throw new InvalidOperationException("bad proof after a restart");
+        sw.Restart();
+        await restarted.WhenLoadedTreesVerifiedAsync();
+        var check = persisted ? $", background check of the loaded tree done {sw.Elapsed.TotalMilliseconds:F0} ms later (loaded {restarted.PersistedTreesLoaded}, rejected {restarted.PersistedTreesRejected})" : "";
+        Console.WriteLine($"restart (store opened in {open.TotalMilliseconds:F0} ms), first inclusion proof {(persisted ? "with" : "without")} persisted trees: {first.TotalMilliseconds:F1} ms{check}");
+    }
+    var fileBytes = new FileInfo(merkleFiles.PathOf(main)).Length;
+    Console.WriteLine($"persisted tree of the branch: {fileBytes:N0} bytes");
+    if (restartOnly)
+    {
+        await store.DisposeAsync();
+        return;
+    }
 
     var transfer = new DocumentTransfer(store, catalog, directory);
     var file = new MemoryStream();

@@ -125,13 +125,16 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
     /// the journal does not know (a crash between creating the store's document and writing its first event) is
     /// repaired: <c>document.created</c> is written naming the store's recorded creator as owner, so no document is
     /// left without an owner. An import a crash interrupted (its log names another owner than the store's recorded
-    /// creator, the importer, and has no <c>document.imported</c> yet) gets its <c>document.imported</c> naming the
-    /// importer, so the imported log's owners are not given the document.
+    /// creator, the importer, and has no <c>document.imported</c> yet) is left out of the directory — nobody, neither the
+    /// imported log's owners nor anyone else, can reach it — and nothing is written to it, so that its importer can
+    /// resume it by importing the same file again (<see cref="Proofs.DocumentTransfer.ImportAsync"/>); it is listed in
+    /// <see cref="PendingImports"/>.
     /// </summary>
     /// <returns>How many documents were read and how many were repaired.</returns>
     public async Task<(int Documents, int Repaired)> ReconcileAllAsync(CancellationToken cancellationToken)
     {
         int count = 0, repaired = 0;
+        var pending = new List<(string, string)>();
         DocumentId? after = null;
         while (true)
         {
@@ -145,9 +148,7 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
                 if (entries.Count > 0 && entries[0].Type == DirectoryRecords.DocumentCreated && !entries.Exists(e => e.Type == DirectoryRecords.DocumentImported)
                     && (entries[0].Fields.GetValueOrDefault("owner") ?? entries[0].By) != info.CreatedBy)
                 {
-                    await WriteAsync(id, DirectoryRecords.DocumentImported, new() { ["title"] = entries[0].Fields.GetValueOrDefault("title") ?? id, ["owner"] = info.CreatedBy, ["originalDocument"] = id, ["repaired"] = "true" }, info.CreatedBy, cancellationToken).ConfigureAwait(false);
-                    await ReconcileAsync(id, cancellationToken).ConfigureAwait(false);
-                    repaired++;
+                    pending.Add((id, info.CreatedBy));
                     continue;
                 }
                 if (await ReconcileAsync(id, cancellationToken).ConfigureAwait(false) || directory.Find(id) is not null) continue;
@@ -157,6 +158,13 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
             }
             after = page[^1].Id;
         }
+        PendingImports = pending;
         return (count, repaired);
     }
+
+    /// <summary>
+    /// The interrupted imports the last <see cref="ReconcileAllAsync"/> found (document id, importer): out of the
+    /// directory until their importer imports the same file again.
+    /// </summary>
+    public IReadOnlyList<(string Document, string Importer)> PendingImports { get; private set; } = [];
 }

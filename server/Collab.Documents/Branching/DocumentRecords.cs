@@ -125,17 +125,35 @@ internal sealed class ProposalState
 /// projection is a pure function of the log and survives a restart by being rebuilt. Checks that must be cheap (a
 /// client edit on a protected branch) read the loaded state without refreshing: protection changes only through
 /// <see cref="ProtectionService"/>, which updates the state itself.
+/// Bounded by <see cref="CacheOptions.RecordsMaxDocuments"/>: beyond it the least recently used documents are dropped
+/// and loaded again from the index when next used, with the same answers. A document whose state is held (a read, a
+/// refresh, or a change between its check and its event — a protection being written is in the state before its event,
+/// and the edit check reads that state) is never dropped, and a caller that fetched a state dropped meanwhile takes the
+/// new one before it reads or changes anything.
 /// </remarks>
-public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
+public sealed class DocumentRecords(IEventStore store, CacheOptions? options = null) : IBranchWriteGuard
 {
     private const int DomainEventPage = 512;
 
     private readonly ConcurrentDictionary<DocumentId, DocumentState> _documents = new();
+    private readonly int _maxDocuments = (options ?? new CacheOptions()).RecordsMaxDocuments;
+    private long _clock;
+    private long _evictions;
+
+    /// <summary>Documents whose projection is in memory now.</summary>
+    public int CachedDocuments => _documents.Count;
+
+    /// <summary>Projections dropped beyond the bound so far.</summary>
+    public long Evictions => Interlocked.Read(ref _evictions);
 
     /// <inheritdoc />
     public ValueTask<string?> ClientEditRefusalAsync(BranchRef branch, CancellationToken cancellationToken)
     {
-        if (_documents.TryGetValue(branch.Document, out var state) && state.Loaded) return new(Refusal(state, branch));
+        if (_documents.TryGetValue(branch.Document, out var state) && state.Loaded)
+        {
+            state.LastUsed = Interlocked.Increment(ref _clock);
+            return new(Refusal(state, branch));
+        }
         return SlowAsync();
 
         async ValueTask<string?> SlowAsync()
@@ -167,17 +185,15 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
     /// <summary>The state, loaded on first use (not refreshed afterwards).</summary>
     internal async ValueTask<DocumentState> LoadedAsync(DocumentId document, CancellationToken cancellationToken)
     {
-        var state = _documents.GetOrAdd(document, static d => new DocumentState { Document = d });
-        if (state.Loaded) return state;
-        await ReadAsync(document, static _ => 0, cancellationToken).ConfigureAwait(false);
-        return state;
+        var state = Touch(document);
+        if (state.Loaded && !state.Evicted) return state;
+        return await ReadAsync(document, static s => s, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Brings the projection up to the log's heads, then runs <paramref name="read"/> under the projection's lock.</summary>
     internal async Task<T> ReadAsync<T>(DocumentId document, Func<DocumentState, T> read, CancellationToken cancellationToken)
     {
-        var state = _documents.GetOrAdd(document, static d => new DocumentState { Document = d });
-        await state.Scan.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await AcquireAsync(document, cancellationToken).ConfigureAwait(false);
         try
         {
             await RefreshAsync(document, state, cancellationToken).ConfigureAwait(false);
@@ -195,8 +211,7 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
     /// </summary>
     internal async Task<T> ChangeAsync<T>(DocumentId document, Func<DocumentState, Task<T>> change, CancellationToken cancellationToken)
     {
-        var state = _documents.GetOrAdd(document, static d => new DocumentState { Document = d });
-        await state.Scan.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await AcquireAsync(document, cancellationToken).ConfigureAwait(false);
         try
         {
             await RefreshAsync(document, state, cancellationToken).ConfigureAwait(false);
@@ -208,6 +223,52 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
         finally
         {
             state.Scan.Release();
+        }
+    }
+
+    // The document's state with its lock held, never one dropped from the cache (a caller that fetched it before it
+    // was dropped takes the new one).
+    private async Task<DocumentState> AcquireAsync(DocumentId document, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = Touch(document);
+            await state.Scan.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!state.Evicted) return state;
+            state.Scan.Release();
+        }
+    }
+
+    // The document's state (a new, unloaded one if it is not cached), marked as just used; beyond the bound the least
+    // recently used others are dropped.
+    private DocumentState Touch(DocumentId document)
+    {
+        var state = _documents.GetOrAdd(document, static d => new DocumentState { Document = d });
+        state.LastUsed = Interlocked.Increment(ref _clock);
+        if (_documents.Count > _maxDocuments) Trim(state);
+        return state;
+    }
+
+    // Drops least recently used states until within the bound; never `current`, never one whose lock is held (being
+    // read, refreshed or changed: a change may hold a protection not yet in the log).
+    private void Trim(DocumentState current)
+    {
+        foreach (var state in _documents.Values.OrderBy(static s => s.LastUsed).ToList())
+        {
+            if (_documents.Count <= _maxDocuments) return;
+            if (ReferenceEquals(state, current) || !state.Scan.Wait(0)) continue;
+            try
+            {
+                if (_documents.TryRemove(new KeyValuePair<DocumentId, DocumentState>(state.Document, state)))
+                {
+                    state.Evicted = true;
+                    Interlocked.Increment(ref _evictions);
+                }
+            }
+            finally
+            {
+                state.Scan.Release();
+            }
         }
     }
 
@@ -419,6 +480,8 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
 
         private volatile bool _loaded;
         private volatile bool _editorsMayMerge;
+        private volatile bool _evicted;
+        private long _lastUsed;
 
         public required DocumentId Document { get; init; }
 
@@ -427,6 +490,20 @@ public sealed class DocumentRecords(IEventStore store) : IBranchWriteGuard
         {
             get => _loaded;
             set => _loaded = value;
+        }
+
+        /// <summary>Dropped from the cache (set under <see cref="Scan"/>): whoever holds it takes the new state instead.</summary>
+        public bool Evicted
+        {
+            get => _evicted;
+            set => _evicted = value;
+        }
+
+        /// <summary>When it was last used (the cache's counter).</summary>
+        public long LastUsed
+        {
+            get => Interlocked.Read(ref _lastUsed);
+            set => Interlocked.Exchange(ref _lastUsed, value);
         }
 
         public bool EditorsMayMerge

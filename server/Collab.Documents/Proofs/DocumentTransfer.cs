@@ -133,6 +133,9 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
     /// <summary>
     /// Reads an export, verifies every hash and link, and only then creates the document (the caller becomes its
     /// owner) with every branch and event. A file that does not verify is refused, naming the first event at fault.
+    /// An import that was interrupted while writing (a failed store, a cancelled request, a crash) is resumed by the same
+    /// importer importing the file again: what was written is checked to be the file's (each branch's hash at its
+    /// written head equals the file's there) and only the rest is written.
     /// </summary>
     public async Task<ImportResult> ImportAsync(Stream input, string user, CancellationToken cancellationToken)
     {
@@ -141,22 +144,56 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
         }).ConfigureAwait(false);
 
-        var (id, title) = await catalog.BeginImportAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
-        long written = 0;
+        if (!_importing.TryAdd(header.DocumentId, user)) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' is being imported right now.");
+        try
+        {
+            return await WriteAsync(header, plan, user, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _importing.TryRemove(header.DocumentId, out _);
+        }
+    }
+
+    // Imports being written in this process, by document id: a second one of the same id waits for none, it is refused.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _importing = new(StringComparer.Ordinal);
+
+    private async Task<ImportResult> WriteAsync(ExportHeader header, ImportPlan plan, string user, CancellationToken cancellationToken)
+    {
+        string id, title;
+        var written = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (directory.Find(header.DocumentId) is not null) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
+        if (await store.GetDocumentAsync(new DocumentId(header.DocumentId), cancellationToken).ConfigureAwait(false) is { } partial)
+        {
+            // In the store, not in the directory: an interrupted import (nobody can reach it). Only its importer resumes it.
+            if (partial.CreatedBy != user) throw new CollabException(CollabErrorCode.Conflict, $"Document '{header.DocumentId}' already exists.");
+            written = await WrittenSoFarAsync(plan, cancellationToken).ConfigureAwait(false);
+            (id, title) = (header.DocumentId, string.IsNullOrWhiteSpace(header.Title) ? header.DocumentId : header.Title.Trim());
+        }
+        else
+        {
+            (id, title) = await catalog.BeginImportAsync(header.DocumentId, header.Title, user, cancellationToken).ConfigureAwait(false);
+        }
+
+        long appended = 0;
         var heads = new List<ExportDigest>();
         foreach (var branch in plan.Branches)
         {
-            if (branch.Parent is { } parent)
+            if (!written.TryGetValue(branch.Info.Name, out var head))
             {
-                await store.ForkAsync(parent.Ref, new EventSeq(branch.Info.ForkSeq), branch.Ref.Branch, branch.Info.CreatedBy, cancellationToken).ConfigureAwait(false);
+                if (branch.Parent is { } parent)
+                {
+                    await store.ForkAsync(parent.Ref, new EventSeq(branch.Info.ForkSeq), branch.Ref.Branch, branch.Info.CreatedBy, cancellationToken).ConfigureAwait(false);
+                }
+                head = branch.Info.ForkSeq;
             }
-            written += await AppendAllAsync(branch, cancellationToken).ConfigureAwait(false);
+            appended += await AppendAllAsync(branch, (int)(head - branch.Info.ForkSeq), cancellationToken).ConfigureAwait(false);
             if (Enum.TryParse<BranchState>(branch.Info.State, ignoreCase: true, out var state) && state != BranchState.Open)
             {
                 await store.SetBranchStateAsync(branch.Ref, state, cancellationToken).ConfigureAwait(false);
             }
-            var head = await store.GetHeadAsync(branch.Ref, cancellationToken).ConfigureAwait(false);
-            heads.Add(new ExportDigest(branch.Ref.Branch.Value, head.Seq.Value, head.Hash.ToString()));
+            var digest = await store.GetHeadAsync(branch.Ref, cancellationToken).ConfigureAwait(false);
+            heads.Add(new ExportDigest(branch.Ref.Branch.Value, digest.Seq.Value, digest.Hash.ToString()));
         }
         // The exported log is reproduced exactly (same hashes); then one record says who imported it and owns it now.
         var main = heads.First(h => h.Branch == "main");
@@ -166,25 +203,82 @@ public sealed class DocumentTransfer(IEventStore store, DocumentCatalog catalog,
             ["exportedSeq"] = main.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["exportedHash"] = main.Hash,
         }, cancellationToken).ConfigureAwait(false);
-        return new ImportResult(header.DocumentId, written, heads);
+        return new ImportResult(header.DocumentId, appended, heads);
     }
 
-    // Appends a branch's events in batches, a few in flight at once (each expecting the head the one before leaves,
-    // so they cannot land out of order), and checks that the store computed the file's hashes.
-    private async Task<long> AppendAllAsync(ImportBranch branch, CancellationToken cancellationToken)
+    // The head of each branch an interrupted import already wrote, checked to be a prefix of the file: the hash at it is
+    // the file's there (the chain makes that cover every event before). Anything else is refused, naming the branch.
+    private async Task<Dictionary<string, long>> WrittenSoFarAsync(ImportPlan plan, CancellationToken cancellationToken)
+    {
+        var document = plan.Branches[0].Ref.Document;
+        var byName = plan.Branches.ToDictionary(b => b.Info.Name, StringComparer.Ordinal);
+        var heads = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var info in await store.ListBranchesAsync(document, cancellationToken).ConfigureAwait(false))
+        {
+            var name = info.Ref.Branch.Value;
+            var head = info.Head.Value;
+            if (!byName.TryGetValue(name, out var branch))
+            {
+                throw Interrupted(document, $"it has a branch '{name}' that the file does not have");
+            }
+            if (info.ForkSeq.Value != branch.Info.ForkSeq || info.Parent?.Branch.Value != branch.Info.Parent)
+            {
+                throw Interrupted(document, $"its branch '{name}' was forked elsewhere than the file says");
+            }
+            if (head > branch.Info.HeadSeq)
+            {
+                throw Interrupted(document, $"its branch '{name}' holds {head - branch.Info.HeadSeq} event(s) after the file's head {branch.Info.HeadSeq}");
+            }
+            var expected = head == branch.Info.ForkSeq ? branch.ForkHash : branch.Hashes[(int)(head - branch.Info.ForkSeq - 1)];
+            if (info.HeadHash != expected)
+            {
+                throw Interrupted(document, $"its event {name}@{head} is not the file's");
+            }
+            heads[name] = head;
+        }
+        return heads;
+    }
+
+    private static CollabException Interrupted(DocumentId document, string why) =>
+        new(CollabErrorCode.Conflict, $"Document '{document}' holds an interrupted import of another file: {why}. Only the same file can complete it.");
+
+    // Appends a branch's events after the first `skip` (written by an interrupted import) in batches, a few in flight at
+    // once (each expecting the head the one before leaves, so they cannot land out of order), and checks that the store
+    // computed the file's hashes. On a failure the batches still in flight are waited for before it is thrown, so a
+    // retry finds the store settled.
+    private async Task<long> AppendAllAsync(ImportBranch branch, int skip, CancellationToken cancellationToken)
     {
         var pending = new Queue<(Task<AppendResult> Task, int From)>();
-        var head = branch.Info.ForkSeq;
-        for (var from = 0; from < branch.Events.Count; from += ImportBatch)
+        var head = branch.Info.ForkSeq + skip;
+        try
         {
-            var batch = branch.Events.GetRange(from, Math.Min(ImportBatch, branch.Events.Count - from)).ConvertAll(e => ToNewEvent(branch.Ref.Document, e));
-            pending.Enqueue((store.AppendAsync(branch.Ref, batch, new EventSeq(head), cancellationToken), from));
-            head += batch.Count;
-            // The first append of a branch may build the store's update-id index: let it finish alone.
-            if (pending.Count >= (from == 0 ? 1 : 4)) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
+            for (var from = skip; from < branch.Events.Count; from += ImportBatch)
+            {
+                var batch = branch.Events.GetRange(from, Math.Min(ImportBatch, branch.Events.Count - from)).ConvertAll(e => ToNewEvent(branch.Ref.Document, e));
+                pending.Enqueue((store.AppendAsync(branch.Ref, batch, new EventSeq(head), cancellationToken), from));
+                head += batch.Count;
+                // The first append of a branch may build the store's update-id index: let it finish alone.
+                if (pending.Count >= (from == skip ? 1 : 4)) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
+            }
+            while (pending.Count > 0) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
         }
-        while (pending.Count > 0) await CheckAsync(pending.Dequeue(), branch).ConfigureAwait(false);
-        return branch.Events.Count;
+        catch
+        {
+            foreach (var (task, _) in pending)
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The first failure is the one reported; these only have to be over.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+            throw;
+        }
+        return branch.Events.Count - skip;
     }
 
     private static async Task CheckAsync((Task<AppendResult> Task, int From) append, ImportBranch branch)

@@ -10,6 +10,11 @@ namespace Collab.EventStore.Merkle;
 /// for (one read of its view) and extended on later calls by reading only the new events. A proof then costs
 /// O(log n) cached hashes plus reading at most a few blocks of events. The cache is bounded by bytes: beyond the bound
 /// the least recently used branches are dropped and filled again (one read of the view) when next asked for.
+/// With <see cref="MerkleTreeFiles"/> the block roots are persisted, so a restart (or a dropped branch) reads only the
+/// events after the persisted blocks; a fork starts from its parent's blocks before the fork point. Persisted blocks
+/// are taken only when their file is intact and their anchor (the chain hash where they end) is the view's, and every
+/// block a proof reads is re-hashed and compared with its root: a mismatch drops the tree and rebuilds it from the
+/// events, so an answer is always the one the events give.
 /// </summary>
 public sealed class BranchMerkleTrees
 {
@@ -23,6 +28,12 @@ public sealed class BranchMerkleTrees
     public const int BranchOverheadBytes = 256;
 
     private readonly IEventStore _store;
+    private readonly MerkleTreeFiles? _files;
+    private readonly bool _verifyLoaded;
+    private readonly ConcurrentDictionary<Task, bool> _verifications = new();
+    private long _persistedLoaded;
+    private long _persistedRejected;
+    private long _blocksFromParents;
     private readonly ConcurrentDictionary<BranchRef, BranchTree> _trees = new();
     private long _bytes;
     private long _clock;
@@ -31,15 +42,35 @@ public sealed class BranchMerkleTrees
     /// <param name="store">Where the events are read.</param>
     /// <param name="blockSize">Leaves under the smallest cached subtree: a power of two, at least 2.</param>
     /// <param name="maxCacheBytes">Bytes of cached hashes kept across branches, least recently used dropped first.</param>
-    public BranchMerkleTrees(IEventStore store, int blockSize = DefaultBlockSize, long maxCacheBytes = DefaultMaxCacheBytes)
+    /// <param name="files">Where trees are persisted across restarts (null: not persisted, every start reads each branch once).</param>
+    /// <param name="verifyLoaded">
+    /// Whether a persisted tree, once taken, is also checked in the background against all its events (off the request
+    /// path; a mismatch drops it and its file). Intact files of the right history pass the load checks anyway: this
+    /// catches a file whose blocks were altered and whose checksum was recomputed.
+    /// </param>
+    public BranchMerkleTrees(IEventStore store, int blockSize = DefaultBlockSize, long maxCacheBytes = DefaultMaxCacheBytes, MerkleTreeFiles? files = null, bool verifyLoaded = true)
     {
+        _verifyLoaded = verifyLoaded;
         ArgumentNullException.ThrowIfNull(store);
         if (blockSize < 2 || !BitOperations.IsPow2(blockSize)) throw new ArgumentOutOfRangeException(nameof(blockSize), "A block size is a power of two, at least 2.");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCacheBytes, 1);
         _store = store;
+        _files = files;
         BlockSize = blockSize;
         MaxCacheBytes = maxCacheBytes;
     }
+
+    /// <summary>Persisted trees taken on load (their checksum, branch, block size and anchor held).</summary>
+    public long PersistedTreesLoaded => Interlocked.Read(ref _persistedLoaded);
+
+    /// <summary>
+    /// Persisted trees found wrong and rebuilt from the events: on load (checksum, branch, block size or anchor chain hash
+    /// does not hold) or later (a block a proof read does not hash to the persisted root).
+    /// </summary>
+    public long PersistedTreesRejected => Interlocked.Read(ref _persistedRejected);
+
+    /// <summary>Blocks copied from a parent's tree into a fork's (the shared prefix is not read again).</summary>
+    public long BlocksCopiedFromParents => Interlocked.Read(ref _blocksFromParents);
 
     /// <summary>Leaves under the smallest cached subtree.</summary>
     public int BlockSize { get; }
@@ -96,7 +127,9 @@ public sealed class BranchMerkleTrees
     {
         foreach (var (key, tree) in _trees)
         {
-            if (key.Document == document) Drop(key, tree);
+            if (key.Document != document) continue;
+            Drop(key, tree);
+            _files?.Delete(key);
         }
     }
 
@@ -127,30 +160,44 @@ public sealed class BranchMerkleTrees
     }
 
     // Fills the branch's cache up to the complete blocks of a tree of n leaves, loads the leaves of the blocks a
-    // computation needs (the given ones and the last, partial one), and runs it under the branch's gate.
+    // computation needs (the given ones and the last, partial one), and runs it under the branch's gate. A loaded block
+    // that does not hash to the cached root (a persisted tree that lied) drops the tree and its file, and starts over
+    // from the events.
     private async Task<T> WithTreeAsync<T>(BranchRef branch, long n, long[] leafBlocks, Func<RangeHasher, T> compute, CancellationToken cancellationToken)
     {
-        var tree = _trees.GetOrAdd(branch, _ => new BranchTree());
-        tree.LastUsed = Interlocked.Increment(ref _clock);
-        await tree.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            await FillAsync(tree, branch, n / BlockSize, cancellationToken).ConfigureAwait(false);
-            Count(branch, tree);
-            Trim(tree);
-            var leaves = new Dictionary<long, EventHash[]>();
-            var wanted = new List<long>(leafBlocks);
-            if (n % BlockSize != 0) wanted.Add((n - 1) / BlockSize);
-            foreach (var block in wanted)
+            var tree = _trees.GetOrAdd(branch, _ => new BranchTree());
+            tree.LastUsed = Interlocked.Increment(ref _clock);
+            await tree.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                if (block * BlockSize >= n || leaves.ContainsKey(block)) continue;
-                leaves[block] = await ReadEventHashesAsync(branch, block * BlockSize, Math.Min((block + 1) * BlockSize, n), cancellationToken).ConfigureAwait(false);
+                // Starting over: from the events only (not from a file or a parent's blocks, which may be what lied).
+                if (attempt > 0 && !tree.Started) tree.Started = true;
+                await FillAsync(tree, branch, n / BlockSize, cancellationToken).ConfigureAwait(false);
+                Count(branch, tree);
+                Trim(tree);
+                var leaves = new Dictionary<long, EventHash[]>();
+                var wanted = new List<long>(leafBlocks);
+                if (n % BlockSize != 0) wanted.Add((n - 1) / BlockSize);
+                var consistent = true;
+                foreach (var block in wanted)
+                {
+                    if (block * BlockSize >= n || leaves.ContainsKey(block)) continue;
+                    var hashes = await ReadEventHashesAsync(branch, block * BlockSize, Math.Min((block + 1) * BlockSize, n), cancellationToken).ConfigureAwait(false);
+                    leaves[block] = hashes;
+                    if (hashes.Length == BlockSize && block < tree.UncheckedBlocks && BlockRoot(hashes) != tree.Levels[0][(int)block]) consistent = false;
+                }
+                if (consistent) return compute(new RangeHasher(tree.Levels, BlockSize, leaves));
+                if (attempt > 0) throw new InvalidOperationException($"The Merkle tree of {branch} rebuilt from its events does not match them.");
+                Interlocked.Increment(ref _persistedRejected);
+                Drop(branch, tree);
+                _files?.Delete(branch);
             }
-            return compute(new RangeHasher(tree.Levels, BlockSize, leaves));
-        }
-        finally
-        {
-            tree.Gate.Release();
+            finally
+            {
+                tree.Gate.Release();
+            }
         }
     }
 
@@ -166,6 +213,11 @@ public sealed class BranchMerkleTrees
 
     private async Task FillAsync(BranchTree tree, BranchRef branch, long completeBlocks, CancellationToken cancellationToken)
     {
+        if (!tree.Started)
+        {
+            await StartAsync(tree, branch, cancellationToken).ConfigureAwait(false);
+            tree.Started = true;
+        }
         var level0 = tree.Levels[0];
         if (level0.Count >= completeBlocks) return;
         var leaves = new EventHash[BlockSize];
@@ -181,6 +233,146 @@ public sealed class BranchMerkleTrees
             filled = 0;
         }
         if (level0.Count < completeBlocks) throw new EventStoreException(EventStoreError.SeqBeyondHead, $"The view of {branch} ends before seq {completeBlocks * BlockSize}.");
+        await SaveAsync(tree, branch, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A tree's first use: its persisted blocks when they hold, else for a fork the blocks of its parent's tree that lie
+    // wholly before the fork point (the views share that prefix), so only the rest is read from the events.
+    private async Task StartAsync(BranchTree tree, BranchRef branch, CancellationToken cancellationToken)
+    {
+        if (_files is not null && await _files.LoadAsync(branch, BlockSize, cancellationToken).ConfigureAwait(false) is (true, var persisted))
+        {
+            if (persisted is not null && await AnchoredAsync(branch, persisted, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var root in persisted.BlockRoots) tree.AddBlock(root);
+                tree.SavedBlocks = persisted.BlockRoots.Count;
+                tree.UncheckedBlocks = persisted.BlockRoots.Count;
+                Interlocked.Increment(ref _persistedLoaded);
+                if (_verifyLoaded)
+                {
+                    var check = Task.Run(() => VerifyLoadedAsync(branch, tree, persisted), CancellationToken.None);
+                    _verifications[check] = true;
+                    _ = check.ContinueWith(t => _verifications.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+                return;
+            }
+            Interlocked.Increment(ref _persistedRejected);
+            _files.Delete(branch);
+        }
+        if (await _store.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false) is not { Parent: { } parent } info) return;
+        var shared = info.ForkSeq.Value / BlockSize;
+        if (shared == 0) return;
+        foreach (var root in await ParentBlocksAsync(parent, shared, cancellationToken).ConfigureAwait(false)) tree.AddBlock(root);
+        tree.UncheckedBlocks = (int)shared;
+        Interlocked.Add(ref _blocksFromParents, shared);
+    }
+
+    // Whether the persisted blocks end at a position of this branch's view whose chain hash is the one they were
+    // computed under (one read): a file of another history (a document written anew, events lost with OsBuffered)
+    // fails here. Each block is also checked against its events whenever a proof reads them (WithTreeAsync).
+    private async Task<bool> AnchoredAsync(BranchRef branch, PersistedMerkleBlocks persisted, CancellationToken cancellationToken)
+    {
+        if (persisted.BlockRoots.Count == 0) return false;
+        try
+        {
+            var at = await _store.GetDigestAsync(branch, new EventSeq(persisted.BlockRoots.Count * (long)BlockSize), cancellationToken).ConfigureAwait(false);
+            return at.Hash == persisted.ChainHashAtEnd;
+        }
+        catch (EventStoreException ex) when (ex.Error is EventStoreError.SeqBeyondHead or EventStoreError.InvalidArgument)
+        {
+            return false;
+        }
+    }
+
+    // The first `count` block roots of a parent's tree (filled as needed, under the parent's gate).
+    private async Task<EventHash[]> ParentBlocksAsync(BranchRef parent, long count, CancellationToken cancellationToken)
+    {
+        var tree = _trees.GetOrAdd(parent, _ => new BranchTree());
+        tree.LastUsed = Interlocked.Increment(ref _clock);
+        await tree.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FillAsync(tree, parent, count, cancellationToken).ConfigureAwait(false);
+            Count(parent, tree);
+            return [.. tree.Levels[0].Take((int)count)];
+        }
+        finally
+        {
+            tree.Gate.Release();
+        }
+    }
+
+    // Persists the tree's blocks once enough were added since the last write (at most 64 blocks, 4,096 events with the
+    // default block, behind; a sixteenth of the tree for small trees), after the events they cover were read, so after
+    // they are durable. A failed write changes no answer: the next start reads more events.
+    private async Task SaveAsync(BranchTree tree, BranchRef branch, CancellationToken cancellationToken)
+    {
+        var count = tree.Levels[0].Count;
+        if (_files is null || count - tree.SavedBlocks < Math.Clamp(tree.SavedBlocks / 16, 1, SaveEveryBlocks)) return;
+        try
+        {
+            var end = await _store.GetDigestAsync(branch, new EventSeq(count * (long)BlockSize), cancellationToken).ConfigureAwait(false);
+            await _files.SaveAsync(branch, new PersistedMerkleBlocks(BlockSize, [.. tree.Levels[0]], end.Hash), cancellationToken).ConfigureAwait(false);
+            tree.SavedBlocks = count;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A cache: the tree in memory is right, only the next start reads more.
+        }
+    }
+
+    /// <summary>Completes when every background check of a persisted tree started so far has finished.</summary>
+    public Task WhenLoadedTreesVerifiedAsync() => Task.WhenAll(_verifications.Keys);
+
+    // Re-hashes every block a persisted tree brought from the events; on a mismatch drops the tree (under its gate, so no
+    // save writes the wrong blocks again meanwhile) and its file: the next request rebuilds it from the events.
+    private async Task VerifyLoadedAsync(BranchRef branch, BranchTree tree, PersistedMerkleBlocks persisted)
+    {
+        try
+        {
+            var leaves = new EventHash[BlockSize];
+            var filled = 0;
+            var block = 0;
+            var end = persisted.BlockRoots.Count * (long)BlockSize;
+            await foreach (var e in _store.ReadAsync(branch, new EventSeq(1), new EventSeq(end)).ConfigureAwait(false))
+            {
+                leaves[filled++] = MerkleHash.Leaf(e.Hash);
+                if (filled < BlockSize) continue;
+                filled = 0;
+                if (PerfectRoot(leaves) != persisted.BlockRoots[block]) break;
+                block++;
+            }
+            if (block == persisted.BlockRoots.Count)
+            {
+                tree.UncheckedBlocks = 0;
+                return;
+            }
+        }
+        catch (EventStoreException)
+        {
+            // The branch cannot be read as far as the file says: as wrong as a mismatch.
+        }
+        Interlocked.Increment(ref _persistedRejected);
+        await tree.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Drop(branch, tree);
+            _files?.Delete(branch);
+        }
+        finally
+        {
+            tree.Gate.Release();
+        }
+    }
+
+    /// <summary>Blocks added to a tree before it is written again at most (it is written sooner while small).</summary>
+    public const int SaveEveryBlocks = 64;
+
+    private EventHash BlockRoot(EventHash[] eventHashes)
+    {
+        var leaves = new EventHash[BlockSize];
+        for (var i = 0; i < BlockSize; i++) leaves[i] = MerkleHash.Leaf(eventHashes[i]);
+        return PerfectRoot(leaves);
     }
 
     private async Task<EventHash[]> ReadEventHashesAsync(BranchRef branch, long lo, long hi, CancellationToken cancellationToken)
@@ -219,6 +411,21 @@ public sealed class BranchMerkleTrees
         public long Bytes;
 
         public long LastUsed { get; set; }
+
+        // Whether the persisted or parent's blocks were looked for; how many blocks the branch's file holds.
+        public bool Started { get; set; }
+
+        public int SavedBlocks { get; set; }
+
+        // Blocks 0..UncheckedBlocks-1 came from a file or a parent's tree and were not yet re-hashed from this view's
+        // events: a proof that reads one of them checks it (blocks computed here from the events need no check).
+        private volatile int _uncheckedBlocks;
+
+        public int UncheckedBlocks
+        {
+            get => _uncheckedBlocks;
+            set => _uncheckedBlocks = value;
+        }
 
         public void AddBlock(EventHash root)
         {

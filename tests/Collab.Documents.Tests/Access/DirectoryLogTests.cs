@@ -246,20 +246,22 @@ public sealed class DirectoryLogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task an_import_a_crash_interrupted_is_given_to_the_importer_not_to_the_imported_owner()
+    public async Task an_import_a_crash_interrupted_is_given_to_nobody_and_left_as_it_is_for_its_importer_to_resume()
     {
         await _s.Catalog.BeginImportAsync(Doc, "Plan", "ivan", default);
         await _store.AppendAsync(Main, [new NewEvent(DirectoryRecords.Kind, DomainEvent.EmptyUpdate, "alice") { Record = new DomainRecord(DirectoryRecords.DocumentCreated, new Dictionary<string, string> { ["title"] = "Plan", ["owner"] = "alice" }) }]);
 
         await _s.DisposeAsync();
         _s = new Services(_store, JournalPath);
-        Assert.Equal((1, 1), await _s.Log.ReconcileAllAsync(default));
-        Assert.Equal([new DocumentGrant(Doc, "ivan", DocumentRole.Owner)], _s.Directory.Grants(Doc));
-        var repair = (await _store.ReadPageAsync(Main, new EventSeq(2), 1)).Single();
-        Assert.Equal((DirectoryRecords.DocumentImported, "true"), (repair.Record!.Type, repair.Record.Fields["repaired"]));
-        // Repaired once.
         Assert.Equal((1, 0), await _s.Log.ReconcileAllAsync(default));
-        Assert.Equal(2, (await _store.GetHeadAsync(Main)).Seq.Value);
+        Assert.Equal([(Doc, "ivan")], _s.Log.PendingImports);
+        // Neither the imported log's owner nor the importer can reach it, and nothing was written to it.
+        Assert.Null(_s.Directory.Find(Doc));
+        Assert.Equal(DocumentRole.None, _s.Directory.RoleOf(Doc, "alice"));
+        Assert.Equal(DocumentRole.None, _s.Directory.RoleOf(Doc, "ivan"));
+        Assert.Equal(1, (await _store.GetHeadAsync(Main)).Seq.Value);
+        Assert.Equal((1, 0), await _s.Log.ReconcileAllAsync(default));
+        Assert.Equal(1, (await _store.GetHeadAsync(Main)).Seq.Value);
     }
 
     /// <summary>The services as the server wires them; a new instance over the same store is a restart.</summary>
