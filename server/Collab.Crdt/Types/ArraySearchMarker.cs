@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Collab.Crdt.Structs;
 
 namespace Collab.Crdt.Types;
@@ -69,17 +70,18 @@ internal sealed class ArraySearchMarker
         }
 
         ArraySearchMarker? marker = null;
-        if (markers.Count > 0)
+        var all = CollectionsMarshal.AsSpan(markers);
+        if (all.Length > 0)
         {
-            marker = markers[0];
+            marker = all[0];
             int best = Math.Abs(index - marker.Index);
-            for (int i = 1; i < markers.Count; i++)
+            for (int i = 1; i < all.Length; i++)
             {
-                int d = Math.Abs(index - markers[i].Index);
+                int d = Math.Abs(index - all[i].Index);
                 if (d < best)
                 {
                     best = d;
-                    marker = markers[i];
+                    marker = all[i];
                 }
             }
         }
@@ -173,7 +175,7 @@ internal sealed class ArraySearchMarker
         if (len > 0 && type.SearchMarkersSettled)
         {
             // Settled: every marker's item is visible, countable and flagged, so yjs's walk would change nothing.
-            foreach (var m in markers)
+            foreach (var m in CollectionsMarshal.AsSpan(markers))
             {
                 if (index <= m.Index)
                 {
