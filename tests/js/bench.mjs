@@ -77,17 +77,20 @@ const replay = (trace, updates) => {
 }
 
 if (cold) {
-  let t0 = process.hrtime.bigint()
+  const time = (fn) => {
+    const c0 = process.cpuUsage(); const t0 = process.hrtime.bigint()
+    const r = fn()
+    const wall = Number(process.hrtime.bigint() - t0) / 1e6
+    const c = process.cpuUsage(c0)
+    return { r, wall, cpu: (c.user + c.system) / 1000 }
+  }
+  const t0 = process.hrtime.bigint()
   const trace = loadTrace(file)
   const parseMs = Number(process.hrtime.bigint() - t0) / 1e6
-  t0 = process.hrtime.bigint()
-  const doc = replay(trace)
-  const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
-  if (doc.getText('text').toString() !== trace.endContent) throw new Error('replay does not reach endContent')
-  t0 = process.hrtime.bigint()
-  replay(trace)
-  const secondMs = Number(process.hrtime.bigint() - t0) / 1e6
-  console.log(`${traceName}: cold first replay ${firstMs.toFixed(1)} ms, second ${secondMs.toFixed(1)} ms (trace parse ${parseMs.toFixed(1)} ms, process start to now ${(performance.now()).toFixed(0)} ms)`)
+  const first = time(() => replay(trace))
+  if (first.r.getText('text').toString() !== trace.endContent) throw new Error('replay does not reach endContent')
+  const second = time(() => replay(trace))
+  console.log(`${traceName}: cold first replay wall ${first.wall.toFixed(1)} ms CPU ${first.cpu.toFixed(1)} ms, second wall ${second.wall.toFixed(1)} ms CPU ${second.cpu.toFixed(1)} ms (trace parse ${parseMs.toFixed(1)} ms, process start to now ${(performance.now()).toFixed(0)} ms)`)
   process.exit(0)
 }
 
