@@ -40,6 +40,26 @@ if (args.Contains("--retained"))
     return;
 }
 
+// --quick TRACE [--runs N] [--ops abcd]: EditingTraceBenchmarks' operations (wall and process CPU time), timed like
+// tests/js/bench.mjs.
+// --cold TRACE: the first replay of TRACE in this fresh process (start-up cost: JIT, type loading), then a second one.
+int traceArg = Array.IndexOf(args, "--quick");
+if (traceArg >= 0)
+{
+    int runsArg = Array.IndexOf(args, "--runs");
+    int runs = runsArg >= 0 ? int.Parse(args[runsArg + 1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    int opsArg = Array.IndexOf(args, "--ops");
+    EditingTraceBenchmarks.Quick(args[traceArg + 1], runs, warmups: 3, opsArg >= 0 ? args[opsArg + 1] : "abcd");
+    return;
+}
+
+int coldArg = Array.IndexOf(args, "--cold");
+if (coldArg >= 0)
+{
+    EditingTraceBenchmarks.Cold(args[coldArg + 1]);
+    return;
+}
+
 if (args.Contains("--merge-quick"))
 {
     MergeAnalysisBenchmarks.Quick();

@@ -35,24 +35,24 @@ public sealed partial class YDoc
         ApplyDecodedUpdate(refs, ds, origin);
     }
 
-    private void ApplyDecodedUpdate(Dictionary<uint, ClientStructRefs> refs, DeleteSet ds, object? origin)
-    {
-        Transact(
-            t =>
+    private void ApplyDecodedUpdate(Dictionary<uint, ClientStructRefs> refs, DeleteSet ds, object? origin) =>
+        TransactCore(
+            (Doc: this, Refs: refs, Ds: ds),
+            static (t, s) =>
             {
+                // a static lambda with a tuple state: no closure allocated per applied update
                 t.Local = false;
-                var retryUpdate = ApplyDecoded(t, refs, ds);
+                var retryUpdate = s.Doc.ApplyDecoded(t, s.Refs, s.Ds);
                 while (retryUpdate != null)
                 {
                     var r = new UpdateReaderV1(retryUpdate);
                     var retryRefs = UpdateCodec.ReadClientsStructRefs(ref r);
                     var retryDs = DeleteSet.Read(ref r);
-                    retryUpdate = ApplyDecoded(t, retryRefs, retryDs);
+                    retryUpdate = s.Doc.ApplyDecoded(t, retryRefs, retryDs);
                 }
             },
             origin,
             false);
-    }
 
     private byte[]? ApplyDecoded(Transaction transaction, Dictionary<uint, ClientStructRefs> refs, DeleteSet ds)
     {

@@ -72,7 +72,15 @@ internal sealed class Item : AbstractStruct
         get => (Info & (CountableBit | DeletedBit)) == CountableBit;
     }
 
-    public void MarkDeleted() => Info |= DeletedBit;
+    public void MarkDeleted()
+    {
+        Info |= DeletedBit;
+        if ((Info & MarkerBit) != 0 && Parent is { } parent)
+        {
+            // a marker rests on this item: the next insert must walk the markers (ArraySearchMarker.UpdateChanges)
+            parent.SearchMarkersSettled = false;
+        }
+    }
 
     public ItemId LastId => Length == 1 ? Id : new ItemId(Id.Client, Id.Clock + (uint)Length - 1);
 
@@ -122,7 +130,7 @@ internal sealed class Item : AbstractStruct
             Content.Splice(diff));
         if (Deleted)
         {
-            right.MarkDeleted();
+            right.Info |= DeletedBit; // not MarkDeleted: the new right part carries no search marker
         }
 
         if (Keep)
@@ -377,6 +385,7 @@ internal sealed class Item : AbstractStruct
                 {
                     if (marker.P == r)
                     {
+                        Parent!.SearchMarkersSettled = false;
                         marker.P = this;
                         if (!Deleted && Countable)
                         {

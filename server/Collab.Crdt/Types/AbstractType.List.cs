@@ -121,7 +121,7 @@ public abstract partial class AbstractType
         {
             if (SearchMarkers != null)
             {
-                ArraySearchMarker.UpdateChanges(SearchMarkers, index, content.Count);
+                ArraySearchMarker.UpdateChanges(this, index, content.Count);
             }
 
             ListInsertGenericsAfter(transaction, null, content);
@@ -162,7 +162,7 @@ public abstract partial class AbstractType
 
         if (SearchMarkers != null)
         {
-            ArraySearchMarker.UpdateChanges(SearchMarkers, startIndex, content.Count);
+            ArraySearchMarker.UpdateChanges(this, startIndex, content.Count);
         }
 
         ListInsertGenericsAfter(transaction, n, content);
@@ -249,7 +249,7 @@ public abstract partial class AbstractType
 
         if (SearchMarkers != null)
         {
-            ArraySearchMarker.UpdateChanges(SearchMarkers, startIndex, -startLength + length);
+            ArraySearchMarker.UpdateChanges(this, startIndex, -startLength + length);
         }
     }
 

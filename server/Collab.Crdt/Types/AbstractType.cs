@@ -16,6 +16,13 @@ public abstract partial class AbstractType
     internal Item? Start;
     internal int LengthField;
     internal List<ArraySearchMarker>? SearchMarkers;
+
+    /// <summary>
+    /// True while every search marker rests on a visible, countable item whose marker flag is set: then yjs's marker
+    /// walk for an insert (ArraySearchMarker.UpdateChanges) would change nothing but indexes. Set by a full walk;
+    /// cleared when a marked item is deleted or a marker moves somewhere that breaks it.
+    /// </summary>
+    internal bool SearchMarkersSettled;
     internal string? RootName;
     private List<Action<YEvent, Transaction>>? _observers;
     private List<Action<IReadOnlyList<YEvent>, Transaction>>? _deepObservers;

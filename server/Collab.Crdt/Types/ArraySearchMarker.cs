@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Collab.Crdt.Structs;
 
 namespace Collab.Crdt.Types;
@@ -44,8 +45,14 @@ internal sealed class ArraySearchMarker
                 }
             }
 
+            Unsettle(markers, oldest, p);
             oldest.Overwrite(p, index);
             return oldest;
+        }
+
+        if (!p.IsVisibleCountable)
+        {
+            p.Parent!.SearchMarkersSettled = false;
         }
 
         var pm = new ArraySearchMarker(p, index);
@@ -63,17 +70,18 @@ internal sealed class ArraySearchMarker
         }
 
         ArraySearchMarker? marker = null;
-        if (markers.Count > 0)
+        var all = CollectionsMarshal.AsSpan(markers);
+        if (all.Length > 0)
         {
-            marker = markers[0];
+            marker = all[0];
             int best = Math.Abs(index - marker.Index);
-            for (int i = 1; i < markers.Count; i++)
+            for (int i = 1; i < all.Length; i++)
             {
-                int d = Math.Abs(index - markers[i].Index);
+                int d = Math.Abs(index - all[i].Index);
                 if (d < best)
                 {
                     best = d;
-                    marker = markers[i];
+                    marker = all[i];
                 }
             }
         }
@@ -123,6 +131,7 @@ internal sealed class ArraySearchMarker
 
         if (marker != null && Math.Abs(marker.Index - pindex) < (double)p.Parent!.LengthField / MaxSearchMarkers)
         {
+            Unsettle(markers, marker, p);
             marker.Overwrite(p, pindex);
             return marker;
         }
@@ -130,9 +139,53 @@ internal sealed class ArraySearchMarker
         return MarkPosition(markers, p, pindex);
     }
 
-    /// <summary>Shifts markers after an insert (len &gt; 0) or delete (len &lt; 0) at index (yjs updateMarkerChanges).</summary>
-    public static void UpdateChanges(List<ArraySearchMarker> markers, int index, int len)
+    /// <summary>
+    /// Before <paramref name="moving"/> moves to <paramref name="p"/>: the markers stay settled only if p is visible
+    /// and countable and no other marker rests on the item it leaves (Overwrite clears that item's marker flag).
+    /// </summary>
+    private static void Unsettle(List<ArraySearchMarker> markers, ArraySearchMarker moving, Item p)
     {
+        var type = p.Parent!;
+        if (!type.SearchMarkersSettled)
+        {
+            return;
+        }
+
+        if (!p.IsVisibleCountable)
+        {
+            type.SearchMarkersSettled = false;
+            return;
+        }
+
+        var old = moving.P;
+        foreach (var m in markers)
+        {
+            if (m != moving && m.P == old)
+            {
+                type.SearchMarkersSettled = false;
+                return;
+            }
+        }
+    }
+
+    /// <summary>Shifts markers after an insert (len &gt; 0) or delete (len &lt; 0) at index (yjs updateMarkerChanges).</summary>
+    public static void UpdateChanges(AbstractType type, int index, int len)
+    {
+        var markers = type.SearchMarkers!;
+        if (len > 0 && type.SearchMarkersSettled)
+        {
+            // Settled: every marker's item is visible, countable and flagged, so yjs's walk would change nothing.
+            foreach (var m in CollectionsMarshal.AsSpan(markers))
+            {
+                if (index <= m.Index)
+                {
+                    m.Index += len;
+                }
+            }
+
+            return;
+        }
+
         for (int i = markers.Count - 1; i >= 0; i--)
         {
             var m = markers[i];
@@ -163,6 +216,11 @@ internal sealed class ArraySearchMarker
             {
                 m.Index = Math.Max(index, m.Index + len);
             }
+        }
+
+        if (len > 0)
+        {
+            type.SearchMarkersSettled = true;
         }
     }
 }

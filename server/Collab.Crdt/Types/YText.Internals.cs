@@ -195,7 +195,7 @@ public partial class YText
         int index = currPos.Index;
         if (SearchMarkers != null)
         {
-            ArraySearchMarker.UpdateChanges(SearchMarkers, currPos.Index, content.Length);
+            ArraySearchMarker.UpdateChanges(this, currPos.Index, content.Length);
         }
 
         right = new Item(new ItemId(own, doc.Store.GetState(own)), left, left?.LastId, right, right?.Id, this, null, content);
@@ -478,7 +478,7 @@ public partial class YText
         var parent = (currPos.Left ?? currPos.Right)?.Parent;
         if (parent?.SearchMarkers != null)
         {
-            ArraySearchMarker.UpdateChanges(parent.SearchMarkers, currPos.Index, -startLength + length);
+            ArraySearchMarker.UpdateChanges(parent, currPos.Index, -startLength + length);
         }
 
         return currPos;
