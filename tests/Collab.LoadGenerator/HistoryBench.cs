@@ -200,23 +200,34 @@ internal static class HistoryBench
                 // Where a diff's time goes: CPU per stage, summed over the samples.
                 var replayer2 = new DocumentReplayer(store);
                 double build = 0, runs = 0, total = 0;
+                long allocBuilds = 0, allocRuns = 0, allocCompare = 0, runCount = 0, segmentCount = 0;
                 for (int i = 0; i < samples; i++)
                 {
                     long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
                     (a, b) = (Math.Min(a, b), Math.Max(a, b));
+                    long m0 = GC.GetTotalAllocatedBytes(true);
                     long t0 = ProcessCpuNanoseconds();
                     var baseDoc = (await replayer2.BuildAsync(main, new EventSeq(a), gc: true, default)).Doc;
                     var headDoc = (await replayer2.BuildAsync(main, new EventSeq(b), gc: true, default)).Doc;
                     long t1 = ProcessCpuNanoseconds();
-                    Collab.Crdt.History.ItemRuns.Diff(baseDoc, headDoc, "text", Collab.Crdt.History.RootKind.Text);
+                    long m1 = GC.GetTotalAllocatedBytes(true);
+                    var itemRuns = Collab.Crdt.History.ItemRuns.Diff(baseDoc, headDoc, "text", Collab.Crdt.History.RootKind.Text);
                     long t2 = ProcessCpuNanoseconds();
-                    await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
+                    long m2 = GC.GetTotalAllocatedBytes(true);
+                    var result = await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
                     long t3 = ProcessCpuNanoseconds();
+                    long m3 = GC.GetTotalAllocatedBytes(true);
+                    allocBuilds += m1 - m0;
+                    allocRuns += m2 - m1;
+                    allocCompare += m3 - m2;
+                    runCount += itemRuns.Count;
+                    segmentCount += result.Roots.Sum(static r => r.Segments.Count);
                     build += t1 - t0;
                     runs += t2 - t1;
                     total += t3 - t2;
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  diff stages, mean cpu: two builds {build / samples / 1e6:F2} ms, ItemRuns.Diff {runs / samples / 1e6:F2} ms, whole CompareAsync {total / samples / 1e6:F2} ms"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  diff, mean allocated: two builds {allocBuilds / samples / 1e6:F2} MB, ItemRuns.Diff {allocRuns / samples / 1e6:F2} MB ({runCount / samples:N0} runs), whole CompareAsync {allocCompare / samples / 1e6:F2} MB ({segmentCount / samples:N0} segments)"));
             }
 
             if (Run("content"))
