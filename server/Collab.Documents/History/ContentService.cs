@@ -35,8 +35,16 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
     {
         var (built, position, hints) = await BuildAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
         var roots = new List<RootContent>();
-        foreach (var root in DocumentRender.RenderAll(built.Doc, hints))
+        foreach (var (name, kind) in DocumentRender.TypeRoots(built.Doc, hints))
         {
+            if (kind == RootKind.Text && built.Doc.GetRoot(name) is Collab.Crdt.Types.YText text && DocumentRender.IsPlain(text))
+            {
+                // The common case: the delta written straight from the text (what RenderAll's delta parses to).
+                var plain = text.ToString();
+                roots.Add(new RootContent(name, HistoryPositions.KindName(kind), plain, PlainTextDelta.Element(plain), null, null));
+                continue;
+            }
+            var root = DocumentRender.Render(built.Doc, name, kind);
             roots.Add(new RootContent(
                 root.Name,
                 HistoryPositions.KindName(root.Kind),

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Collab.Crdt.Document;
 using Collab.Documents.History;
 using Collab.Documents.Tests.Branching;
@@ -106,6 +107,66 @@ public sealed class HistoryLeanPathTests : IAsyncLifetime
             Assert.Equal(stats.Replayed, built.Replayed);
             Assert.Equal(plain.EncodeStateAsUpdate(), built.Doc.EncodeStateAsUpdate());
             Assert.Equal(plain.GetText("text").ToString(), built.Doc.GetText("text").ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void a_plain_text_delta_written_as_utf8_is_the_element_the_rendered_delta_parses_to(int seed)
+    {
+        var random = new Random(seed);
+        // quotes, backslashes, every control character, multi-byte characters, pairs and lone surrogates
+        var alphabet = new List<string> { "a", "Z", " ", "\"", "\\", "/", "\u007f", "é", "ß", "中", "\u2028", "\ufffd", "😀", "\ud83d", "\ude00" };
+        alphabet.AddRange(Enumerable.Range(0, 32).Select(c => ((char)c).ToString()));
+        var texts = new List<string> { "", "plain", "\ud83d\ude00", "\ude00\ud83d" };
+        for (var i = 0; i < 300; i++)
+        {
+            texts.Add(string.Concat(Enumerable.Range(0, random.Next(1, 60)).Select(_ => alphabet[random.Next(alphabet.Count)])));
+        }
+        foreach (var text in texts)
+        {
+            var rendered = text.Length == 0 ? "[]" : "[{\"insert\":" + Collab.Crdt.Encoding.JsJson.Stringify(text) + "}]";
+            string Old() => JsonDocument.Parse(rendered).RootElement.Clone().GetRawText();
+            string New() => PlainTextDelta.Element(text).GetRawText();
+            Assert.Equal(Outcome(Old), Outcome(New));
+        }
+    }
+
+    [Fact]
+    public async Task content_renders_every_root_as_render_all_does()
+    {
+        await _f.WriteStoryAsync();
+        var doc = new YDoc(new YDocOptions { ClientId = 77 });
+        doc.GetText("plain").Insert(0, "line one\n\"quoted\" \u0001 é 😀");
+        doc.GetText("formatted").Insert(0, "bold", new Dictionary<string, object?> { ["bold"] = true });
+        doc.GetMap("map").Set("k", "v");
+        await _f.B.Store.AppendAsync(BranchingFixture.Ref("main"), [new NewEvent(EventKind.Update, doc.EncodeStateAsUpdate(), "alice") { ClientIds = [doc.ClientId] }]);
+        var content = await _f.Content.GetAsync(BranchingFixture.Doc, new PositionQuery("main"), "aud", default);
+        var built = await new DocumentReplayer(_f.B.Store).BuildAsync(BranchingFixture.Ref("main"), null, gc: true, default);
+        using var lease = await _f.Index.OpenAsync(BranchingFixture.Ref("main").Document, default);
+        var expected = Collab.Crdt.History.DocumentRender.RenderAll(built.Doc, HistoryPositions.Hints(lease.History));
+        Assert.Equal(expected.Select(r => r.Name), content.Roots.Select(r => r.Name));
+        Assert.Contains(content.Roots, r => r.Name == "plain");
+        foreach (var (want, got) in expected.Zip(content.Roots))
+        {
+            Assert.Equal(want.Text, got.Text);
+            Assert.Equal(want.DeltaJson is null ? null : JsonDocument.Parse(want.DeltaJson).RootElement.GetRawText(), got.Delta?.GetRawText());
+            Assert.Equal(want.Json is null ? null : JsonDocument.Parse(want.Json).RootElement.GetRawText(), got.Value?.GetRawText());
+            Assert.Equal(want.Xml, got.Xml);
+        }
+    }
+
+    private static string Outcome(Func<string> render)
+    {
+        try
+        {
+            return render();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            return "throws " + ex.GetType().Name;
         }
     }
 
