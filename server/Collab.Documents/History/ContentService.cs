@@ -53,6 +53,7 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
                 root.Json is { } json ? Parse(json) : null,
                 root.Xml));
         }
+        built.Doc.ReleaseStructs(); // rendered: its items need not outlive the request (see ReleaseStructs)
         return new VersionContent(position, roots, built.SnapshotSeq.Value, built.Replayed);
     }
 
@@ -60,7 +61,9 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
     public async Task<(PositionView Position, byte[] Update)> GetUpdateAsync(string documentId, PositionQuery query, string user, CancellationToken cancellationToken)
     {
         var (built, position, _) = await BuildAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
-        return (position, built.Doc.EncodeStateAsUpdate());
+        var update = built.Doc.EncodeStateAsUpdate();
+        built.Doc.ReleaseStructs();
+        return (position, update);
     }
 
     /// <summary>
@@ -78,6 +81,7 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
         var rendered = kind == RootKind.Text
             ? new RenderedRoot(name, kind, ((Collab.Crdt.Types.YText)built.Doc.GetRoot(name)!).ToString(), null, null, null)
             : DocumentRender.Render(built.Doc, name, kind);
+        built.Doc.ReleaseStructs();
         return (position, rendered.Text ?? rendered.Xml ?? rendered.Json ?? "");
     }
 

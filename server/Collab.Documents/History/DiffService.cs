@@ -61,13 +61,18 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
         foreach (var (name, kind) in DocumentRender.TypeRoots(baseDoc, hints)) kinds[name] = kind;
         foreach (var (name, kind) in DocumentRender.TypeRoots(headDoc, hints)) kinds[name] = kind; // the head's typing wins
 
-        var roots = new List<RootDiff>();
+        var compared = new List<(string Name, RootKind Kind, IReadOnlyList<ItemRun> Runs)>();
         foreach (var (name, kind) in kinds)
         {
             if (baseDoc.GetRoot(name) is { } b && headDoc.GetRoot(name) is { } h && b.GetType() != h.GetType()) continue; // typed differently: not comparable
-            var runs = ItemRuns.Diff(baseDoc, headDoc, name, kind);
-            roots.Add(Attribute(history, name, kind, runs, headPosition));
+            compared.Add((name, kind, ItemRuns.Diff(baseDoc, headDoc, name, kind)));
         }
+        // The runs hold what attribution needs: the versions' items need not outlive them (see ReleaseStructs).
+        baseDoc.ReleaseStructs();
+        headDoc.ReleaseStructs();
+
+        var roots = new List<RootDiff>();
+        foreach (var (name, kind, runs) in compared) roots.Add(Attribute(history, name, kind, runs, headPosition));
         return new DiffResult(basePosition, headPosition, roots);
     }
 

@@ -158,6 +158,25 @@ public sealed class HistoryLeanPathTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task a_released_document_lets_go_of_its_items_and_the_views_answer_as_before()
+    {
+        await _f.WriteStoryAsync();
+        var main = BranchingFixture.Ref("main");
+        var built = await new DocumentReplayer(_f.B.Store).BuildAsync(main, null, gc: true, default);
+        var text = built.Doc.GetText("text");
+        var before = text.ToString();
+        Assert.NotEmpty(before);
+        built.Doc.ReleaseStructs();
+        Assert.Equal("", text.ToString());
+
+        // the services release what they built after reading it: asking twice gives the same answers
+        var first = await _f.Content.GetTextAsync(BranchingFixture.Doc, new PositionQuery("main"), "text", "aud", default);
+        var second = await _f.Content.GetTextAsync(BranchingFixture.Doc, new PositionQuery("main"), "text", "aud", default);
+        Assert.Equal(before, first.Text);
+        Assert.Equal(first.Text, second.Text);
+    }
+
     private static string Outcome(Func<string> render)
     {
         try
