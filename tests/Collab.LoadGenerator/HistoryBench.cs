@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Collab.Crdt.Document;
 using Collab.Documents.Access;
@@ -77,9 +78,13 @@ internal static class HistoryBench
                 });
                 typist.UpdateV1 -= OnUpdate;
                 if (updates.Count == 0) continue;
+                if (stored is not null)
+                {
+                    seq++; // replaying the trace only for the expected text
+                    continue;
+                }
                 batch.Add(new NewEvent(EventKind.Update, updates.Count == 1 ? updates[0] : Collab.Crdt.YUpdate.Merge(updates), "author-" + (seq / 20_000).ToString(CultureInfo.InvariantCulture)) { ClientIds = [42] });
                 seq++;
-                if (stored is not null) continue; // replaying the trace only for the expected text
                 if (seq % snapshotEvery == 0 || batch.Count == 1000)
                 {
                     await store.AppendAsync(main, batch);
@@ -89,6 +94,13 @@ internal static class HistoryBench
             }
             if (batch.Count > 0 && stored is null) await store.AppendAsync(main, batch);
             Console.WriteLine($"stored {seq:N0} events in {watch.Elapsed.TotalSeconds:F1} s; final text {text.Length:N0} chars");
+            // The trace and the typist's document are not part of what is measured: let them go, so that the heap the
+            // collector works on holds what a server would (the index and the requests' own objects).
+            var expectedFinal = text.ToString();
+            txns = [];
+            batch = [];
+            typist = new YDoc();
+            text = typist.GetText("text");
 
             var index = new HistoryIndex(store);
             var content = new ContentService(store, catalog, index);
@@ -111,12 +123,11 @@ internal static class HistoryBench
             using (await index.OpenAsync(main.Document, default))
             {
             }
-            Console.WriteLine($"history index built from the log (first request only): {watch.Elapsed.TotalMilliseconds:F0} ms");
+            Console.WriteLine($"history index built from the log (first request only): {watch.Elapsed.TotalMilliseconds:F0} ms; live heap after it {GC.GetTotalMemory(true) / 1e6:F0} MB");
 
             var random = new Random(1234);
             // The stage splits are profiling aids (CPU summed over many requests): run only when named.
             bool Run(string phase) => only == "all" ? phase is not ("stages" or "diffstages") : only.Split(',').Contains(phase);
-            var expectedFinal = text.ToString();
             var final = await content.GetTextAsync("paper", new PositionQuery("main"), "text", "aud", default);
             if (final.Text != expectedFinal) throw new InvalidOperationException("content at the head differs from the trace");
 
@@ -135,16 +146,23 @@ internal static class HistoryBench
             {
                 // Where a content request's time goes: CPU per stage, summed over the samples.
                 var cpuStage = new double[6];
+                long allocSnapshotRead = 0, allocSnapshotApply = 0, allocRender = 0, allocRequest = 0, snapshotBytes = 0;
                 var names = new[] { "read snapshot", "apply snapshot", "read events", "apply events one by one", "merge events + apply once", "render all roots" };
                 for (int i = 0; i < samples; i++)
                 {
                     var at = new EventSeq(random.NextInt64(1, seq + 1));
+                    long a0 = GC.GetTotalAllocatedBytes(true);
                     long t0 = ProcessCpuNanoseconds();
                     var snapshot = await store.GetNearestSnapshotAsync(main, at, default);
                     long t1 = ProcessCpuNanoseconds();
+                    long a1 = GC.GetTotalAllocatedBytes(true);
                     var doc = new YDoc();
                     if (snapshot is not null) doc.ApplyUpdate(snapshot.State.ToArray());
                     long t2 = ProcessCpuNanoseconds();
+                    long a2 = GC.GetTotalAllocatedBytes(true);
+                    allocSnapshotRead += a1 - a0;
+                    allocSnapshotApply += a2 - a1;
+                    snapshotBytes += snapshot?.State.Length ?? 0;
                     var events = new List<byte[]>();
                     var from = snapshot?.Seq ?? EventSeq.Zero;
                     if (from < at)
@@ -159,8 +177,13 @@ internal static class HistoryBench
                     long t5 = ProcessCpuNanoseconds();
                     if (events.Count > 0) doc2.ApplyUpdate(Collab.Crdt.YUpdate.Merge(events));
                     long t6 = ProcessCpuNanoseconds();
+                    long a6 = GC.GetTotalAllocatedBytes(true);
                     Collab.Crdt.History.DocumentRender.RenderAll(doc);
                     long t7 = ProcessCpuNanoseconds();
+                    allocRender += GC.GetTotalAllocatedBytes(true) - a6;
+                    long a8 = GC.GetTotalAllocatedBytes(true);
+                    await content.GetAsync("paper", new PositionQuery("main", at.Value), "aud", default);
+                    allocRequest += GC.GetTotalAllocatedBytes(true) - a8;
                     if (doc2.GetText("text").ToString() != doc.GetText("text").ToString()) throw new InvalidOperationException("merged replay differs");
                     cpuStage[0] += t1 - t0;
                     cpuStage[1] += t2 - t1;
@@ -170,6 +193,7 @@ internal static class HistoryBench
                     cpuStage[5] += t7 - t6;
                 }
                 for (int i = 0; i < names.Length; i++) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stage {names[i]}: mean cpu {cpuStage[i] / samples / 1e6:F2} ms"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  allocated per request (mean): snapshot read {allocSnapshotRead / samples / 1e6:F2} MB (snapshot {snapshotBytes / samples / 1e3:F0} KB), snapshot apply {allocSnapshotApply / samples / 1e6:F2} MB, render {allocRender / samples / 1e6:F2} MB; whole content request {allocRequest / samples / 1e6:F2} MB"));
             }
 
             if (Run("diffstages"))
@@ -177,23 +201,34 @@ internal static class HistoryBench
                 // Where a diff's time goes: CPU per stage, summed over the samples.
                 var replayer2 = new DocumentReplayer(store);
                 double build = 0, runs = 0, total = 0;
+                long allocBuilds = 0, allocRuns = 0, allocCompare = 0, runCount = 0, segmentCount = 0;
                 for (int i = 0; i < samples; i++)
                 {
                     long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
                     (a, b) = (Math.Min(a, b), Math.Max(a, b));
+                    long m0 = GC.GetTotalAllocatedBytes(true);
                     long t0 = ProcessCpuNanoseconds();
                     var baseDoc = (await replayer2.BuildAsync(main, new EventSeq(a), gc: true, default)).Doc;
                     var headDoc = (await replayer2.BuildAsync(main, new EventSeq(b), gc: true, default)).Doc;
                     long t1 = ProcessCpuNanoseconds();
-                    Collab.Crdt.History.ItemRuns.Diff(baseDoc, headDoc, "text", Collab.Crdt.History.RootKind.Text);
+                    long m1 = GC.GetTotalAllocatedBytes(true);
+                    var itemRuns = Collab.Crdt.History.ItemRuns.Diff(baseDoc, headDoc, "text", Collab.Crdt.History.RootKind.Text);
                     long t2 = ProcessCpuNanoseconds();
-                    await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
+                    long m2 = GC.GetTotalAllocatedBytes(true);
+                    var result = await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
                     long t3 = ProcessCpuNanoseconds();
+                    long m3 = GC.GetTotalAllocatedBytes(true);
+                    allocBuilds += m1 - m0;
+                    allocRuns += m2 - m1;
+                    allocCompare += m3 - m2;
+                    runCount += itemRuns.Count;
+                    segmentCount += result.Roots.Sum(static r => r.Segments.Count);
                     build += t1 - t0;
                     runs += t2 - t1;
                     total += t3 - t2;
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  diff stages, mean cpu: two builds {build / samples / 1e6:F2} ms, ItemRuns.Diff {runs / samples / 1e6:F2} ms, whole CompareAsync {total / samples / 1e6:F2} ms"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  diff, mean allocated: two builds {allocBuilds / samples / 1e6:F2} MB, ItemRuns.Diff {allocRuns / samples / 1e6:F2} MB ({runCount / samples:N0} runs), whole CompareAsync {allocCompare / samples / 1e6:F2} MB ({segmentCount / samples:N0} segments)"));
             }
 
             if (Run("content"))
@@ -244,35 +279,40 @@ internal static class HistoryBench
         var gen0 = GC.CollectionCount(0);
         var wall = new List<double>(count);
         var cpu = new List<double>(count);
+        var slowest = new List<(double Wall, double Cpu, int Gen0, int Gen1, int Gen2, double PausedMs, double PromotedMb)>(count);
+        double promotedTotal = 0;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(false);
         for (int i = 0; i < count; i++)
         {
             var cpuBefore = ProcessCpuNanoseconds();
+            int c0 = GC.CollectionCount(0), c1 = GC.CollectionCount(1), c2 = GC.CollectionCount(2);
+            var paused = GC.GetTotalPauseDuration();
             var watch = Stopwatch.StartNew();
             await action();
             wall.Add(watch.Elapsed.TotalMilliseconds);
             cpu.Add((ProcessCpuNanoseconds() - cpuBefore) / 1e6);
+            double promoted = GC.CollectionCount(0) != c0 ? GC.GetGCMemoryInfo(GCKind.Any).PromotedBytes / 1e6 : 0;
+            promotedTotal += promoted;
+            slowest.Add((wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all, {promotedTotal:F0} MB promoted; allocated {(GC.GetTotalAllocatedBytes(false) - allocatedBefore) / 1e6 / count:F2} MB per run; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
+        // The tail: the slowest runs and the collections that fell in them (gen0/gen1/gen2 counts, pause).
+        foreach (var s in slowest.OrderByDescending(static s => s.Wall).Take(4))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow run: wall {s.Wall:F1} ms, cpu {s.Cpu:F1} ms, collections {s.Gen0}/{s.Gen1}/{s.Gen2}, paused {s.PausedMs:F1} ms, promoted {s.PromotedMb:F1} MB"));
+        }
         return (wall, cpu);
     }
 
-    /// <summary>On-CPU time of every thread of the process in ns (Linux schedstat; nanosecond resolution, unlike /proc/self/stat's ticks).</summary>
+    /// <summary>
+    /// On-CPU time of the whole process in ns (<c>clock_gettime(CLOCK_PROCESS_CPUTIME_ID)</c>): every thread, those that
+    /// ended included (a sum of the threads' schedstat lost what thread-pool threads that ended had used, and could go
+    /// backwards when work ran on other threads).
+    /// </summary>
     private static long ProcessCpuNanoseconds()
     {
-        long total = 0;
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                var text = File.ReadAllText(Path.Combine(task, "schedstat"));
-                total += long.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // the thread ended meanwhile
-            }
-        }
-        return total;
+        if (NativeMethods.clock_gettime(NativeMethods.ClockProcessCpuTime, out var time) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return (time.Seconds * 1_000_000_000L) + time.Nanoseconds;
     }
 
     private static void Report(string what, (List<double> Wall, List<double> Cpu) times)
@@ -299,5 +339,22 @@ internal static class HistoryBench
             result.Add(txn.GetProperty("patches").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32(), p[2].GetString()!)).ToArray());
         }
         return result;
+    }
+}
+
+/// <summary>The libc call the bench's CPU meter needs (Linux, 64-bit).</summary>
+internal static class NativeMethods
+{
+    public const int ClockProcessCpuTime = 2;
+
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int clock_gettime(int clockId, out TimeSpec time);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 }

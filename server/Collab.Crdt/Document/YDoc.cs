@@ -65,6 +65,49 @@ public sealed partial class YDoc
 
     internal Func<Item, bool> GcFilter { get; set; } = static _ => true;
 
+    /// <summary>
+    /// Lets go of the document's structs at once, for a caller that built the document only to read it and is done
+    /// (history views). The struct list of a long document is a large object, which the collector frees only in a full
+    /// collection; until then every item it points to survives the younger collections and is copied into the old
+    /// generation, where it makes full collections come sooner. The document must not be used afterwards.
+    /// </summary>
+    public void ReleaseStructs()
+    {
+        // Items link to each other and to their types: a part of the document copied into an older generation by a
+        // collection during the build would keep the rest alive through those links, so they are cut too.
+        foreach (var structs in Store.Clients.Values)
+        {
+            foreach (var s in structs)
+            {
+                if (s is Item item)
+                {
+                    item.Left = null;
+                    item.Right = null;
+                    item.Parent = null;
+                    if (item.Content is ContentType nested)
+                    {
+                        Forget(nested.Type);
+                    }
+                }
+            }
+
+            structs.Clear();
+        }
+
+        Store.Clients.Clear();
+        foreach (var root in _share.Values)
+        {
+            Forget(root);
+        }
+
+        static void Forget(AbstractType type)
+        {
+            type.Start = null;
+            type.Map.Clear();
+            type.SearchMarkers = null;
+        }
+    }
+
     /// <summary>Whether updates are waiting for missing structs or deletes.</summary>
     public bool HasPending => Store.PendingStructs != null || Store.PendingDs != null;
 

@@ -133,8 +133,8 @@ public static class DocumentRender
         }
     }
 
-    /// <summary>Whether every item the text shows is a string (no formats, embeds or nested types).</summary>
-    private static bool IsPlain(YText text)
+    /// <summary>Whether every item the text shows is a string (no formats, embeds or nested types): its delta is one insert of its text.</summary>
+    public static bool IsPlain(YText text)
     {
         for (var n = text.Start; n != null; n = n.Right)
         {

@@ -97,6 +97,7 @@ public sealed class BlameService(IEventStore store, DocumentCatalog catalog, His
             }
             result.Add(new RootBlame(name, HistoryPositions.KindName(kind), ranges));
         }
+        doc.ReleaseStructs(); // read: its items need not outlive the request (see ReleaseStructs)
         var authors = shares.OrderByDescending(static kv => kv.Value).ThenBy(static kv => kv.Key, StringComparer.Ordinal).Select(static kv => new AuthorShare(kv.Key, kv.Value)).ToList();
         return new BlameResult(position, result, authors);
     }

@@ -35,8 +35,16 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
     {
         var (built, position, hints) = await BuildAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
         var roots = new List<RootContent>();
-        foreach (var root in DocumentRender.RenderAll(built.Doc, hints))
+        foreach (var (name, kind) in DocumentRender.TypeRoots(built.Doc, hints))
         {
+            if (kind == RootKind.Text && built.Doc.GetRoot(name) is Collab.Crdt.Types.YText text && DocumentRender.IsPlain(text))
+            {
+                // The common case: the delta written straight from the text (what RenderAll's delta parses to).
+                var plain = text.ToString();
+                roots.Add(new RootContent(name, HistoryPositions.KindName(kind), plain, PlainTextDelta.Element(plain), null, null));
+                continue;
+            }
+            var root = DocumentRender.Render(built.Doc, name, kind);
             roots.Add(new RootContent(
                 root.Name,
                 HistoryPositions.KindName(root.Kind),
@@ -45,6 +53,7 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
                 root.Json is { } json ? Parse(json) : null,
                 root.Xml));
         }
+        built.Doc.ReleaseStructs(); // rendered: its items need not outlive the request (see ReleaseStructs)
         return new VersionContent(position, roots, built.SnapshotSeq.Value, built.Replayed);
     }
 
@@ -52,7 +61,9 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
     public async Task<(PositionView Position, byte[] Update)> GetUpdateAsync(string documentId, PositionQuery query, string user, CancellationToken cancellationToken)
     {
         var (built, position, _) = await BuildAsync(documentId, query, user, cancellationToken).ConfigureAwait(false);
-        return (position, built.Doc.EncodeStateAsUpdate());
+        var update = built.Doc.EncodeStateAsUpdate();
+        built.Doc.ReleaseStructs();
+        return (position, update);
     }
 
     /// <summary>
@@ -70,6 +81,7 @@ public sealed class ContentService(IEventStore store, DocumentCatalog catalog, H
         var rendered = kind == RootKind.Text
             ? new RenderedRoot(name, kind, ((Collab.Crdt.Types.YText)built.Doc.GetRoot(name)!).ToString(), null, null, null)
             : DocumentRender.Render(built.Doc, name, kind);
+        built.Doc.ReleaseStructs();
         return (position, rendered.Text ?? rendered.Xml ?? rendered.Json ?? "");
     }
 

@@ -49,21 +49,30 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
         var history = lease.History;
         var (baseRef, basePosition) = await HistoryPositions.ResolveAsync(history, _replayer, documentId, baseQuery, cancellationToken).ConfigureAwait(false);
         var (headRef, headPosition) = await HistoryPositions.ResolveAsync(history, _replayer, documentId, headQuery, cancellationToken).ConfigureAwait(false);
-        var baseDoc = (await _replayer.BuildAsync(baseRef, new EventSeq(basePosition.Seq), gc: true, cancellationToken).ConfigureAwait(false)).Doc;
-        var headDoc = (await _replayer.BuildAsync(headRef, new EventSeq(headPosition.Seq), gc: true, cancellationToken).ConfigureAwait(false)).Doc;
+        // The two versions are built at the same time (each is a snapshot load and a replay of its own).
+        var baseBuild = Task.Run(() => _replayer.BuildAsync(baseRef, new EventSeq(basePosition.Seq), gc: true, cancellationToken), cancellationToken);
+        var headBuild = Task.Run(() => _replayer.BuildAsync(headRef, new EventSeq(headPosition.Seq), gc: true, cancellationToken), cancellationToken);
+        await Task.WhenAll(baseBuild, headBuild).ConfigureAwait(false);
+        var baseDoc = (await baseBuild.ConfigureAwait(false)).Doc;
+        var headDoc = (await headBuild.ConfigureAwait(false)).Doc;
 
         var hints = HistoryPositions.Hints(history);
         var kinds = new SortedDictionary<string, RootKind>(StringComparer.Ordinal);
         foreach (var (name, kind) in DocumentRender.TypeRoots(baseDoc, hints)) kinds[name] = kind;
         foreach (var (name, kind) in DocumentRender.TypeRoots(headDoc, hints)) kinds[name] = kind; // the head's typing wins
 
-        var roots = new List<RootDiff>();
+        var compared = new List<(string Name, RootKind Kind, IReadOnlyList<ItemRun> Runs)>();
         foreach (var (name, kind) in kinds)
         {
             if (baseDoc.GetRoot(name) is { } b && headDoc.GetRoot(name) is { } h && b.GetType() != h.GetType()) continue; // typed differently: not comparable
-            var runs = ItemRuns.Diff(baseDoc, headDoc, name, kind);
-            roots.Add(Attribute(history, name, kind, runs, headPosition));
+            compared.Add((name, kind, ItemRuns.Diff(baseDoc, headDoc, name, kind)));
         }
+        // The runs hold what attribution needs: the versions' items need not outlive them (see ReleaseStructs).
+        baseDoc.ReleaseStructs();
+        headDoc.ReleaseStructs();
+
+        var roots = new List<RootDiff>();
+        foreach (var (name, kind, runs) in compared) roots.Add(Attribute(history, name, kind, runs, headPosition));
         return new DiffResult(basePosition, headPosition, roots);
     }
 
@@ -103,10 +112,12 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
+                        var originals = history.Originals.GetValueOrDefault(run.Id.Client);
+                        var copies = history.Copies.GetValueOrDefault(run.Id.Client);
                         for (uint c = start; c < end;)
                         {
                             var id = new ItemId(run.Id.Client, c);
-                            var (inserter, next) = history.Inserted(id, end);
+                            var (inserter, next) = history.Inserted(originals, copies, c, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
@@ -177,8 +188,13 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                 return;
             }
             Open(op, count, null, null, insertedBy, deletedBy);
-            _single = offset == 0 && count == text.Length ? text : text.Substring(offset, count);
+            _single = offset == 0 && count == text.Length ? text
+                : count == 1 && text[offset] < OneCharStrings.Length ? OneCharStrings[text[offset]]
+                : text.Substring(offset, count);
         }
+
+        // Most segments of a diff across a typed history are one keystroke: one character, shared instead of allocated.
+        private static readonly string[] OneCharStrings = [.. Enumerable.Range(0, 128).Select(static c => ((char)c).ToString())];
 
         public List<DiffSegment> Build()
         {

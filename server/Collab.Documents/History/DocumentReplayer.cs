@@ -49,7 +49,7 @@ public sealed class DocumentReplayer(IEventStore store)
         {
             if (gc)
             {
-                var stats = await ReplayAsync(branch, seq, useSnapshots: true, update => doc.ApplyUpdate(update), onEvent: null, cancellationToken).ConfigureAwait(false);
+                var stats = await ReplayIntoAsync(doc, branch, seq, cancellationToken).ConfigureAwait(false);
                 return new ReplayedDocument(doc, info, seq, stats.SnapshotSeq, stats.Replayed);
             }
 
@@ -99,6 +99,34 @@ public sealed class DocumentReplayer(IEventStore store)
             {
                 apply(stored.Payload.ToArray());
                 onEvent?.Invoke(stored);
+                replayed++;
+            }
+        }
+        return new ReplayStats(from, replayed);
+    }
+
+    /// <summary>
+    /// <see cref="ReplayAsync"/> with snapshots, applied to <paramref name="doc"/> straight from the stored bytes: a
+    /// snapshot of a long document is a large object, and a copy of it per build fed the collector's large-object heap.
+    /// </summary>
+    private async Task<ReplayStats> ReplayIntoAsync(YDoc doc, BranchRef branch, EventSeq to, CancellationToken cancellationToken)
+    {
+        var from = EventSeq.Zero;
+        if (to > EventSeq.Zero)
+        {
+            var snapshot = await store.GetNearestSnapshotAsync(branch, to, cancellationToken).ConfigureAwait(false);
+            if (snapshot is not null && snapshot.FormatVersion == SnapshotFormat)
+            {
+                doc.ApplyUpdate(snapshot.State.Span);
+                from = snapshot.Seq;
+            }
+        }
+        var replayed = 0;
+        if (from < to)
+        {
+            await foreach (var stored in store.ReadAsync(branch, from.Next, to, cancellationToken).ConfigureAwait(false))
+            {
+                doc.ApplyUpdate(stored.Payload.Span);
                 replayed++;
             }
         }

@@ -154,7 +154,11 @@ internal sealed class EventInfo
 
     public required IReadOnlyList<uint> ClientIds { get; init; }
 
-    public required string Hash { get; init; }
+    /// <summary>The event's hash, kept as its 32 bytes (one string per event of a long history is a lot of objects for the collector).</summary>
+    public required EventHash HashValue { get; init; }
+
+    /// <summary>The hash as shown: 64 hex digits.</summary>
+    public string Hash => HashValue.ToString();
 
     public DomainRecord? Record { get; init; }
 
@@ -174,8 +178,31 @@ internal sealed class EventInfo
     /// <summary>Units deleted.</summary>
     public int Deleted { get; set; }
 
-    /// <summary>Indexes of the roots it touched (see <see cref="DocumentHistory.RootNames"/>).</summary>
-    public SortedSet<int> Roots { get; } = [];
+    /// <summary>Indexes of the roots it touched, ascending (see <see cref="DocumentHistory.RootNames"/>).</summary>
+    public IReadOnlyList<int> Roots => _roots;
+
+    // A sorted array, shared while it holds one root: most events touch one root, and a set per event was two objects.
+    private int[] _roots = [];
+
+    private static readonly int[][] s_singleRoots = [.. Enumerable.Range(0, 64).Select(static r => new[] { r })];
+
+    /// <summary>Notes that the event touched root <paramref name="root"/>.</summary>
+    public void AddRoot(int root)
+    {
+        int at = Array.BinarySearch(_roots, root);
+        if (at >= 0) return;
+        if (_roots.Length == 0 && root < s_singleRoots.Length)
+        {
+            _roots = s_singleRoots[root];
+            return;
+        }
+        at = ~at;
+        var grown = new int[_roots.Length + 1];
+        Array.Copy(_roots, grown, at);
+        grown[at] = root;
+        Array.Copy(_roots, at, grown, at + 1, _roots.Length - at);
+        _roots = grown;
+    }
 }
 
 /// <summary>Runs of clocks of one client, each with the event that inserted or deleted it.</summary>
@@ -416,9 +443,16 @@ internal sealed class DocumentHistory(DocumentId document)
     /// The event that first inserted item <paramref name="id"/>, and where the run of clocks credited to it ends
     /// (exclusive, at most <paramref name="end"/>).
     /// </summary>
-    public (EventInfo? Event, uint End) Inserted(ItemId id, uint end)
+    public (EventInfo? Event, uint End) Inserted(ItemId id, uint end) =>
+        Inserted(Originals.GetValueOrDefault(id.Client), Copies.GetValueOrDefault(id.Client), id.Clock, end);
+
+    /// <summary>
+    /// <see cref="Inserted(ItemId, uint)"/> with the client's tables looked up once (<see cref="Originals"/>,
+    /// <see cref="Copies"/>): a diff asks for every event of a run of one client in turn.
+    /// </summary>
+    public (EventInfo? Event, uint End) Inserted(ClockIntervals? originals, ClockIntervals? copies, uint clock, uint end)
     {
-        var found = Originals.GetValueOrDefault(id.Client)?.Find(id.Clock) ?? Copies.GetValueOrDefault(id.Client)?.Find(id.Clock);
+        var found = originals?.Find(clock) ?? copies?.Find(clock);
         return found is { } i ? (Events[i.Event], Math.Min(end, i.End)) : (null, end);
     }
 
@@ -464,8 +498,8 @@ internal sealed class DocumentHistory(DocumentId document)
             Kind = stored.Kind.Value,
             Author = stored.Author,
             Time = stored.ServerTime,
-            ClientIds = stored.ClientIds,
-            Hash = stored.Hash.ToString(),
+            ClientIds = SharedClientIds(stored.ClientIds),
+            HashValue = stored.Hash,
             Record = stored.Record,
         };
         Events.Add(info);
@@ -515,9 +549,19 @@ internal sealed class DocumentHistory(DocumentId document)
                 var root = RootOf(new ItemId(client, range.Clock));
                 deletions.Add(range.Clock, range.Length, info.Index, root?.Root ?? Root(UnknownRoot), root?.TopLevel ?? true);
                 info.Deleted += (int)range.Length;
-                if (root is { } r && RootNames[r.Root].Length > 0) info.Roots.Add(r.Root);
+                if (root is { } r && RootNames[r.Root].Length > 0) info.AddRoot(r.Root);
             }
         }
+    }
+
+    // Events of one client carry equal one-element lists: keep one of each (an array per event is an object per event).
+    private readonly Dictionary<uint, uint[]> _singleClientIds = [];
+
+    private IReadOnlyList<uint> SharedClientIds(IReadOnlyList<uint> ids)
+    {
+        if (ids.Count != 1) return ids;
+        if (!_singleClientIds.TryGetValue(ids[0], out var shared)) _singleClientIds[ids[0]] = shared = [ids[0]];
+        return shared;
     }
 
     private (int Root, bool TopLevel)? Locate(InsertedStruct s)
@@ -545,7 +589,7 @@ internal sealed class DocumentHistory(DocumentId document)
         if (s.Content is InsertedContent.Gc or InsertedContent.Deleted) return;
         var rootName = RootNames[where.Root];
         if (rootName.Length == 0) return;
-        info.Roots.Add(where.Root);
+        info.AddRoot(where.Root);
         if (where.TopLevel && s.TypeKind is { } kind && !RootKinds.ContainsKey(rootName)) RootKinds[rootName] = kind;
     }
 
