@@ -37,10 +37,8 @@ public sealed class LiteDbEventStoreOptions : EventStoreOptions
     internal long JournalLag { get; set; } = 1024;
 
     // Forks that may wait in the fork journal before the writer copies them into LiteDB in a commit of their own
-    // (any other commit copies them as well). The fork answered just before such a copy does not wait for it, but the
-    // next one does: 64 documents take 1-3 ms to insert where 256 took 4-12 ms (and 60-240 ms in code not yet tiered
-    // up), for about twice the checkpoints. Internal: tests shrink it.
-    internal int ForkJournalLimit { get; set; } = 64;
+    // (any other commit copies them as well). Internal: tests shrink it.
+    internal int ForkJournalLimit { get; set; } = 256;
 
     // Whether an append reads a branch's update ids on its own thread before the writer needs them (tests turn it
     // off to make the writer read them itself, which it also does when a map was dropped between the two).
