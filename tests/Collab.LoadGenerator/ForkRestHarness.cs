@@ -172,6 +172,15 @@ internal static partial class ForkRestHarness
         start.Environment["Collab__RateLimits__RestRequestsPerMinute"] = "100000";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        // FORKREST_X=value in the harness's environment sets X=value for the server only (e.g. runtime knobs for profiling).
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string name && name.StartsWith("FORKREST_", StringComparison.Ordinal))
+            {
+                start.Environment[name["FORKREST_".Length..]] = variable.Value as string;
+            }
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
         process.ErrorDataReceived += (_, e) =>
         {

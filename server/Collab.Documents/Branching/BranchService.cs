@@ -119,17 +119,25 @@ public sealed class BranchService(IEventStore store, DocumentCatalog catalog, Se
         {
             throw new CollabException(CollabErrorCode.Invalid, $"Seq {position} is beyond the head of branch '{source.Branch}'.", ex);
         }
-        return await DetailsAsync(created, cancellationToken).ConfigureAwait(false);
+        return await DetailsAsync(created, cancellationToken, justForked: true).ConfigureAwait(false);
     }
 
-    private async Task<BranchDetails> DetailsAsync(BranchInfo info, CancellationToken cancellationToken)
+    /// <param name="info">The branch.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <param name="justForked">
+    /// The branch was created by this call: no merge record can concern it yet, so none is read (two store queries
+    /// saved on every fork). Nothing names it, and its view (its parent's view up to the fork point) holds no merge
+    /// of its parent into an ancestor: such a merge lands on the ancestor after the ancestor's head when the parent
+    /// was forked, so after the fork point of every branch that inherits that part of the ancestor.
+    /// </param>
+    private async Task<BranchDetails> DetailsAsync(BranchInfo info, CancellationToken cancellationToken, bool justForked = false)
     {
         long? parentHead = null, ahead = null, behind = null;
         if (info.Parent is { } parentRef && await store.GetBranchAsync(parentRef, cancellationToken).ConfigureAwait(false) is { } parent)
         {
             parentHead = parent.Head.Value;
-            var mergedIntoParent = await LastMergedAsync(parentRef, info.Ref, cancellationToken).ConfigureAwait(false);
-            var parentMergedIn = await LastMergedAsync(info.Ref, parentRef, cancellationToken).ConfigureAwait(false);
+            var mergedIntoParent = justForked ? 0 : await LastMergedAsync(parentRef, info.Ref, cancellationToken).ConfigureAwait(false);
+            var parentMergedIn = justForked ? 0 : await LastMergedAsync(info.Ref, parentRef, cancellationToken).ConfigureAwait(false);
             // Only events that change content count: a proposal's reviews on the parent do not put a branch behind.
             ahead = await _contentEvents.CountAsync(info, Math.Max(info.ForkSeq.Value, mergedIntoParent), info.Head.Value, cancellationToken).ConfigureAwait(false);
             behind = await _contentEvents.CountAsync(parent, Math.Max(info.ForkSeq.Value, parentMergedIn), parent.Head.Value, cancellationToken).ConfigureAwait(false);
