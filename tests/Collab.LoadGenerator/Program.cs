@@ -21,6 +21,7 @@ internal static class LoadGeneratorProgram
         }
 
         if (args is ["records-load", ..]) return await RecordsLoadHarness.RunAsync(args[1..]);
+        if (args is ["hub-memory", ..]) return await HubMemory.RunAsync(args[1..]);
 
         LoadOptions options;
         try
