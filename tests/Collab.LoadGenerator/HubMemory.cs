@@ -8,14 +8,15 @@ namespace Collab.LoadGenerator;
 
 /// <summary>
 /// <c>hub-memory [documents] [--per-connection K] [--in-memory] [--server-dll PATH] [--env KEY=VALUE]...
-/// [--hold SECONDS] [--edit-docs M] [--edit-rate R]</c>: what the whole server (Kestrel, SignalR, hub, sessions, store)
+/// [--hold SECONDS] [--edit-docs M] [--edit-rate R] [--gcdump PREFIX]</c>: what the whole server (Kestrel, SignalR, hub, sessions, store)
 /// holds per open, idle, small document. The real server runs as a child process (its own GC settings, as deployed);
 /// <c>documents</c> documents are created, then joined over SignalR by connections that carry K documents each (default
 /// 50), and each joining client types "hello world" into its document. The server's managed heap is read after forced
 /// full, compacting collections (the footprint endpoint's <c>?collect=true</c>) before the connections open, after they
 /// open and after the joins: the differences divided by the counts are the cost of a connection and of an open
 /// document. RSS is reported beside it. With <c>--hold</c>, the server's GC pauses are then recorded over EventPipe for
-/// that many seconds while the first M documents are typed into at R keystrokes/s each.
+/// that many seconds while the first M documents are typed into at R keystrokes/s each. With <c>--gcdump</c>, a heap
+/// dump of the server is written at each of the three points (PREFIX-h0/h1/h2.gcdump; <c>dotnet-gcdump report</c>).
 /// </summary>
 internal static class HubMemory
 {
@@ -29,6 +30,7 @@ internal static class HubMemory
         var editDocs = Math.Min(documents, IntOption(args, "--edit-docs", 100));
         var editRate = DoubleOption(args, "--edit-rate", 1);
         var inMemory = args.Contains("--in-memory");
+        var gcdump = StringOption(args, "--gcdump");
         var serverDll = StringOption(args, "--server-dll")
             ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../server/Collab.Server/bin/Release/net10.0/Collab.Server.dll"));
         var extraEnv = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -63,6 +65,7 @@ internal static class HubMemory
 
             var h0 = await FootprintAsync(http);
             var rss0 = ProcessSample.Read(server.Pid)!.Value.RssBytes;
+            if (gcdump is not null) await GcDumpAsync(server.Pid, $"{gcdump}-h0.gcdump");
 
             var connectionCount = (documents + perConnection - 1) / perConnection;
             var connections = new CollabClient[connectionCount];
@@ -74,6 +77,7 @@ internal static class HubMemory
             clients.AddRange(connections);
             var h1 = await FootprintAsync(http);
             var rss1 = ProcessSample.Read(server.Pid)!.Value.RssBytes;
+            if (gcdump is not null) await GcDumpAsync(server.Pid, $"{gcdump}-h1.gcdump");
 
             var open = new DocumentConnection[documents];
             var typists = new TypistReplica[documents];
@@ -89,6 +93,7 @@ internal static class HubMemory
             Console.WriteLine($"{documents:N0} documents joined and typed into over {connectionCount:N0} connections in {joined.Elapsed.TotalSeconds:F1} s");
             var h2 = await FootprintAsync(http);
             var rss2 = ProcessSample.Read(server.Pid)!.Value.RssBytes;
+            if (gcdump is not null) await GcDumpAsync(server.Pid, $"{gcdump}-h2.gcdump");
 
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"server: {(inMemory ? "in-memory" : "LiteDB")} store, {documents:N0} open documents, {perConnection} per connection ({connectionCount:N0} connections){(extraEnv.Count > 0 ? ", env " + string.Join(' ', extraEnv.Select(e => e.Key + "=" + e.Value)) : "")}"));
@@ -171,6 +176,14 @@ internal static class HubMemory
         document.Transact(() => typist.Insert("hello world"));
         await document.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return document;
+    }
+
+    /// <summary>Writes a heap dump of the server with dotnet-gcdump (a global tool), for type statistics.</summary>
+    private static async Task GcDumpAsync(int pid, string path)
+    {
+        var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet/tools/dotnet-gcdump");
+        using var dump = Process.Start(tool, ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", path]);
+        await dump.WaitForExitAsync();
     }
 
     private static CollabClient Client(Uri server, string token) => new(new CollabClientOptions
