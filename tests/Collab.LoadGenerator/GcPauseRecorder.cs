@@ -22,7 +22,9 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private double _suspendStartMs = -1;
     private int _generation;
     private string _type = "";
+    private string _reason = "";
     private int _gcIndex;
+    private bool _stopped;
 
     private GcPauseRecorder(EventPipeSession session)
     {
@@ -35,7 +37,10 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     }
 
     /// <summary>One stop of the world: the collection it belonged to and how long it lasted.</summary>
-    public readonly record struct Pause(int GcIndex, int Generation, string Type, double Milliseconds);
+    public readonly record struct Pause(int GcIndex, int Generation, string Type, string Reason, string Phase, double Milliseconds);
+
+    /// <summary>A label the pauses recorded from now on carry (what the process was doing).</summary>
+    public string Phase { get; set; } = "";
 
     /// <summary>Starts recording the process <paramref name="pid"/>'s GC pauses.</summary>
     public static GcPauseRecorder Start(int pid)
@@ -60,6 +65,8 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     /// <summary>Stops the session and waits until every buffered event has been read.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         try
         {
             await _session.StopAsync(CancellationToken.None);
@@ -73,9 +80,14 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         _session.Dispose();
     }
 
-    /// <summary>A one-line summary: collections, pauses, max and how many went over <paramref name="limitMs"/>.</summary>
+    /// <summary>
+    /// A one-line summary: collections, pauses, max and how many went over <paramref name="limitMs"/>; induced collections
+    /// (GC.Collect) are left out.
+    /// </summary>
     public static string Summarize(IReadOnlyList<Pause> pauses, double limitMs)
     {
+        // Collections the benchmark itself asked for (the footprint endpoint's forced full GCs) are not the server's.
+        pauses = [.. pauses.Where(p => !p.Reason.StartsWith("Induced", StringComparison.Ordinal))];
         if (pauses.Count == 0) return "no GC pause recorded";
         var sorted = pauses.Select(p => p.Milliseconds).Order().ToArray();
         var byGeneration = string.Join(", ", pauses.GroupBy(p => p.Generation).OrderBy(g => g.Key)
@@ -89,13 +101,14 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     {
         _generation = e.Depth;
         _type = e.Type.ToString();
+        _reason = e.Reason.ToString();
         _gcIndex = e.Count;
     }
 
     private void OnRestarted(GCNoUserDataTraceData e)
     {
         if (_suspendStartMs < 0) return;
-        var pause = new Pause(_gcIndex, _generation, _type, e.TimeStampRelativeMSec - _suspendStartMs);
+        var pause = new Pause(_gcIndex, _generation, _type, _reason, Phase, e.TimeStampRelativeMSec - _suspendStartMs);
         _suspendStartMs = -1;
         lock (_gate) _pauses.Add(pause);
     }

@@ -63,6 +63,9 @@ internal static class HubMemory
             await warm.ConnectAsync();
             await OpenAndTypeAsync(warm, ids[documents], 1);
 
+            // GC pauses from here on: while the connections open and the documents are joined, then while idle/editing.
+            await using var recorder = GcPauseRecorder.Start(server.Pid);
+            recorder.Phase = "join";
             var h0 = await FootprintAsync(http);
             var rss0 = ProcessSample.Read(server.Pid)!.Value.RssBytes;
             if (gcdump is not null) await GcDumpAsync(server.Pid, $"{gcdump}-h0.gcdump");
@@ -103,7 +106,14 @@ internal static class HubMemory
             Console.WriteLine(string.Create(inv, $"  per open document with its share of the connections: {(h2.Heap - h0.Heap) / 1024.0 / documents:F2} KiB managed; RSS {(rss2 - rss0) / 1024.0 / documents:F1} KiB"));
             Console.WriteLine($"  footprint: {h2.Json}");
 
-            if (hold > 0) await HoldAsync(server.Pid, typists.AsMemory(0, editDocs), open, editRate, TimeSpan.FromSeconds(hold));
+            Console.WriteLine("  GC pauses while connecting and joining: " + GcPauseRecorder.Summarize(recorder.Pauses, 20));
+            if (hold > 0)
+            {
+                recorder.Phase = "hold";
+                await HoldAsync(server.Pid, typists.AsMemory(0, editDocs), open, editRate, TimeSpan.FromSeconds(hold));
+                await recorder.DisposeAsync();
+                Console.WriteLine("  GC pauses during the hold: " + GcPauseRecorder.Summarize([.. recorder.Pauses.Where(p => p.Phase == "hold")], 20));
+            }
             return 0;
         }
         finally
@@ -124,7 +134,6 @@ internal static class HubMemory
     private static async Task HoldAsync(int pid, Memory<TypistReplica> editors, DocumentConnection[] open, double rate, TimeSpan duration)
     {
         var before = ProcessSample.Read(pid)!.Value;
-        await using var recorder = GcPauseRecorder.Start(pid);
         using var stop = new CancellationTokenSource(duration);
         long sent = 0;
         var interval = TimeSpan.FromSeconds(1 / rate);
@@ -148,10 +157,8 @@ internal static class HubMemory
         await Task.WhenAll(typing);
         await Task.WhenAll(open.Take(editors.Length).Select(d => d.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60))));
         var after = ProcessSample.Read(pid)!.Value;
-        await recorder.DisposeAsync();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"hold {duration.TotalSeconds:F0} s, {editors.Length} documents typed into at {rate} keystrokes/s each ({sent:N0} updates, all acknowledged); server CPU {ProcessSample.CpuPercent(before, after):F0} % of a core, RSS {Mib(after.RssBytes)} MiB"));
-        Console.WriteLine("  GC pauses: " + GcPauseRecorder.Summarize(recorder.Pauses, 20));
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
