@@ -22,6 +22,7 @@ internal static class LoadGeneratorProgram
 
         if (args is ["records-load", ..]) return await RecordsLoadHarness.RunAsync(args[1..]);
         if (Array.IndexOf(args, "--mode") is int m and >= 0 && m + 1 < args.Length && args[m + 1] == "fanout") return await FanoutLoad.RunAsync(args);
+        if (args is ["hub-memory", ..]) return await HubMemory.RunAsync(args[1..]);
 
         LoadOptions options;
         try

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+namespace Collab.LoadGenerator;
+
+/// <summary>
+/// Records the garbage-collection pauses of another .NET process over EventPipe (the runtime's GC keyword at
+/// informational level, as <c>dotnet-trace collect --providers Microsoft-Windows-DotNETRuntime:0x1:4</c> does). A pause
+/// is the time from the runtime's "suspend execution engine" start to its "restart execution engine" end: the time every
+/// managed thread of the process stood still. A background collection shows as its short suspensions, not its length.
+/// </summary>
+internal sealed class GcPauseRecorder : IAsyncDisposable
+{
+    private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
+    private readonly Task _processing;
+    private readonly List<Pause> _pauses = [];
+    private readonly Lock _gate = new();
+    private double _suspendStartMs = -1;
+    private int _generation;
+    private string _type = "";
+    private string _reason = "";
+    private int _gcIndex;
+    private bool _stopped;
+
+    private GcPauseRecorder(EventPipeSession session)
+    {
+        _session = session;
+        _source = new EventPipeEventSource(session.EventStream);
+        _source.Clr.GCStart += OnGcStart;
+        _source.Clr.GCSuspendEEStart += e => _suspendStartMs = e.TimeStampRelativeMSec;
+        _source.Clr.GCRestartEEStop += OnRestarted;
+        _processing = Task.Run(() => _source.Process());
+    }
+
+    /// <summary>One stop of the world: the collection it belonged to and how long it lasted.</summary>
+    public readonly record struct Pause(int GcIndex, int Generation, string Type, string Reason, string Phase, double Milliseconds);
+
+    /// <summary>A label the pauses recorded from now on carry (what the process was doing).</summary>
+    public string Phase { get; set; } = "";
+
+    /// <summary>Starts recording the process <paramref name="pid"/>'s GC pauses.</summary>
+    public static GcPauseRecorder Start(int pid)
+    {
+        var client = new DiagnosticsClient(pid);
+        var providers = new[]
+        {
+            new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC),
+        };
+        return new GcPauseRecorder(client.StartEventPipeSession(providers, requestRundown: false));
+    }
+
+    /// <summary>The pauses seen so far.</summary>
+    public IReadOnlyList<Pause> Pauses
+    {
+        get
+        {
+            lock (_gate) return [.. _pauses];
+        }
+    }
+
+    /// <summary>Stops the session and waits until every buffered event has been read.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        try
+        {
+            await _session.StopAsync(CancellationToken.None);
+        }
+        catch (ServerNotAvailableException)
+        {
+            // The process is gone: what was read is all there is.
+        }
+        await _processing.WaitAsync(TimeSpan.FromSeconds(30));
+        _source.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>
+    /// A one-line summary: collections, pauses, max and how many went over <paramref name="limitMs"/>; induced collections
+    /// (GC.Collect) are left out.
+    /// </summary>
+    public static string Summarize(IReadOnlyList<Pause> pauses, double limitMs)
+    {
+        // Collections the benchmark itself asked for (the footprint endpoint's forced full GCs) are not the server's.
+        pauses = [.. pauses.Where(p => !p.Reason.StartsWith("Induced", StringComparison.Ordinal))];
+        if (pauses.Count == 0) return "no GC pause recorded";
+        var sorted = pauses.Select(p => p.Milliseconds).Order().ToArray();
+        var byGeneration = string.Join(", ", pauses.GroupBy(p => p.Generation).OrderBy(g => g.Key)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"gen{g.Key} {g.Select(p => p.GcIndex).Distinct().Count()} GCs / max {g.Max(p => p.Milliseconds):F2} ms")));
+        var max = pauses.MaxBy(p => p.Milliseconds);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{pauses.Select(p => p.GcIndex).Distinct().Count()} GCs, {pauses.Count} pauses; pause p50 {sorted[sorted.Length / 2]:F2} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F2} ms, max {max.Milliseconds:F2} ms (gen{max.Generation} {max.Type}); over {limitMs} ms: {pauses.Count(p => p.Milliseconds > limitMs)}; {byGeneration}");
+    }
+
+    private void OnGcStart(GCStartTraceData e)
+    {
+        _generation = e.Depth;
+        _type = e.Type.ToString();
+        _reason = e.Reason.ToString();
+        _gcIndex = e.Count;
+    }
+
+    private void OnRestarted(GCNoUserDataTraceData e)
+    {
+        if (_suspendStartMs < 0) return;
+        var pause = new Pause(_gcIndex, _generation, _type, _reason, Phase, e.TimeStampRelativeMSec - _suspendStartMs);
+        _suspendStartMs = -1;
+        lock (_gate) _pauses.Add(pause);
+    }
+}
