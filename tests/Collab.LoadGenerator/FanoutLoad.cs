@@ -61,7 +61,8 @@ internal static class FanoutLoad
                           $"{o.Rate.ToString(inv)} keystrokes/s each, offered {o.Documents * o.Writers * o.Rate:N0} updates/s");
         await Task.Delay(1000); // as thinload: let the joins settle
 
-        using var gc = o.ServerPid is { } gcPid ? ServerGcWatch.Start(gcPid) : null;
+        string? gcProblem = "no diagnostics session";
+        await using var gc = o.ServerPid is { } gcPid ? GcPauseRecorder.TryStart(gcPid, out gcProblem) : null;
         var typing = workload.RunAsync(o.Rate, o.Warmup + o.Duration, CancellationToken.None);
         await Task.Delay(o.Warmup);
         var start = Edge.Take(o.ServerPid);
@@ -103,7 +104,7 @@ internal static class FanoutLoad
         }
         else if (o.ServerPid is not null)
         {
-            Console.WriteLine($"| server GCs | not read ({gc?.Problem ?? "no diagnostics session"}) |");
+            Console.WriteLine($"| server GCs | not read ({gcProblem}) |");
         }
 
         if (self0 is { } g0s && self1 is { } g1s)

@@ -10,7 +10,9 @@ namespace Collab.LoadGenerator;
 /// Records the garbage-collection pauses of another .NET process over EventPipe (the runtime's GC keyword at
 /// informational level, as <c>dotnet-trace collect --providers Microsoft-Windows-DotNETRuntime:0x1:4</c> does). A pause
 /// is the time from the runtime's "suspend execution engine" start to its "restart execution engine" end: the time every
-/// managed thread of the process stood still. A background collection shows as its short suspensions, not its length.
+/// managed thread of the process stood still (suspensions for anything but a collection are left out). A background
+/// collection shows as its short suspensions, not its length. Used by the hub-memory mode (pauses by phase) and the
+/// fan-out mode (collections and pauses of a time window).
 /// </summary>
 internal sealed class GcPauseRecorder : IAsyncDisposable
 {
@@ -31,13 +33,17 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         _session = session;
         _source = new EventPipeEventSource(session.EventStream);
         _source.Clr.GCStart += OnGcStart;
-        _source.Clr.GCSuspendEEStart += e => _suspendStartMs = e.TimeStampRelativeMSec;
+        _source.Clr.GCSuspendEEStart += e =>
+        {
+            // Only the suspensions made for a collection: the debugger and others suspend the runtime too.
+            if (e.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep) _suspendStartMs = e.TimeStampRelativeMSec;
+        };
         _source.Clr.GCRestartEEStop += OnRestarted;
         _processing = Task.Run(() => _source.Process());
     }
 
-    /// <summary>One stop of the world: the collection it belonged to and how long it lasted.</summary>
-    public readonly record struct Pause(int GcIndex, int Generation, string Type, string Reason, string Phase, double Milliseconds);
+    /// <summary>One stop of the world: the collection it belonged to, how long it lasted and when it ended (UTC).</summary>
+    public readonly record struct Pause(int GcIndex, int Generation, string Type, string Reason, string Phase, double Milliseconds, DateTime At);
 
     /// <summary>A label the pauses recorded from now on carry (what the process was doing).</summary>
     public string Phase { get; set; } = "";
@@ -51,6 +57,33 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
             new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC),
         };
         return new GcPauseRecorder(client.StartEventPipeSession(providers, requestRundown: false));
+    }
+
+    /// <summary>Starts recording, or returns null with the reason when the process offers no diagnostics session.</summary>
+    public static GcPauseRecorder? TryStart(int pid, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return Start(pid);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or UnsupportedCommandException or IOException or TimeoutException or UnauthorizedAccessException)
+        {
+            problem = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The collections whose pauses ended in [<paramref name="from"/>, <paramref name="to"/>) (UTC), by generation, and
+    /// those pauses. Events arrive with a delay, so ask for a window that ended a moment ago.
+    /// </summary>
+    public GcFigures Between(DateTime from, DateTime to)
+    {
+        var pauses = Pauses.Where(p => p.At >= from && p.At < to).ToList();
+        var byGeneration = new int[3];
+        foreach (var collection in pauses.DistinctBy(p => p.GcIndex)) byGeneration[Math.Min(2, collection.Generation)]++;
+        return new GcFigures(byGeneration[0], byGeneration[1], byGeneration[2], pauses.Sum(p => p.Milliseconds), pauses.Count > 0 ? pauses.Max(p => p.Milliseconds) : 0);
     }
 
     /// <summary>The pauses seen so far.</summary>
@@ -108,8 +141,11 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private void OnRestarted(GCNoUserDataTraceData e)
     {
         if (_suspendStartMs < 0) return;
-        var pause = new Pause(_gcIndex, _generation, _type, _reason, Phase, e.TimeStampRelativeMSec - _suspendStartMs);
+        var pause = new Pause(_gcIndex, _generation, _type, _reason, Phase, e.TimeStampRelativeMSec - _suspendStartMs, e.TimeStamp.ToUniversalTime());
         _suspendStartMs = -1;
         lock (_gate) _pauses.Add(pause);
     }
 }
+
+/// <summary>Garbage collections of one window: counts by generation and the pauses (ms).</summary>
+internal readonly record struct GcFigures(int Gen0, int Gen1, int Gen2, double PauseMs, double MaxPauseMs);
