@@ -116,6 +116,7 @@ internal sealed class ConnectionOutbox
         }
         if (write.IsCompletedSuccessfully)
         {
+            write.GetAwaiter().GetResult(); // consumes the ValueTask
             Written(outgoing);
             if (TryFinish()) return;
             _ = DrainAsync(default, null);
@@ -169,6 +170,15 @@ internal sealed class ConnectionOutbox
         catch (Exception ex) when (IsTransportGone(ex))
         {
             Stop();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else would leave the outbox stuck with broadcasts never sent: drop the connection, whose client
+            // reconnects and resyncs (nothing acknowledged is lost: the log holds it).
+            ServerLog.HubFailure(_logger, "outbox", ex);
+            Stop();
+            Close();
+            _connection.Abort();
         }
     }
 
