@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Collab.Documents.Access;
 using Collab.Documents.Proofs;
 using Collab.EventStore;
 using Collab.Server.Tests.Infrastructure;
+using Collab.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Collab.Server.Tests;
@@ -153,39 +153,6 @@ public sealed class ImportInterruptionTests
         {
             length = -1;
             return false;
-        }
-    }
-
-    /// <summary>An event store whose n-th append (counting from 1) fails; every other call passes.</summary>
-    public class FailingStore : DispatchProxy
-    {
-        private IEventStore _inner = null!;
-        private int _failAppend;
-        private int _appends;
-
-        public static IEventStore Wrap(IEventStore inner, int failAppend)
-        {
-            var proxy = Create<IEventStore, FailingStore>();
-            var self = (FailingStore)(object)proxy;
-            self._inner = inner;
-            self._failAppend = failAppend;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            if (targetMethod!.Name == nameof(IEventStore.AppendAsync) && Interlocked.Increment(ref _appends) == _failAppend)
-            {
-                return Task.FromException<AppendResult>(new EventStoreException(EventStoreError.StoreUnavailable, "The disk is full (a test)."));
-            }
-            try
-            {
-                return targetMethod.Invoke(_inner, args);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                throw ex.InnerException;
-            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using Collab.Documents.Access;
 using Collab.Documents.Branching;
@@ -7,6 +6,7 @@ using Collab.Documents.Sessions;
 using Collab.Documents.Tests.Sessions;
 using Collab.EventStore;
 using Collab.EventStore.InMemory;
+using Collab.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -149,39 +149,6 @@ public sealed class ImportResumeTests : IAsyncLifetime
         Assert.Equal(expected, lines.Where(l => l != imported).ToArray());
         Assert.Equal([new DocumentGrant(Doc, "ivan", DocumentRole.Owner)], s.Directory.Grants(Doc));
         foreach (var branch in await inner.ListBranchesAsync(new DocumentId(Doc))) Assert.True((await inner.VerifyAsync(branch.Ref)).IsValid);
-    }
-
-    /// <summary>An event store whose n-th append (counting from 1) fails as a full disk would; every other call passes.</summary>
-    public class FailingStore : DispatchProxy
-    {
-        private IEventStore _inner = null!;
-        private int _failAppend;
-        private int _appends;
-
-        public static IEventStore Wrap(IEventStore inner, int failAppend)
-        {
-            var proxy = Create<IEventStore, FailingStore>();
-            var self = (FailingStore)(object)proxy;
-            self._inner = inner;
-            self._failAppend = failAppend;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            if (targetMethod!.Name == nameof(IEventStore.AppendAsync) && Interlocked.Increment(ref _appends) == _failAppend)
-            {
-                return Task.FromException<AppendResult>(new EventStoreException(EventStoreError.StoreUnavailable, "The disk is full (a test)."));
-            }
-            try
-            {
-                return targetMethod.Invoke(_inner, args);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                throw ex.InnerException;
-            }
-        }
     }
 
     /// <summary>The services as the server wires them over one store; a second instance over the same store is a restart.</summary>
