@@ -36,7 +36,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         // The flood: five times the cap, all at once, each trying to join.
         var flood = Enumerable.Range(0, 5 * Cap).Select(_ => _app.HubFor("mallory", messagePack: true)).ToList();
         var typingDuringFlood = typing.TypeAsync(20);
-        var outcomes = await Task.WhenAll(flood.Select(c => TryJoinAsync(c, doc)));
+        var outcomes = await Task.WhenAll(flood.Select(c => HubJoin.TryJoinAsync(c, doc)));
         await typingDuringFlood;
 
         var accepted = outcomes.Count(o => o is null);
@@ -56,7 +56,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         await Eventually(() => filter.CountOf("mallory") == 0 && OnlyMember(doc, alice));
         var again = _app.HubFor("mallory", messagePack: true);
         await using var __ = again;
-        Assert.Null(await TryJoinAsync(again, doc));
+        Assert.Null(await HubJoin.TryJoinAsync(again, doc));
 
         Assert.Equal(typing.Expected, await ContentAsync(doc));
         Assert.Equal(typing.Expected, alice.Text);
@@ -103,36 +103,6 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         var filter = _app.Services.GetRequiredService<ConnectionCapFilter>();
         await Eventually(() => OnlyMember(doc, alice) && registry.JoinedBy("mallory", new DocumentId(doc)).Count == 0 && registry.Count == 1 && filter.CountOf("mallory") == 0);
         Assert.Equal(typing.Expected, await ContentAsync(doc));
-    }
-
-    /// <summary>Starts and joins; null when joined, else the error the connection was closed with.</summary>
-    private static async Task<string?> TryJoinAsync(HubConnection connection, string doc)
-    {
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += ex =>
-        {
-            closed.TrySetResult(ex);
-            return Task.CompletedTask;
-        };
-        try
-        {
-            await connection.StartAsync();
-        }
-        catch (Exception ex)
-        {
-            return ex.Message; // refused during the handshake: no Closed event follows a failed start
-        }
-
-        try
-        {
-            await connection.InvokeAsync<JoinResult>("Join", doc, "main");
-            return null;
-        }
-        catch (Exception)
-        {
-            var error = await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            return error?.Message ?? "closed without an error";
-        }
     }
 
     private bool OnlyMember(string doc, TestPeer peer)

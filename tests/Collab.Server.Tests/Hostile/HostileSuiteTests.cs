@@ -314,7 +314,7 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         await _bench.RunAsync("connection flood", async () =>
         {
             var flood = Enumerable.Range(0, 5 * FootprintBench.ConnectionCap).Select(_ => _bench.AttackerHub(FootprintBench.Viewer)).ToList();
-            var outcomes = await Task.WhenAll(flood.Select(TryJoinAsync));
+            var outcomes = await Task.WhenAll(flood.Select(c => HubJoin.TryJoinAsync(c, Doc)));
             Assert.Equal(FootprintBench.ConnectionCap, outcomes.Count(o => o is null));
             Assert.All(outcomes.Where(o => o is not null), message => Assert.Contains("too_many_connections", message, StringComparison.Ordinal));
         });
@@ -351,34 +351,5 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         connection.On<string, string, byte[]>("Sync", (_, _, _) => { });
         connection.On<string, string, byte[]>("Awareness", (_, _, _) => { });
         return connection;
-    }
-
-    /// <summary>Starts and joins; null when joined, else the error the connection was refused or closed with.</summary>
-    private async Task<string?> TryJoinAsync(HubConnection connection)
-    {
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += ex =>
-        {
-            closed.TrySetResult(ex);
-            return Task.CompletedTask;
-        };
-        try
-        {
-            await connection.StartAsync();
-        }
-        catch (Exception ex)
-        {
-            return ex.Message; // refused during the handshake: no Closed event follows a failed start
-        }
-        try
-        {
-            await connection.InvokeAsync<JoinResult>("Join", Doc, "main");
-            return null;
-        }
-        catch (Exception)
-        {
-            var error = await closed.Task.WaitAsync(FootprintBench.Patience);
-            return error?.Message ?? "closed without an error";
-        }
     }
 }
