@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Collab.Server.Hubs;
+using Collab.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -34,7 +35,7 @@ public sealed class ConnectionOutboxTests
         await handOver;
 
         Assert.Equal(Enumerable.Range(0, Messages), received);
-        await WaitUntil(() => outbox.QueuedBytes == 0 && outbox.QueuedMessages == 0);
+        await Poll.UntilAsync(() => outbox.QueuedBytes == 0 && outbox.QueuedMessages == 0, "the outbox to empty");
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class ConnectionOutboxTests
 
         // One write in flight (waiting for the reader) and 20 queued: the 22nd is refused and the connection aborted.
         Assert.InRange(accepted, 20, 30);
-        await WaitUntil(() => connection.ConnectionAborted.IsCancellationRequested);
+        await Poll.UntilAsync(() => connection.ConnectionAborted.IsCancellationRequested, "the connection to be aborted");
         Assert.False(outbox.TryEnqueue(Message(1000), 100));
         Assert.Equal(0, outbox.QueuedMessages);
     }
@@ -87,12 +88,6 @@ public sealed class ConnectionOutboxTests
             transport.Input.AdvanceTo(buffer.Start, buffer.End);
         }
         return received;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition()) await Task.Delay(10, timeout.Token);
     }
 
     private sealed class Binder : IInvocationBinder

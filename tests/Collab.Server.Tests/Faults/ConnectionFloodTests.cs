@@ -53,7 +53,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         // Closing the flood leaves nothing behind, and frees the cap.
         foreach (var connection in flood) await connection.DisposeAsync();
         var filter = _app.Services.GetRequiredService<ConnectionCapFilter>();
-        await Eventually(() => filter.CountOf("mallory") == 0 && OnlyMember(doc, alice));
+        await Poll.UntilAsync(() => filter.CountOf("mallory") == 0 && OnlyMember(doc, alice), "mallory's connections to be gone");
         var again = _app.HubFor("mallory", messagePack: true);
         await using var __ = again;
         Assert.Null(await HubJoin.TryJoinAsync(again, doc));
@@ -101,7 +101,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         // No leftover members: the session and the registry know only alice's connection.
         var registry = _app.Services.GetRequiredService<ConnectionRegistry>();
         var filter = _app.Services.GetRequiredService<ConnectionCapFilter>();
-        await Eventually(() => OnlyMember(doc, alice) && registry.JoinedBy("mallory", new DocumentId(doc)).Count == 0 && registry.Count == 1 && filter.CountOf("mallory") == 0);
+        await Poll.UntilAsync(() => OnlyMember(doc, alice) && registry.JoinedBy("mallory", new DocumentId(doc)).Count == 0 && registry.Count == 1 && filter.CountOf("mallory") == 0, "only alice to remain");
         Assert.Equal(typing.Expected, await ContentAsync(doc));
     }
 
@@ -118,16 +118,6 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : IDisposable
         var ydoc = new YDoc();
         ydoc.ApplyUpdate(Convert.FromBase64String(content.GetProperty("update").GetString()!));
         return ydoc.GetText("text").ToString();
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = Environment.TickCount64 + 30_000;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline) throw new TimeoutException("The condition did not hold within 30 s.");
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>An awareness update (y-protocols) with one client's state.</summary>

@@ -201,7 +201,7 @@ internal sealed class FootprintBench : IAsyncDisposable
             await joiner.JoinAsync();
             await joiner.WaitForTextAsync(ExpectedA, (int)Patience.TotalMilliseconds);
             // Alice's presence is still hers, as she published it.
-            await Eventually(() => joiner.AwarenessReceived.Any(update => AwarenessUpdate.Read(update).Contains(AlicePresence)), "alice's presence to reach a joiner");
+            await Poll.UntilAsync(() => joiner.AwarenessReceived.Any(update => AwarenessUpdate.Read(update).Contains(AlicePresence)), "alice's presence to reach a joiner");
         }
 
         // Memory: every structural counter back at its baseline; per-account tables grown by the attacker's accounts at most.
@@ -218,7 +218,7 @@ internal sealed class FootprintBench : IAsyncDisposable
     /// <summary>Waits until nothing is queued or in flight, and returns the footprint then.</summary>
     public async Task<ServerFootprint> QuiescentAsync()
     {
-        await Eventually(() =>
+        await Poll.UntilAsync(() =>
         {
             var now = Account.Snapshot();
             return now.Sessions.QueuedWork == 0 && now.HubOutboxMessages == 0 && now.HubOutboxBytes == 0 && now.Sessions.WaitingUpdates == 0;
@@ -266,16 +266,6 @@ internal sealed class FootprintBench : IAsyncDisposable
         ydoc.ApplyUpdate(Convert.FromBase64String(content.GetProperty("update").GetString()!));
         Assert.False(ydoc.HasPending);
         return ydoc.GetText("text").ToString();
-    }
-
-    public static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline) throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}.");
-            await Task.Delay(20);
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -79,7 +79,7 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
             var forged = Enumerable.Range(0, 20).Select(i => SendAsync(mallory, Forged, $"forged-{i}")).ToList();
             for (var i = 0; i < 5; i++) await AssertHonestNowAsync();
             Assert.DoesNotContain(forged, f => f.IsCompletedSuccessfully);
-            await FootprintBench.Eventually(() => _bench.Account.Snapshot().Sessions.WaitingUpdates == forged.Count, "the forged updates to wait");
+            await Poll.UntilAsync(() => _bench.Account.Snapshot().Sessions.WaitingUpdates == forged.Count, "the forged updates to wait");
         });
     }
 
@@ -159,7 +159,7 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
                 Assert.Equal("too_large", await RefusedAsync(SendAsync(mallory, big, $"big-{i}")));
             }
             await AssertHonestNowAsync();
-            await FootprintBench.Eventually(() => _bench.Account.Snapshot().Sessions.ClientClockEntries <= clockEntries, "the refused client ids to leave the client-clock table");
+            await Poll.UntilAsync(() => _bench.Account.Snapshot().Sessions.ClientClockEntries <= clockEntries, "the refused client ids to leave the client-clock table");
         });
     }
 
@@ -186,7 +186,7 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
             Append(writer, "withheld");
             var sends = Enumerable.Range(0, 12).Select(i => SendAsync(mallory, Append(writer, new string('p', 20 * 1024)), $"pile-{i}")).ToList();
             // In order: the first six fit in the 128 KiB and wait; each later one would take the branch past it.
-            await FootprintBench.Eventually(() => _bench.Account.Snapshot().Sessions.WaitingUpdates + sends.Count(t => t.IsCompleted) == 12, "every update to wait or be refused");
+            await Poll.UntilAsync(() => _bench.Account.Snapshot().Sessions.WaitingUpdates + sends.Count(t => t.IsCompleted) == 12, "every update to wait or be refused");
             Assert.Equal(6, _bench.Account.Snapshot().Sessions.WaitingUpdates);
             Assert.All(sends.Take(6), send => Assert.False(send.IsCompleted));
             foreach (var send in sends.Skip(6)) Assert.Equal("too_large", await RefusedAsync(send));
@@ -293,7 +293,7 @@ public sealed class HostileSuiteTests(ITestOutputHelper output) : IAsyncLifetime
             var first = Append(writer, "start ", "mallory");
             var big = Enumerable.Range(0, 3).Select(i => Append(writer, new string((char)('a' + i), 30 * 1024), "mallory")).ToList();
             var held = Enumerable.Range(0, 3).Select(i => SendAsync(mallory, big[2 - i], $"big-{i}")).ToList();
-            await FootprintBench.Eventually(() => _bench.Account.Snapshot().Sessions.WaitingUpdates == 3, "the big updates to wait");
+            await Poll.UntilAsync(() => _bench.Account.Snapshot().Sessions.WaitingUpdates == 3, "the big updates to wait");
 
             // ~90 KB released at once, over the 64 KiB event limit: stored in pieces, and every sender acknowledged.
             var completing = await SendAsync(mallory, first, "first").WaitAsync(FootprintBench.Patience);
