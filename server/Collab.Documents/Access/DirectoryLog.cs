@@ -125,7 +125,8 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
     /// the journal does not know (a crash between creating the store's document and writing its first event) is
     /// repaired: <c>document.created</c> is written naming the store's recorded creator as owner, so no document is
     /// left without an owner. An import a crash interrupted (its log names another owner than the store's recorded
-    /// creator, the importer, and has no <c>document.imported</c> yet) is left out of the directory — nobody, neither the
+    /// creator, the importer, and has no <c>document.imported</c> yet — or has no event at all and the directory's journal
+    /// says its import was begun by that creator) is left out of the directory — nobody, neither the
     /// imported log's owners nor anyone else, can reach it — and nothing is written to it, so that its importer can
     /// resume it by importing the same file again (<see cref="Proofs.DocumentTransfer.ImportAsync"/>); it is listed in
     /// <see cref="PendingImports"/>.
@@ -145,8 +146,11 @@ public sealed class DirectoryLog(IEventStore store, SessionManager sessions, Doc
                 count++;
                 var id = info.Id.Value;
                 var entries = await EntriesAsync(id, cancellationToken).ConfigureAwait(false);
-                if (entries.Count > 0 && entries[0].Type == DirectoryRecords.DocumentCreated && !entries.Exists(e => e.Type == DirectoryRecords.DocumentImported)
-                    && (entries[0].Fields.GetValueOrDefault("owner") ?? entries[0].By) != info.CreatedBy)
+                var importedLogBegun = entries.Count > 0 && entries[0].Type == DirectoryRecords.DocumentCreated && !entries.Exists(e => e.Type == DirectoryRecords.DocumentImported)
+                    && (entries[0].Fields.GetValueOrDefault("owner") ?? entries[0].By) != info.CreatedBy;
+                // An import cut before its first event has no log yet: the directory's journal knows it was begun.
+                var importBegunEmpty = entries.Count == 0 && directory.Find(id) is null && directory.ImportBegunBy(id) == info.CreatedBy;
+                if (importedLogBegun || importBegunEmpty)
                 {
                     pending.Add((id, info.CreatedBy));
                     continue;

@@ -57,7 +57,17 @@ public sealed class DocumentCatalog(IEventStore store, DocumentDirectory directo
     public async Task<(string Id, string Title)> BeginImportAsync(string? id, string? title, string user, CancellationToken cancellationToken)
     {
         (id, title) = CheckNew(id, title);
-        await CreateInStoreAsync(id, user, cancellationToken).ConfigureAwait(false);
+        // Journaled first: a crash before the import's first event must not pass for a create to repair at startup.
+        directory.BeginImport(id, user);
+        try
+        {
+            await CreateInStoreAsync(id, user, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CollabException ex) when (ex.Code == CollabErrorCode.Conflict)
+        {
+            directory.DropImport(id); // the id was taken: this import never began
+            throw;
+        }
         return (id, title);
     }
 

@@ -27,6 +27,10 @@ public sealed class DocumentDirectory : IDisposable
     private readonly Dictionary<string, Dictionary<string, DocumentRole>> _grants = new(StringComparer.Ordinal);
     private readonly FileStream? _journal;
 
+    // Imports begun and not yet in the directory (document → importer): journaled before the store's document exists,
+    // so that a crash before the import's first event is known for an interrupted import, not a create to repair.
+    private readonly Dictionary<string, string> _importsBegun = new(StringComparer.Ordinal);
+
     /// <summary>Opens (or creates) the journal at <paramref name="journalPath"/>, or an in-memory directory when null.</summary>
     public DocumentDirectory(string? journalPath)
     {
@@ -96,6 +100,37 @@ public sealed class DocumentDirectory : IDisposable
             ApplyDocument(entry);
             ApplyGrant(entry.Id, entry.CreatedBy, DocumentRole.Owner);
         }
+    }
+
+    /// <summary>
+    /// Records (durably, before the store's document is created) that <paramref name="importer"/> begins importing
+    /// <paramref name="documentId"/>; forgotten once the document is in the directory or <see cref="DropImport"/> is called.
+    /// </summary>
+    public void BeginImport(string documentId, string importer)
+    {
+        lock (_gate)
+        {
+            if (_importsBegun.GetValueOrDefault(documentId) == importer) return;
+            Write(new JournalLine { Op = "importing", Document = documentId, User = importer });
+            _importsBegun[documentId] = importer;
+        }
+    }
+
+    /// <summary>Forgets an import that did not get as far as creating its document in the store.</summary>
+    public void DropImport(string documentId)
+    {
+        lock (_gate)
+        {
+            if (!_importsBegun.ContainsKey(documentId)) return;
+            Write(new JournalLine { Op = "import-dropped", Document = documentId });
+            _importsBegun.Remove(documentId);
+        }
+    }
+
+    /// <summary>Who began importing the document, when an import of it was begun and it is not in the directory yet.</summary>
+    public string? ImportBegunBy(string documentId)
+    {
+        lock (_gate) return _importsBegun.GetValueOrDefault(documentId);
     }
 
     /// <summary>Gives the user a role on the document (replacing any other role).</summary>
@@ -208,7 +243,11 @@ public sealed class DocumentDirectory : IDisposable
         throw new CollabException(CollabErrorCode.Conflict, $"'{user}' is the last owner of '{documentId}'; grant owner to someone else first.");
     }
 
-    private void ApplyDocument(DocumentEntry entry) => _documents[entry.Id] = entry;
+    private void ApplyDocument(DocumentEntry entry)
+    {
+        _documents[entry.Id] = entry;
+        _importsBegun.Remove(entry.Id);
+    }
 
     private void ApplyGrant(string documentId, string user, DocumentRole role)
     {
@@ -288,6 +327,12 @@ public sealed class DocumentDirectory : IDisposable
                     break;
                 case "revoke" when line.User is not null && _grants.TryGetValue(line.Document, out var users):
                     users.Remove(line.User);
+                    break;
+                case "importing" when line.User is not null:
+                    _importsBegun[line.Document] = line.User;
+                    break;
+                case "import-dropped":
+                    _importsBegun.Remove(line.Document);
                     break;
             }
         }

@@ -29,9 +29,9 @@ public sealed class ImportResumeTests : IAsyncLifetime
         foreach (var s in _services) await s.DisposeAsync();
     }
 
-    private Services Wire(IEventStore store)
+    private Services Wire(IEventStore store, string? journal = null)
     {
-        var services = new Services(store);
+        var services = new Services(store, journal);
         _services.Add(services);
         return services;
     }
@@ -120,6 +120,69 @@ public sealed class ImportResumeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task an_import_cut_before_its_first_event_stays_an_interrupted_import_after_a_restart()
+    {
+        var export = await ExportAsync("e");
+        var journal = Path.Combine(Path.GetTempPath(), $"collab-import-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var inner = new InMemoryEventStore();
+            var store = FailingStore.Wrap(inner, failAppend: 1); // the store's document exists, no event was written
+            var s = Wire(store, journal);
+            await Assert.ThrowsAsync<EventStoreException>(() => new DocumentTransfer(store, s.Catalog, s.Directory).ImportAsync(new MemoryStream(export), "ivan", default));
+            Assert.Equal(0, (await inner.GetHeadAsync(new BranchRef(new DocumentId(Doc), BranchName.Main))).Seq.Value);
+            s.Directory.Dispose();
+
+            // The restart: not repaired into an empty document of ivan's, but left for ivan to import again.
+            var restarted = Wire(inner, journal);
+            var (_, repaired) = await restarted.Log.ReconcileAllAsync(default);
+            Assert.Equal(0, repaired);
+            Assert.Equal([(Doc, "ivan")], restarted.Log.PendingImports);
+            Assert.Null(restarted.Directory.Find(Doc));
+            Assert.Equal(0, (await inner.GetHeadAsync(new BranchRef(new DocumentId(Doc), BranchName.Main))).Seq.Value);
+
+            var refused = await Assert.ThrowsAsync<CollabException>(() => new DocumentTransfer(inner, restarted.Catalog, restarted.Directory).ImportAsync(new MemoryStream(export), "mallory", default));
+            Assert.Equal(CollabErrorCode.Conflict, refused.Code);
+            var result = await new DocumentTransfer(inner, restarted.Catalog, restarted.Directory).ImportAsync(new MemoryStream(export), "ivan", default);
+            Assert.Equal(1302 + 700, result.Events);
+            await CheckCompleteAsync(restarted, inner, export);
+            restarted.Directory.Dispose();
+
+            // Completed: the next restart finds an ordinary document and nothing pending.
+            var again = Wire(inner, journal);
+            await again.Log.ReconcileAllAsync(default);
+            Assert.Empty(again.Log.PendingImports);
+            Assert.Null(again.Directory.ImportBegunBy(Doc));
+            Assert.Equal([new DocumentGrant(Doc, "ivan", DocumentRole.Owner)], again.Directory.Grants(Doc));
+        }
+        finally
+        {
+            File.Delete(journal);
+        }
+    }
+
+    [Fact]
+    public async Task a_create_cut_before_its_first_event_is_still_repaired_for_its_creator()
+    {
+        var journal = Path.Combine(Path.GetTempPath(), $"collab-import-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var inner = new InMemoryEventStore();
+            await inner.CreateDocumentAsync(new DocumentId(Doc), "alice"); // a crash right after the store's document
+            var restarted = Wire(inner, journal);
+            var (_, repaired) = await restarted.Log.ReconcileAllAsync(default);
+            Assert.Equal(1, repaired);
+            Assert.Empty(restarted.Log.PendingImports);
+            Assert.Equal([new DocumentGrant(Doc, "alice", DocumentRole.Owner)], restarted.Directory.Grants(Doc));
+            restarted.Directory.Dispose();
+        }
+        finally
+        {
+            File.Delete(journal);
+        }
+    }
+
+    [Fact]
     public async Task another_file_with_the_same_id_does_not_complete_an_interrupted_import()
     {
         var export = await ExportAsync("c");
@@ -154,9 +217,9 @@ public sealed class ImportResumeTests : IAsyncLifetime
     /// <summary>The services as the server wires them over one store; a second instance over the same store is a restart.</summary>
     private sealed class Services : IAsyncDisposable
     {
-        public Services(IEventStore store)
+        public Services(IEventStore store, string? journal)
         {
-            Directory = new DocumentDirectory(null);
+            Directory = new DocumentDirectory(journal);
             Records = new DocumentRecords(store);
             Sessions = new SessionManager(store, new YDocFactory(), new RecordingBroadcaster(), Options.Create(new LiveSessionOptions { SnapshotEvery = 1000, IdleUnloadAfter = TimeSpan.Zero }), TimeProvider.System, NullLogger<SessionManager>.Instance, Records);
             Log = new DirectoryLog(store, Sessions, Records, Directory);
