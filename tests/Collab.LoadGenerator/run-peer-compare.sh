@@ -4,7 +4,8 @@
 # each run (connect, load, 2 s drain) and divided by the updates sent. Prints one table. Run from the repository root:
 #   tests/Collab.LoadGenerator/run-peer-compare.sh --docs 100 --writers 5 --rates "5 20" --seconds 15
 # Options: --docs M (100), --writers W (5), --rates "R1 R2 …" keystrokes/s per writer (one run per rate and server;
-# "5 20"), --seconds S (15), --order "hocuspocus collab" (which server runs first at each rate), --warmup S (5: an
+# "5 20"), --seconds S (15), --order "hocuspocus collab" (which server runs first at each rate; collab-hp drives Collab
+# through its /hocuspocus endpoint with thinload's Hocuspocus client, the peer's own framing), --warmup S (5: an
 # unmeasured run of S seconds against each server first, so neither is measured cold; 0 to skip), --protocol
 # messagepack|json (Collab's hub protocol).
 # Environment: PEER_PORT (4300), COLLAB_PORT (5300), SKIP_BUILD=1, PEER_LOAD (default ../shared/tools/peer-load),
@@ -47,6 +48,12 @@ trap cleanup EXIT
 # The peer and the generator, set up from scratch in a temporary folder (npm install; better-sqlite3 is a native
 # module: rebuilt when its prebuilt binary does not load on this Node).
 cp "$peer_load"/package.json "$peer_load"/package-lock.json "$peer_load"/*.mjs "$work"/
+# thinload keys each update by client * 1e9 + clock, which is past 2^53 for any client id over 9,007 (99 % of random
+# uint32 ids): consecutive clocks of one writer then share a key, and an update sent while the previous one is still in
+# flight is never counted as seen (its latency is misattributed too) — so every run whose latency exceeds a writer's
+# interval undercounts "seen". The copy keys by client * 2^21 + clock instead (exact below 2^53: clocks < 2,097,152).
+sed -i 's|const key = (c, k) => c \* 1e9 + k;|const key = (c, k) => c * 2097152 + k;|' "$work/thinload.mjs"
+grep -q 'c \* 2097152 + k' "$work/thinload.mjs" || { echo "thinload.mjs has changed: its (client, clock) key was not patched" >&2; exit 2; }
 (
   cd "$work"
   if [ -n "${PEER_NODE_MODULES:-}" ]; then
@@ -102,15 +109,20 @@ echo "Hocuspocus (pid $hp_pid) on :$peer_port, Collab (pid $collab_pid) on :$col
 # One thinload run against one server; prints its JSON line with the server's CPU seconds and the load averages added.
 run() { # target rate seconds
   local target="$1" rate="$2" secs="$3" pid url cpu0 cpu1 load0 load1 out
-  if [ "$target" = collab ]; then pid=$collab_pid url="http://127.0.0.1:$collab_port"; else pid=$hp_pid url="http://127.0.0.1:$peer_port"; fi
+  local wire="$target"
+  case "$target" in
+    collab) pid=$collab_pid url="http://127.0.0.1:$collab_port" ;;
+    collab-hp) pid=$collab_pid url="http://127.0.0.1:$collab_port/hocuspocus" wire=hocuspocus ;; # Collab's Hocuspocus endpoint
+    *) pid=$hp_pid url="http://127.0.0.1:$peer_port" ;;
+  esac
   load0="$(cut -d' ' -f1 /proc/loadavg)"
   cpu0="$(cpu_seconds "$pid")"
-  out="$(cd "$work" && node thinload.mjs --target "$target" --url "$url" --token "$token" --prefix d --protocol "$protocol" \
+  out="$(cd "$work" && node thinload.mjs --target "$wire" --url "$url" --token "$token" --prefix d --protocol "$protocol" \
     --docs "$docs" --writers "$writers" --rate "$rate" --seconds "$secs")"
   cpu1="$(cpu_seconds "$pid")"
   load1="$(cut -d' ' -f1 /proc/loadavg)"
-  node -e 'const r=JSON.parse(process.argv[1]); r.cpuSeconds=+(process.argv[2]-process.argv[3]).toFixed(2); r.load=process.argv[4]; console.log(JSON.stringify(r))' \
-    "$out" "$cpu1" "$cpu0" "$load0 → $load1"
+  node -e 'const r=JSON.parse(process.argv[1]); r.cpuSeconds=+(process.argv[2]-process.argv[3]).toFixed(2); r.load=process.argv[4]; r.target=process.argv[5]; console.log(JSON.stringify(r))' \
+    "$out" "$cpu1" "$cpu0" "$load0 → $load1" "$target"
 }
 
 if [ "$warmup" != "0" ]; then
@@ -139,7 +151,7 @@ const n = x => x.toLocaleString("en-US");
 console.log("| run | server | seen / sent | seen per s | p50 / p95 / p99 / max ms | CPU s | CPU per update | load |");
 console.log("|---|---|---|---:|---|---:|---:|---|");
 for (const r of rows) {
-  const name = r.target === "collab" ? "Collab" : "Hocuspocus";
+  const name = { collab: "Collab (SignalR)", "collab-hp": "Collab (Hocuspocus protocol)" }[r.target] ?? "Hocuspocus";
   const perUpdate = r.sent ? Math.round(r.cpuSeconds * 1e6 / r.sent) + " µs" : "—";
   const errors = r.errors ? ` (${n(r.errors)} errors)` : "";
   console.log(`| ${r.docs} × ${r.writers} × ${r.rate}/s | ${name} | ${n(r.seen)} / ${n(r.sent)}${errors} | ${n(r.seenPerSec)} | ${r.p50} / ${r.p95} / ${r.p99} / ${r.max} | ${r.cpuSeconds.toFixed(2)} | ${perUpdate} | ${r.load} |`);
