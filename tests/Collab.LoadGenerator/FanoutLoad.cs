@@ -32,6 +32,7 @@ internal static class FanoutLoad
           --user NAME         the one identity of every connection (default load)
           --prefix P          document ids (default fo-HHmmss)
           --json              JSON hub protocol instead of MessagePack
+          --allocations       also sample the server's allocations (GC allocation ticks): bytes per ack and top types
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -62,7 +63,7 @@ internal static class FanoutLoad
         await Task.Delay(1000); // as thinload: let the joins settle
 
         string? gcProblem = "no diagnostics session";
-        await using var gc = o.ServerPid is { } gcPid ? GcPauseRecorder.TryStart(gcPid, out gcProblem) : null;
+        await using var gc = o.ServerPid is { } gcPid ? GcPauseRecorder.TryStart(gcPid, out gcProblem, o.Allocations) : null;
         var typing = workload.RunAsync(o.Rate, o.Warmup + o.Duration, CancellationToken.None);
         await Task.Delay(o.Warmup);
         var start = Edge.Take(o.ServerPid);
@@ -105,6 +106,12 @@ internal static class FanoutLoad
         else if (o.ServerPid is not null)
         {
             Console.WriteLine($"| server GCs | not read ({gcProblem}) |");
+        }
+        if (o.Allocations && gc is not null)
+        {
+            var (bytes, top) = gc.AllocatedBetween(start.Utc, end.Utc, 40);
+            Console.WriteLine($"| server allocations in the window (sampled) | {bytes / 1048576.0:F0} MiB; {(f.AcksInWindow > 0 ? bytes / f.AcksInWindow : 0):N0} bytes per ack |");
+            foreach (var (type, typeBytes) in top) Console.WriteLine($"|   {type} | {100.0 * typeBytes / Math.Max(1, bytes):F1} %; {(f.AcksInWindow > 0 ? typeBytes / f.AcksInWindow : 0):N0} B per ack |");
         }
 
         if (self0 is { } g0s && self1 is { } g1s)
@@ -201,6 +208,8 @@ internal static class FanoutLoad
 
         public bool Json { get; private set; }
 
+        public bool Allocations { get; private set; }
+
         public static Settings Parse(string[] args)
         {
             var o = new Settings();
@@ -225,6 +234,7 @@ internal static class FanoutLoad
                     case "--user": o.User = Next(); break;
                     case "--prefix": o.Prefix = Next(); break;
                     case "--json": o.Json = true; break;
+                    case "--allocations": o.Allocations = true; break;
                     default: throw new ArgumentException($"unknown option {key}");
                 }
             }

@@ -28,6 +28,8 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private int _gcIndex;
     private bool _stopped;
 
+    private readonly List<AllocationSample> _allocations = [];
+
     private GcPauseRecorder(EventPipeSession session)
     {
         _session = session;
@@ -39,6 +41,12 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
             if (e.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep) _suspendStartMs = e.TimeStampRelativeMSec;
         };
         _source.Clr.GCRestartEEStop += OnRestarted;
+        // Only raised at verbose level (StartWithAllocations): one event per ~100 KB allocated, naming the type that crossed it.
+        _source.Clr.GCAllocationTick += e =>
+        {
+            var sample = new AllocationSample(e.TimeStamp.ToUniversalTime(), e.AllocationAmount64, e.TypeName ?? "?");
+            lock (_gate) _allocations.Add(sample);
+        };
         _processing = Task.Run(() => _source.Process());
     }
 
@@ -48,24 +56,28 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     /// <summary>A label the pauses recorded from now on carry (what the process was doing).</summary>
     public string Phase { get; set; } = "";
 
-    /// <summary>Starts recording the process <paramref name="pid"/>'s GC pauses.</summary>
-    public static GcPauseRecorder Start(int pid)
+    /// <summary>
+    /// Starts recording the process <paramref name="pid"/>'s GC pauses; with <paramref name="allocations"/> also its
+    /// allocation ticks (the GC keyword at verbose level: a sampled view of what allocates, ~100 KB per sample).
+    /// </summary>
+    public static GcPauseRecorder Start(int pid, bool allocations = false)
     {
         var client = new DiagnosticsClient(pid);
+        var level = allocations ? System.Diagnostics.Tracing.EventLevel.Verbose : System.Diagnostics.Tracing.EventLevel.Informational;
         var providers = new[]
         {
-            new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC),
+            new EventPipeProvider(ClrTraceEventParser.ProviderName, level, (long)ClrTraceEventParser.Keywords.GC),
         };
         return new GcPauseRecorder(client.StartEventPipeSession(providers, requestRundown: false));
     }
 
     /// <summary>Starts recording, or returns null with the reason when the process offers no diagnostics session.</summary>
-    public static GcPauseRecorder? TryStart(int pid, out string? problem)
+    public static GcPauseRecorder? TryStart(int pid, out string? problem, bool allocations = false)
     {
         try
         {
             problem = null;
-            return Start(pid);
+            return Start(pid, allocations);
         }
         catch (Exception e) when (e is ServerNotAvailableException or UnsupportedCommandException or IOException or TimeoutException or UnauthorizedAccessException)
         {
@@ -85,6 +97,20 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         foreach (var collection in pauses.DistinctBy(p => p.GcIndex)) byGeneration[Math.Min(2, collection.Generation)]++;
         return new GcFigures(byGeneration[0], byGeneration[1], byGeneration[2], pauses.Sum(p => p.Milliseconds), pauses.Count > 0 ? pauses.Max(p => p.Milliseconds) : 0);
     }
+
+    /// <summary>
+    /// Bytes allocated in [<paramref name="from"/>, <paramref name="to"/>) (UTC) as the allocation ticks count them, and
+    /// the types that crossed the most ticks (empty unless started with allocations).
+    /// </summary>
+    public (long Bytes, IReadOnlyList<(string Type, long Bytes)> Top) AllocatedBetween(DateTime from, DateTime to, int top)
+    {
+        List<AllocationSample> window;
+        lock (_gate) window = [.. _allocations.Where(a => a.At >= from && a.At < to)];
+        var byType = window.GroupBy(a => a.Type).Select(g => (g.Key, g.Sum(a => a.Bytes))).OrderByDescending(t => t.Item2).Take(top).ToList();
+        return (window.Sum(a => a.Bytes), byType);
+    }
+
+    private readonly record struct AllocationSample(DateTime At, long Bytes, string Type);
 
     /// <summary>The pauses seen so far.</summary>
     public IReadOnlyList<Pause> Pauses

@@ -117,12 +117,19 @@ run() { # target rate seconds
   esac
   load0="$(cut -d' ' -f1 /proc/loadavg)"
   cpu0="$(cpu_seconds "$pid")"
-  out="$(cd "$work" && node thinload.mjs --target "$wire" --url "$url" --token "$token" --prefix d --protocol "$protocol" \
+  # The generator's own CPU (GNU time when installed): on 2 cores it shares the machine with the server it drives.
+  local timer=() t0 t1 gen="-1 -1"
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/generator-time")
+  t0="$(date +%s.%N)"
+  out="$(cd "$work" && "${timer[@]}" node thinload.mjs --target "$wire" --url "$url" --token "$token" --prefix d --protocol "$protocol" \
     --docs "$docs" --writers "$writers" --rate "$rate" --seconds "$secs")"
+  t1="$(date +%s.%N)"
   cpu1="$(cpu_seconds "$pid")"
   load1="$(cut -d' ' -f1 /proc/loadavg)"
-  node -e 'const r=JSON.parse(process.argv[1]); r.cpuSeconds=+(process.argv[2]-process.argv[3]).toFixed(2); r.load=process.argv[4]; r.target=process.argv[5]; console.log(JSON.stringify(r))' \
-    "$out" "$cpu1" "$cpu0" "$load0 → $load1" "$target"
+  [ -x /usr/bin/time ] && gen="$(tail -n 1 "$work/generator-time")"
+  node -e 'const r=JSON.parse(process.argv[1]); r.cpuSeconds=+(process.argv[2]-process.argv[3]).toFixed(2); r.load=process.argv[4]; r.target=process.argv[5];
+    const [u, s] = process.argv[6].split(" ").map(Number); r.generatorCpuPercent = u < 0 ? null : Math.round(100 * (u + s) / (process.argv[8] - process.argv[7])); console.log(JSON.stringify(r))' \
+    "$out" "$cpu1" "$cpu0" "$load0 → $load1" "$target" "$gen" "$t0" "$t1"
 }
 
 if [ "$warmup" != "0" ]; then
@@ -148,11 +155,11 @@ echo
 node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 const n = x => x.toLocaleString("en-US");
-console.log("| run | server | seen / sent | seen per s | p50 / p95 / p99 / max ms | CPU s | CPU per update | load |");
-console.log("|---|---|---|---:|---|---:|---:|---|");
+console.log("| run | server | seen / sent | seen per s | p50 / p95 / p99 / max ms | CPU s | CPU per update | generator CPU | load |");
+console.log("|---|---|---|---:|---|---:|---:|---:|---|");
 for (const r of rows) {
   const name = { collab: "Collab (SignalR)", "collab-hp": "Collab (Hocuspocus protocol)" }[r.target] ?? "Hocuspocus";
   const perUpdate = r.sent ? Math.round(r.cpuSeconds * 1e6 / r.sent) + " µs" : "—";
   const errors = r.errors ? ` (${n(r.errors)} errors)` : "";
-  console.log(`| ${r.docs} × ${r.writers} × ${r.rate}/s | ${name} | ${n(r.seen)} / ${n(r.sent)}${errors} | ${n(r.seenPerSec)} | ${r.p50} / ${r.p95} / ${r.p99} / ${r.max} | ${r.cpuSeconds.toFixed(2)} | ${perUpdate} | ${r.load} |`);
+  console.log(`| ${r.docs} × ${r.writers} × ${r.rate}/s | ${name} | ${n(r.seen)} / ${n(r.sent)}${errors} | ${n(r.seenPerSec)} | ${r.p50} / ${r.p95} / ${r.p99} / ${r.max} | ${r.cpuSeconds.toFixed(2)} | ${perUpdate} | ${r.generatorCpuPercent == null ? "—" : r.generatorCpuPercent + " % of a core"} | ${r.load} |`);
 }' "$results"
