@@ -108,11 +108,35 @@ internal sealed class StructStore
         return sv;
     }
 
+    // Capacities for the lists of clients that have none yet, set while a long update integrates (see Reserve).
+    private Dictionary<uint, int>? _reserved;
+
+    /// <summary>
+    /// Makes room for about <paramref name="count"/> more structs of <paramref name="client"/> (a snapshot applied to an
+    /// empty document): its list is sized once instead of doubling its way there, copying itself each time.
+    /// </summary>
+    public void Reserve(uint client, int count)
+    {
+        if (Clients.TryGetValue(client, out var structs))
+        {
+            structs.EnsureCapacity(structs.Count + count);
+        }
+        else
+        {
+            (_reserved ??= new Dictionary<uint, int>())[client] = count;
+        }
+    }
+
+    /// <summary>Forgets reservations no struct took (the update's structs went pending).</summary>
+    public void ClearReservations() => _reserved = null;
+
     public void AddStruct(AbstractStruct s, Transaction transaction)
     {
         if (!Clients.TryGetValue(s.Id.Client, out var structs))
         {
-            structs = new List<AbstractStruct>();
+            structs = _reserved is not null && _reserved.Remove(s.Id.Client, out int capacity)
+                ? new List<AbstractStruct>(capacity)
+                : new List<AbstractStruct>();
             Clients[s.Id.Client] = structs;
             transaction.RecordStateChange(s.Id.Client, 0);
         }
@@ -130,7 +154,11 @@ internal sealed class StructStore
         structs.Add(s);
     }
 
-    /// <summary>Index of the struct containing <paramref name="clock"/> (yjs findIndexSS, with its pivot guess).</summary>
+    /// <summary>
+    /// Index of the struct containing <paramref name="clock"/> (yjs findIndexSS, with its pivot guess). The last struct
+    /// is taken whenever it holds the clock, not only when it starts there: an update read in clock order names the
+    /// struct just integrated for about a third of its origins (the same answer, without the search).
+    /// </summary>
     public static int FindIndex(List<AbstractStruct> structs, uint clock)
     {
         var span = CollectionsMarshal.AsSpan(structs);
@@ -138,7 +166,7 @@ internal sealed class StructStore
         int right = span.Length - 1;
         var mid = span[right];
         uint midClock = mid.Id.Clock;
-        if (midClock == clock)
+        if (clock >= midClock && clock - midClock < (uint)mid.Length)
         {
             return right;
         }
