@@ -527,6 +527,7 @@ internal static class UpdateCodec
             uint client = kv.Key;
             store.Clients.TryGetValue(client, out var structs);
             uint state = store.GetState(client);
+            int near = -1; // the ranges are in clock order: each is looked up from where the one before was found
             foreach (var range in kv.Value)
             {
                 uint clock = range.Clock;
@@ -538,7 +539,7 @@ internal static class UpdateCodec
                         unapplied.Add(client, state, clockEnd - state);
                     }
 
-                    int index = StructStore.FindIndex(structs!, clock);
+                    int index = StructStore.FindIndexNear(structs!, clock, near);
                     var s = structs![index];
                     if (!s.Deleted && s.Id.Clock < clock)
                     {
@@ -546,6 +547,7 @@ internal static class UpdateCodec
                         index++;
                     }
 
+                    near = index;
                     while (index < structs.Count)
                     {
                         s = structs[index++];

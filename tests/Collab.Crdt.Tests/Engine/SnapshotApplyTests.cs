@@ -32,7 +32,12 @@ public sealed class SnapshotApplyTests
 
             for (uint c = first; c < clock; c++)
             {
-                Assert.Equal(LinearIndex(structs, c), StructStore.FindIndex(structs, c));
+                int expected = LinearIndex(structs, c);
+                Assert.Equal(expected, StructStore.FindIndex(structs, c));
+
+                // from any starting point, near the answer or not, in the list or outside it
+                int near = rng.Next(4) == 0 ? rng.Next(-2, structs.Count + 2) : expected + rng.Next(-10, 11);
+                Assert.Equal(expected, StructStore.FindIndexNear(structs, c, near));
             }
 
             Assert.Throws<InvalidOperationException>(() => StructStore.FindIndex(structs, clock));
