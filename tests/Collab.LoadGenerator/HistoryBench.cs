@@ -12,7 +12,7 @@ using Collab.EventStore.LiteDb;
 namespace Collab.LoadGenerator;
 
 /// <summary>
-/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
+/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--from-fraction F] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
 /// trace (automerge-paper by default) as one event per transaction in a LiteDB store, with a snapshot every N events as
 /// live sessions leave them, then measures the history views: content at random seqs, diffs between random seqs, blame
 /// of the final document (docs/benchmarks.md, "History views").
@@ -27,6 +27,7 @@ internal static class HistoryBench
         string folder = Path.Combine(Path.GetTempPath(), "collab-history-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         bool keep = false;
         string only = "all";
+        double fromFraction = 0;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -37,6 +38,7 @@ internal static class HistoryBench
                 case "--folder": folder = args[i + 1]; break;
                 case "--keep": keep = args[i + 1] == "true"; break;
                 case "--only": only = args[i + 1]; break;
+                case "--from-fraction": fromFraction = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -113,6 +115,10 @@ internal static class HistoryBench
                 // Profiling aid: applies one snapshot again and again (for dotnet-trace).
                 var snap = await store.GetNearestSnapshotAsync(main, new EventSeq(seq), default);
                 var bytes = snap!.State.ToArray();
+                // What the snapshot holds (structs by content, deleted ranges), for reading a profile of its apply.
+                var detail = Collab.Crdt.YUpdate.Inspect(bytes);
+                int Count(Collab.Crdt.History.InsertedContent kind) => detail.Inserted.Count(s => s.Content == kind);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"snapshot at {snap.Seq}: {detail.Inserted.Count:N0} structs ({Count(Collab.Crdt.History.InsertedContent.Text):N0} text, {Count(Collab.Crdt.History.InsertedContent.Deleted):N0} deleted, {Count(Collab.Crdt.History.InsertedContent.Gc):N0} gc), {detail.Deleted.Sum(static d => d.Value.Count):N0} deleted ranges"));
                 var w = Stopwatch.StartNew();
                 for (int i = 0; i < samples; i++) new YDoc().ApplyUpdate(bytes);
                 Console.WriteLine($"snapshot {bytes.Length:N0} bytes applied {samples} times: {w.Elapsed.TotalMilliseconds / samples:F2} ms each");
@@ -126,6 +132,8 @@ internal static class HistoryBench
             Console.WriteLine($"history index built from the log (first request only): {watch.Elapsed.TotalMilliseconds:F0} ms; live heap after it {GC.GetTotalMemory(true) / 1e6:F0} MB");
 
             var random = new Random(1234);
+            // --from-fraction F: content and stages at random seqs of the last (1 - F) of the history only (the largest versions).
+            long minSeq = Math.Max(1, (long)(fromFraction * seq));
             // The stage splits are profiling aids (CPU summed over many requests): run only when named.
             bool Run(string phase) => only == "all" ? phase is not ("stages" or "diffstages") : only.Split(',').Contains(phase);
             var final = await content.GetTextAsync("paper", new PositionQuery("main"), "text", "aud", default);
@@ -150,7 +158,7 @@ internal static class HistoryBench
                 var names = new[] { "read snapshot", "apply snapshot", "read events", "apply events one by one", "merge events + apply once", "render all roots" };
                 for (int i = 0; i < samples; i++)
                 {
-                    var at = new EventSeq(random.NextInt64(1, seq + 1));
+                    var at = new EventSeq(random.NextInt64(minSeq, seq + 1));
                     long a0 = GC.GetTotalAllocatedBytes(true);
                     long t0 = ProcessCpuNanoseconds();
                     var snapshot = await store.GetNearestSnapshotAsync(main, at, default);
@@ -234,7 +242,7 @@ internal static class HistoryBench
             if (Run("content"))
             {
                 var contentTimes = await MeasureAsync(samples, async () =>
-                    await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
+                    await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(minSeq, seq + 1)), "aud", default));
                 Report("content at a random seq", contentTimes);
             }
 
@@ -279,7 +287,7 @@ internal static class HistoryBench
         var gen0 = GC.CollectionCount(0);
         var wall = new List<double>(count);
         var cpu = new List<double>(count);
-        var slowest = new List<(double Wall, double Cpu, int Gen0, int Gen1, int Gen2, double PausedMs, double PromotedMb)>(count);
+        var slowest = new List<(int Run, double Wall, double Cpu, int Gen0, int Gen1, int Gen2, double PausedMs, double PromotedMb)>(count);
         double promotedTotal = 0;
         long allocatedBefore = GC.GetTotalAllocatedBytes(false);
         for (int i = 0; i < count; i++)
@@ -293,13 +301,13 @@ internal static class HistoryBench
             cpu.Add((ProcessCpuNanoseconds() - cpuBefore) / 1e6);
             double promoted = GC.CollectionCount(0) != c0 ? GC.GetGCMemoryInfo(GCKind.Any).PromotedBytes / 1e6 : 0;
             promotedTotal += promoted;
-            slowest.Add((wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
+            slowest.Add((i, wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all, {promotedTotal:F0} MB promoted; allocated {(GC.GetTotalAllocatedBytes(false) - allocatedBefore) / 1e6 / count:F2} MB per run; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
         // The tail: the slowest runs and the collections that fell in them (gen0/gen1/gen2 counts, pause).
         foreach (var s in slowest.OrderByDescending(static s => s.Wall).Take(4))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow run: wall {s.Wall:F1} ms, cpu {s.Cpu:F1} ms, collections {s.Gen0}/{s.Gen1}/{s.Gen2}, paused {s.PausedMs:F1} ms, promoted {s.PromotedMb:F1} MB"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow run #{s.Run}: wall {s.Wall:F1} ms, cpu {s.Cpu:F1} ms, collections {s.Gen0}/{s.Gen1}/{s.Gen2}, paused {s.PausedMs:F1} ms, promoted {s.PromotedMb:F1} MB"));
         }
         return (wall, cpu);
     }
