@@ -304,6 +304,8 @@ internal static class HistoryBench
             slowest.Add((i, wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all, {promotedTotal:F0} MB promoted; allocated {(GC.GetTotalAllocatedBytes(false) - allocatedBefore) / 1e6 / count:F2} MB per run; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
+        // What is still alive once the loop is over (a full collection after measuring): requests must leave nothing behind.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  live heap after the loop: {GC.GetTotalMemory(true) / 1e6:F0} MB"));
         // The tail: the slowest runs and the collections that fell in them (gen0/gen1/gen2 counts, pause).
         foreach (var s in slowest.OrderByDescending(static s => s.Wall).Take(4))
         {
