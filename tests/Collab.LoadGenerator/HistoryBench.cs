@@ -12,7 +12,7 @@ using Collab.EventStore.LiteDb;
 namespace Collab.LoadGenerator;
 
 /// <summary>
-/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--from-fraction F] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
+/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--from-fraction F] [--warmup N] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
 /// trace (automerge-paper by default) as one event per transaction in a LiteDB store, with a snapshot every N events as
 /// live sessions leave them, then measures the history views: content at random seqs, diffs between random seqs, blame
 /// of the final document (docs/benchmarks.md, "History views").
@@ -28,6 +28,7 @@ internal static class HistoryBench
         bool keep = false;
         string only = "all";
         double fromFraction = 0;
+        int warmup = 1;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -39,6 +40,7 @@ internal static class HistoryBench
                 case "--keep": keep = args[i + 1] == "true"; break;
                 case "--only": only = args[i + 1]; break;
                 case "--from-fraction": fromFraction = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -142,10 +144,10 @@ internal static class HistoryBench
             if (Run("rebuild"))
             {
                 var replayer = new DocumentReplayer(store);
-                var replayTimes = await MeasureAsync(samples, async () =>
+                var replayTimes = await MeasureAsync(samples, warmup, async () =>
                     await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
                 Report("rebuild only (snapshot + events) at a random seq", replayTimes);
-                var snapshotTimes = await MeasureAsync(samples, async () =>
+                var snapshotTimes = await MeasureAsync(samples, warmup, async () =>
                     await replayer.BuildAsync(main, new EventSeq(Math.Max(snapshotEvery, random.NextInt64(1, seq + 1) / snapshotEvery * snapshotEvery)), gc: true, default));
                 Report("rebuild at a snapshot position (no events to apply)", snapshotTimes);
             }
@@ -241,14 +243,14 @@ internal static class HistoryBench
 
             if (Run("content"))
             {
-                var contentTimes = await MeasureAsync(samples, async () =>
+                var contentTimes = await MeasureAsync(samples, warmup, async () =>
                     await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(minSeq, seq + 1)), "aud", default));
                 Report("content at a random seq", contentTimes);
             }
 
             if (Run("diff"))
             {
-                var diffTimes = await MeasureAsync(samples, async () =>
+                var diffTimes = await MeasureAsync(samples, warmup, async () =>
                 {
                     long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
                     await diffs.CompareAsync("paper", new PositionQuery("main", Math.Min(a, b)), new PositionQuery("main", Math.Max(a, b)), "aud", default);
@@ -257,7 +259,7 @@ internal static class HistoryBench
             }
             if (Run("nearby"))
             {
-                var nearbyTimes = await MeasureAsync(samples, async () =>
+                var nearbyTimes = await MeasureAsync(samples, warmup, async () =>
                 {
                     long b = random.NextInt64(1000, seq + 1), a = b - random.NextInt64(1, 1001);
                     await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
@@ -267,7 +269,7 @@ internal static class HistoryBench
 
             if (Run("blame"))
             {
-                var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
+                var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), warmup, async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
                 Report("blame of the final document", blameTimes);
             }
         }
@@ -279,9 +281,15 @@ internal static class HistoryBench
     /// Wall-clock and process CPU time of each run. On a shared, overloaded machine the wall clock mostly measures the
     /// wait for a core; the CPU time (all threads of the process, GC included) is what the work itself costs.
     /// </summary>
-    private static async Task<(List<double> Wall, List<double> Cpu)> MeasureAsync(int count, Func<Task> action)
+    private static async Task<(List<double> Wall, List<double> Cpu)> MeasureAsync(int count, int warmup, Func<Task> action)
     {
-        await action(); // warm-up
+        // Runs before measuring (--warmup, 1 by default): the first requests of a process run code the JIT has not
+        // optimized yet, which shows in the tail of a short loop.
+        for (int i = 0; i < warmup; i++)
+        {
+            await action();
+        }
+
         var gcPause = GC.GetTotalPauseDuration();
         var gen2 = GC.CollectionCount(2);
         var gen0 = GC.CollectionCount(0);
