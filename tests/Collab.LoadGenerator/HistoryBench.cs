@@ -12,7 +12,7 @@ using Collab.EventStore.LiteDb;
 namespace Collab.LoadGenerator;
 
 /// <summary>
-/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
+/// <c>history-bench [--trace PATH] [--samples N] [--snapshot-every N] [--folder DIR] [--keep true] [--from-fraction F] [--warmup N] [--only content,diff,nearby,blame,rebuild,stages,diffstages,snapload]</c>: stores a sequential editing
 /// trace (automerge-paper by default) as one event per transaction in a LiteDB store, with a snapshot every N events as
 /// live sessions leave them, then measures the history views: content at random seqs, diffs between random seqs, blame
 /// of the final document (docs/benchmarks.md, "History views").
@@ -27,6 +27,8 @@ internal static class HistoryBench
         string folder = Path.Combine(Path.GetTempPath(), "collab-history-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         bool keep = false;
         string only = "all";
+        double fromFraction = 0;
+        int warmup = 1;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -37,6 +39,8 @@ internal static class HistoryBench
                 case "--folder": folder = args[i + 1]; break;
                 case "--keep": keep = args[i + 1] == "true"; break;
                 case "--only": only = args[i + 1]; break;
+                case "--from-fraction": fromFraction = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -113,6 +117,10 @@ internal static class HistoryBench
                 // Profiling aid: applies one snapshot again and again (for dotnet-trace).
                 var snap = await store.GetNearestSnapshotAsync(main, new EventSeq(seq), default);
                 var bytes = snap!.State.ToArray();
+                // What the snapshot holds (structs by content, deleted ranges), for reading a profile of its apply.
+                var detail = Collab.Crdt.YUpdate.Inspect(bytes);
+                int Count(Collab.Crdt.History.InsertedContent kind) => detail.Inserted.Count(s => s.Content == kind);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"snapshot at {snap.Seq}: {detail.Inserted.Count:N0} structs ({Count(Collab.Crdt.History.InsertedContent.Text):N0} text, {Count(Collab.Crdt.History.InsertedContent.Deleted):N0} deleted, {Count(Collab.Crdt.History.InsertedContent.Gc):N0} gc), {detail.Deleted.Sum(static d => d.Value.Count):N0} deleted ranges"));
                 var w = Stopwatch.StartNew();
                 for (int i = 0; i < samples; i++) new YDoc().ApplyUpdate(bytes);
                 Console.WriteLine($"snapshot {bytes.Length:N0} bytes applied {samples} times: {w.Elapsed.TotalMilliseconds / samples:F2} ms each");
@@ -126,6 +134,8 @@ internal static class HistoryBench
             Console.WriteLine($"history index built from the log (first request only): {watch.Elapsed.TotalMilliseconds:F0} ms; live heap after it {GC.GetTotalMemory(true) / 1e6:F0} MB");
 
             var random = new Random(1234);
+            // --from-fraction F: content and stages at random seqs of the last (1 - F) of the history only (the largest versions).
+            long minSeq = Math.Max(1, (long)(fromFraction * seq));
             // The stage splits are profiling aids (CPU summed over many requests): run only when named.
             bool Run(string phase) => only == "all" ? phase is not ("stages" or "diffstages") : only.Split(',').Contains(phase);
             var final = await content.GetTextAsync("paper", new PositionQuery("main"), "text", "aud", default);
@@ -134,10 +144,10 @@ internal static class HistoryBench
             if (Run("rebuild"))
             {
                 var replayer = new DocumentReplayer(store);
-                var replayTimes = await MeasureAsync(samples, async () =>
+                var replayTimes = await MeasureAsync(samples, warmup, async () =>
                     await replayer.BuildAsync(main, new EventSeq(random.NextInt64(1, seq + 1)), gc: true, default));
                 Report("rebuild only (snapshot + events) at a random seq", replayTimes);
-                var snapshotTimes = await MeasureAsync(samples, async () =>
+                var snapshotTimes = await MeasureAsync(samples, warmup, async () =>
                     await replayer.BuildAsync(main, new EventSeq(Math.Max(snapshotEvery, random.NextInt64(1, seq + 1) / snapshotEvery * snapshotEvery)), gc: true, default));
                 Report("rebuild at a snapshot position (no events to apply)", snapshotTimes);
             }
@@ -150,7 +160,7 @@ internal static class HistoryBench
                 var names = new[] { "read snapshot", "apply snapshot", "read events", "apply events one by one", "merge events + apply once", "render all roots" };
                 for (int i = 0; i < samples; i++)
                 {
-                    var at = new EventSeq(random.NextInt64(1, seq + 1));
+                    var at = new EventSeq(random.NextInt64(minSeq, seq + 1));
                     long a0 = GC.GetTotalAllocatedBytes(true);
                     long t0 = ProcessCpuNanoseconds();
                     var snapshot = await store.GetNearestSnapshotAsync(main, at, default);
@@ -233,14 +243,14 @@ internal static class HistoryBench
 
             if (Run("content"))
             {
-                var contentTimes = await MeasureAsync(samples, async () =>
-                    await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(1, seq + 1)), "aud", default));
+                var contentTimes = await MeasureAsync(samples, warmup, async () =>
+                    await content.GetAsync("paper", new PositionQuery("main", random.NextInt64(minSeq, seq + 1)), "aud", default));
                 Report("content at a random seq", contentTimes);
             }
 
             if (Run("diff"))
             {
-                var diffTimes = await MeasureAsync(samples, async () =>
+                var diffTimes = await MeasureAsync(samples, warmup, async () =>
                 {
                     long a = random.NextInt64(0, seq + 1), b = random.NextInt64(0, seq + 1);
                     await diffs.CompareAsync("paper", new PositionQuery("main", Math.Min(a, b)), new PositionQuery("main", Math.Max(a, b)), "aud", default);
@@ -249,7 +259,7 @@ internal static class HistoryBench
             }
             if (Run("nearby"))
             {
-                var nearbyTimes = await MeasureAsync(samples, async () =>
+                var nearbyTimes = await MeasureAsync(samples, warmup, async () =>
                 {
                     long b = random.NextInt64(1000, seq + 1), a = b - random.NextInt64(1, 1001);
                     await diffs.CompareAsync("paper", new PositionQuery("main", a), new PositionQuery("main", b), "aud", default);
@@ -259,7 +269,7 @@ internal static class HistoryBench
 
             if (Run("blame"))
             {
-                var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
+                var blameTimes = await MeasureAsync(Math.Max(5, samples / 20), warmup, async () => await blame.BlameAsync("paper", new PositionQuery("main"), "text", "aud", default));
                 Report("blame of the final document", blameTimes);
             }
         }
@@ -271,15 +281,21 @@ internal static class HistoryBench
     /// Wall-clock and process CPU time of each run. On a shared, overloaded machine the wall clock mostly measures the
     /// wait for a core; the CPU time (all threads of the process, GC included) is what the work itself costs.
     /// </summary>
-    private static async Task<(List<double> Wall, List<double> Cpu)> MeasureAsync(int count, Func<Task> action)
+    private static async Task<(List<double> Wall, List<double> Cpu)> MeasureAsync(int count, int warmup, Func<Task> action)
     {
-        await action(); // warm-up
+        // Runs before measuring (--warmup, 1 by default): the first requests of a process run code the JIT has not
+        // optimized yet, which shows in the tail of a short loop.
+        for (int i = 0; i < warmup; i++)
+        {
+            await action();
+        }
+
         var gcPause = GC.GetTotalPauseDuration();
         var gen2 = GC.CollectionCount(2);
         var gen0 = GC.CollectionCount(0);
         var wall = new List<double>(count);
         var cpu = new List<double>(count);
-        var slowest = new List<(double Wall, double Cpu, int Gen0, int Gen1, int Gen2, double PausedMs, double PromotedMb)>(count);
+        var slowest = new List<(int Run, double Wall, double Cpu, int Gen0, int Gen1, int Gen2, double PausedMs, double PromotedMb)>(count);
         double promotedTotal = 0;
         long allocatedBefore = GC.GetTotalAllocatedBytes(false);
         for (int i = 0; i < count; i++)
@@ -293,13 +309,15 @@ internal static class HistoryBench
             cpu.Add((ProcessCpuNanoseconds() - cpuBefore) / 1e6);
             double promoted = GC.CollectionCount(0) != c0 ? GC.GetGCMemoryInfo(GCKind.Any).PromotedBytes / 1e6 : 0;
             promotedTotal += promoted;
-            slowest.Add((wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
+            slowest.Add((i, wall[^1], cpu[^1], GC.CollectionCount(0) - c0, GC.CollectionCount(1) - c1, GC.CollectionCount(2) - c2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, promoted));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gc: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), paused {(GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds:F0} ms in all, {promotedTotal:F0} MB promoted; allocated {(GC.GetTotalAllocatedBytes(false) - allocatedBefore) / 1e6 / count:F2} MB per run; heap {GC.GetTotalMemory(false) / 1e6:F0} MB"));
+        // What is still alive once the loop is over (a full collection after measuring): requests must leave nothing behind.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  live heap after the loop: {GC.GetTotalMemory(true) / 1e6:F0} MB"));
         // The tail: the slowest runs and the collections that fell in them (gen0/gen1/gen2 counts, pause).
         foreach (var s in slowest.OrderByDescending(static s => s.Wall).Take(4))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow run: wall {s.Wall:F1} ms, cpu {s.Cpu:F1} ms, collections {s.Gen0}/{s.Gen1}/{s.Gen2}, paused {s.PausedMs:F1} ms, promoted {s.PromotedMb:F1} MB"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow run #{s.Run}: wall {s.Wall:F1} ms, cpu {s.Cpu:F1} ms, collections {s.Gen0}/{s.Gen1}/{s.Gen2}, paused {s.PausedMs:F1} ms, promoted {s.PromotedMb:F1} MB"));
         }
         return (wall, cpu);
     }

@@ -108,11 +108,35 @@ internal sealed class StructStore
         return sv;
     }
 
+    // Capacities for the lists of clients that have none yet, set while a long update integrates (see Reserve).
+    private Dictionary<uint, int>? _reserved;
+
+    /// <summary>
+    /// Makes room for about <paramref name="count"/> more structs of <paramref name="client"/> (a snapshot applied to an
+    /// empty document): its list is sized once instead of doubling its way there, copying itself each time.
+    /// </summary>
+    public void Reserve(uint client, int count)
+    {
+        if (Clients.TryGetValue(client, out var structs))
+        {
+            structs.EnsureCapacity(structs.Count + count);
+        }
+        else
+        {
+            (_reserved ??= new Dictionary<uint, int>())[client] = count;
+        }
+    }
+
+    /// <summary>Forgets reservations no struct took (the update's structs went pending).</summary>
+    public void ClearReservations() => _reserved = null;
+
     public void AddStruct(AbstractStruct s, Transaction transaction)
     {
         if (!Clients.TryGetValue(s.Id.Client, out var structs))
         {
-            structs = new List<AbstractStruct>();
+            structs = _reserved is not null && _reserved.Remove(s.Id.Client, out int capacity)
+                ? new List<AbstractStruct>(capacity)
+                : new List<AbstractStruct>();
             Clients[s.Id.Client] = structs;
             transaction.RecordStateChange(s.Id.Client, 0);
         }
@@ -130,7 +154,11 @@ internal sealed class StructStore
         structs.Add(s);
     }
 
-    /// <summary>Index of the struct containing <paramref name="clock"/> (yjs findIndexSS, with its pivot guess).</summary>
+    /// <summary>
+    /// Index of the struct containing <paramref name="clock"/> (yjs findIndexSS, with its pivot guess). The last struct
+    /// is taken whenever it holds the clock, not only when it starts there: an update read in clock order names the
+    /// struct just integrated for about a third of its origins (the same answer, without the search).
+    /// </summary>
     public static int FindIndex(List<AbstractStruct> structs, uint clock)
     {
         var span = CollectionsMarshal.AsSpan(structs);
@@ -138,7 +166,7 @@ internal sealed class StructStore
         int right = span.Length - 1;
         var mid = span[right];
         uint midClock = mid.Id.Clock;
-        if (midClock == clock)
+        if (clock >= midClock && clock - midClock < (uint)mid.Length)
         {
             return right;
         }
@@ -174,15 +202,78 @@ internal sealed class StructStore
         throw new InvalidOperationException($"Struct store has no struct at clock {clock}");
     }
 
+    // The indexes the last two lookups by id found (any client's list): integrating a long update, the structs read
+    // in clock order often name the same neighbour as the struct before them (typed at the same place). A hint is
+    // only a guess, taken when the struct at that index of the list holds the clock — then it is the answer — so
+    // whatever changed the lists since, it can never give a wrong one.
+    private int _hint0;
+    private int _hint1;
+
+    /// <summary><see cref="FindIndex"/> trying the indexes of the last lookups (and the ones after them) first.</summary>
+    private int FindIndexHinted(List<AbstractStruct> structs, uint clock)
+    {
+        var span = CollectionsMarshal.AsSpan(structs);
+        int index = Holds(span, _hint0, clock) ? _hint0
+            : Holds(span, _hint1, clock) ? _hint1
+            : Holds(span, _hint0 + 1, clock) ? _hint0 + 1
+            : Holds(span, _hint1 + 1, clock) ? _hint1 + 1
+            : FindIndex(structs, clock);
+        if (index != _hint0)
+        {
+            _hint1 = _hint0;
+            _hint0 = index;
+        }
+
+        return index;
+
+        static bool Holds(ReadOnlySpan<AbstractStruct> span, int at, uint clock)
+        {
+            if ((uint)at >= (uint)span.Length)
+            {
+                return false;
+            }
+
+            var s = span[at];
+            return clock >= s.Id.Clock && clock - s.Id.Clock < (uint)s.Length;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FindIndex"/> for lookups in clock order (the ranges of a delete set): walks a few structs from
+    /// <paramref name="near"/>, the index the previous range found, before searching the whole list. Any index it
+    /// returns holds the clock, so it is the answer whatever changed since.
+    /// </summary>
+    public static int FindIndexNear(List<AbstractStruct> structs, uint clock, int near)
+    {
+        const int MaxSteps = 8;
+        var span = CollectionsMarshal.AsSpan(structs);
+        if ((uint)near < (uint)span.Length)
+        {
+            int step = span[near].Id.Clock <= clock ? 1 : -1;
+            for (int i = 0, at = near; i <= MaxSteps && (uint)at < (uint)span.Length; i++, at += step)
+            {
+                var s = span[at];
+                if (clock >= s.Id.Clock && clock - s.Id.Clock < (uint)s.Length)
+                {
+                    return at;
+                }
+            }
+        }
+
+        return FindIndex(structs, clock);
+    }
+
     public AbstractStruct Find(ItemId id)
     {
         var structs = Clients[id.Client];
-        return structs[FindIndex(structs, id.Clock)];
+        return structs[FindIndexHinted(structs, id.Clock)];
     }
 
-    public static int FindIndexCleanStart(Transaction transaction, List<AbstractStruct> structs, uint clock)
+    public static int FindIndexCleanStart(Transaction transaction, List<AbstractStruct> structs, uint clock) =>
+        CleanStart(transaction, structs, clock, FindIndex(structs, clock));
+
+    private static int CleanStart(Transaction transaction, List<AbstractStruct> structs, uint clock, int index)
     {
-        int index = FindIndex(structs, clock);
         var s = structs[index];
         if (s.Id.Clock < clock && s is Item item)
         {
@@ -196,7 +287,7 @@ internal sealed class StructStore
     public AbstractStruct GetItemCleanStart(Transaction transaction, ItemId id)
     {
         var structs = Clients[id.Client];
-        return structs[FindIndexCleanStart(transaction, structs, id.Clock)];
+        return structs[CleanStart(transaction, structs, id.Clock, FindIndexHinted(structs, id.Clock))];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -205,7 +296,7 @@ internal sealed class StructStore
     public AbstractStruct GetItemCleanEnd(Transaction transaction, ItemId id)
     {
         var structs = Clients[id.Client];
-        int index = FindIndex(structs, id.Clock);
+        int index = FindIndexHinted(structs, id.Clock);
         var s = structs[index];
         if (id.Clock != s.EndClock - 1 && s is Item item)
         {

@@ -207,7 +207,9 @@ internal static class UpdateCodec
             int numberOfStructs = r.ReadCount(2);
             uint client = r.ReadClient();
             uint clock = r.ReadRestVarUInt32();
-            var refs = new List<AbstractStruct>(Math.Min(numberOfStructs, 4096));
+            // Sized for the count up front (no doubling copies of a long list), up to a cap: a v2 update of a few bytes
+            // may claim a million structs before it fails.
+            var refs = new List<AbstractStruct>(Math.Min(numberOfStructs, 1 << 14));
             clientRefs[client] = new ClientStructRefs(refs);
             for (int k = 0; k < numberOfStructs; k++)
             {
@@ -304,6 +306,9 @@ internal static class UpdateCodec
         }
     }
 
+    /// <summary>Updates with at least this many structs of a client reserve room for them in the store.</summary>
+    private const int ReserveFrom = 256;
+
     /// <summary>
     /// Integrates decoded structs in causal order (yjs integrateStructs). Returns what could not be integrated yet as
     /// a v1 update plus the lowest missing clock per client, or null.
@@ -356,6 +361,15 @@ internal static class UpdateCodec
             if (!missingSv.TryGetValue(client, out uint m) || m > clock)
             {
                 missingSv[client] = clock;
+            }
+        }
+
+        foreach (var kv in clientsStructRefs)
+        {
+            int count = kv.Value.Refs.Count;
+            if (count >= ReserveFrom)
+            {
+                store.Reserve(kv.Key, count + (count / 8)); // room for the events applied after a snapshot too
             }
         }
 
@@ -481,6 +495,7 @@ internal static class UpdateCodec
             }
         }
 
+        store.ClearReservations();
         if (restStructs is { Clients.Count: > 0 })
         {
             var encoder = new UpdateEncoderV1();
@@ -512,6 +527,7 @@ internal static class UpdateCodec
             uint client = kv.Key;
             store.Clients.TryGetValue(client, out var structs);
             uint state = store.GetState(client);
+            int near = -1; // the ranges are in clock order: each is looked up from where the one before was found
             foreach (var range in kv.Value)
             {
                 uint clock = range.Clock;
@@ -523,7 +539,7 @@ internal static class UpdateCodec
                         unapplied.Add(client, state, clockEnd - state);
                     }
 
-                    int index = StructStore.FindIndex(structs!, clock);
+                    int index = StructStore.FindIndexNear(structs!, clock, near);
                     var s = structs![index];
                     if (!s.Deleted && s.Id.Clock < clock)
                     {
@@ -531,6 +547,7 @@ internal static class UpdateCodec
                         index++;
                     }
 
+                    near = index;
                     while (index < structs.Count)
                     {
                         s = structs[index++];

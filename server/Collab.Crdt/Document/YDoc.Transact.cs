@@ -344,11 +344,13 @@ public sealed partial class YDoc
         {
             var structs = store.Clients[kv.Key];
             var deleteItems = kv.Value;
+            int near = -1; // the ranges are sorted: each is looked up from where the one after it was found
             for (int di = deleteItems.Count - 1; di >= 0; di--)
             {
                 var deleteItem = deleteItems[di];
                 uint endDeleteItemClock = deleteItem.Clock + deleteItem.Length;
-                for (int si = StructStore.FindIndex(structs, deleteItem.Clock); si < structs.Count; si++)
+                near = StructStore.FindIndexNear(structs, deleteItem.Clock, near);
+                for (int si = near; si < structs.Count; si++)
                 {
                     var s = structs[si];
                     if (s.Id.Clock >= endDeleteItemClock)
@@ -371,10 +373,12 @@ public sealed partial class YDoc
         {
             var structs = store.Clients[kv.Key];
             var deleteItems = kv.Value;
+            int near = -1; // the ranges are sorted: each is looked up from where the one after it was found
             for (int di = deleteItems.Count - 1; di >= 0; di--)
             {
                 var deleteItem = deleteItems[di];
-                int mostRightIndexToCheck = Math.Min(structs.Count - 1, 1 + StructStore.FindIndex(structs, deleteItem.Clock + deleteItem.Length - 1));
+                near = StructStore.FindIndexNear(structs, deleteItem.Clock + deleteItem.Length - 1, near);
+                int mostRightIndexToCheck = Math.Min(structs.Count - 1, 1 + near);
                 for (int si = mostRightIndexToCheck; si > 0 && structs[si].Id.Clock >= deleteItem.Clock;)
                 {
                     si -= 1 + TryToMergeWithLefts(structs, si);

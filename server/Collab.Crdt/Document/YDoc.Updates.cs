@@ -59,6 +59,15 @@ public sealed partial class YDoc
         var store = Store;
         bool retry = false;
         var restStructs = UpdateCodec.IntegrateStructs(transaction, store, refs);
+        foreach (var clientRefs in refs)
+        {
+            // The decoded structs are in the store now (or copied into the pending update). A long list's array is a
+            // large object, which the collector treats as old: left uncleared it would keep every struct it names
+            // alive through the young collections until the next full one, long after the document is gone.
+            // (Enumerated as pairs: the Values view would be one more object per applied update.)
+            clientRefs.Value.Refs.Clear();
+        }
+
         var pending = store.PendingStructs;
         if (pending != null)
         {

@@ -473,8 +473,9 @@ internal sealed class Item : AbstractStruct
         {
             store.ReplaceStruct(this, new GcStruct(Id, Length));
         }
-        else
+        else if (Content is not ContentDeleted deleted || deleted.Len != Length)
         {
+            // (a deleted item read from an update already holds exactly this: no new object per collected item)
             Content = new ContentDeleted(Length);
         }
     }

