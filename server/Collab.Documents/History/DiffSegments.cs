@@ -23,7 +23,8 @@ internal enum DiffOp : byte
 internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
 {
     private const int ChunkBits = 10;
-    private const int ChunkSize = 1 << ChunkBits; // 1,024 slots of 40 bytes: under the large object heap's 85,000
+    private const int ChunkSize = 1 << ChunkBits; // 1,024 slots of 32 bytes: well under the large object heap's 85,000
+    private const int ExtraBits = 30; // Slot.OpAndExtra: the op in the top 2 bits, the extra's index + 1 below
 
     // Most segments of a diff across a typed history are one keystroke: one character, shared instead of allocated.
     private static readonly string[] s_oneCharStrings = [.. Enumerable.Range(0, 128).Select(static c => ((char)c).ToString())];
@@ -32,7 +33,10 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
 
     private readonly List<Slot[]> _chunks = [];
 
-    /// <summary>Keys and old contents (maps and modified entries only), referred to by <see cref="Slot.Extra"/>.</summary>
+    /// <summary>The strings contents are slices of (<see cref="Slot.Source"/>): the runs' texts, and other kinds' contents.</summary>
+    private readonly List<string> _sources = [];
+
+    /// <summary>Keys and old contents (maps and modified entries only), referred to by <see cref="Slot.OpAndExtra"/>.</summary>
     private List<(string? Key, string? OldContent)>? _extras;
 
     public int Count { get; private set; }
@@ -41,22 +45,22 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
     {
         get
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(index);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-            ref readonly var slot = ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
-            var (key, oldContent) = slot.Extra < 0 ? default : _extras![slot.Extra];
-            return new DiffSegment(s_opNames[(int)slot.Op], slot.Length, ContentOf(in slot), key, oldContent, EventMark.Of(slot.InsertedBy), EventMark.Of(slot.DeletedBy));
+            ref readonly var slot = ref SlotAt(index);
+            int extra = slot.OpAndExtra & ((1 << ExtraBits) - 1);
+            var (key, oldContent) = extra == 0 ? default : _extras![extra - 1];
+            return new DiffSegment(s_opNames[OpOf(in slot)], slot.Length, ContentOf(in slot), key, oldContent, EventMark.Of(slot.InsertedBy), EventMark.Of(slot.DeletedBy));
         }
     }
 
     /// <summary>What segment <paramref name="index"/> says, without making it.</summary>
-    public DiffOp OpAt(int index) => SlotAt(index).Op;
+    public DiffOp OpAt(int index) => (DiffOp)OpOf(in SlotAt(index));
 
     /// <summary>The content of segment <paramref name="index"/>, without a string.</summary>
     public ReadOnlySpan<char> ContentAt(int index)
     {
         ref readonly var slot = ref SlotAt(index);
-        return slot.Source.AsSpan(slot.Offset, slot.ContentLength);
+        var source = _sources[slot.Source];
+        return slot.Offset < 0 ? source : source.AsSpan(slot.Offset, slot.Length);
     }
 
     public IEnumerator<DiffSegment> GetEnumerator()
@@ -66,30 +70,37 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    internal void Add(DiffOp op, int length, string source, int offset, int contentLength, string? key, string? oldContent, EventInfo? insertedBy, EventInfo? deletedBy)
+    /// <summary>
+    /// Adds a segment whose content is <paramref name="source"/>[<paramref name="offset"/>.. + <paramref name="length"/>)
+    /// (text: one unit per character), or all of <paramref name="source"/> when <paramref name="offset"/> is negative.
+    /// </summary>
+    internal void Add(DiffOp op, int length, string source, int offset, string? key, string? oldContent, EventInfo? insertedBy, EventInfo? deletedBy)
     {
-        int extra = -1;
+        int extra = 0;
         if (key is not null || oldContent is not null)
         {
             _extras ??= [];
-            extra = _extras.Count;
             _extras.Add((key, oldContent));
+            extra = _extras.Count;
+            if (extra >= 1 << ExtraBits) throw new InvalidOperationException("Too many map entries in one diff.");
         }
+        // Consecutive segments of a run share its text: one entry per run, not per segment.
+        if (_sources.Count == 0 || !ReferenceEquals(_sources[^1], source)) _sources.Add(source);
         int within = Count & (ChunkSize - 1);
         if (within == 0) _chunks.Add(new Slot[ChunkSize]);
         _chunks[^1][within] = new Slot
         {
-            Source = source,
             InsertedBy = insertedBy,
             DeletedBy = deletedBy,
+            Source = _sources.Count - 1,
             Offset = offset,
-            ContentLength = contentLength,
             Length = length,
-            Extra = extra,
-            Op = op,
+            OpAndExtra = ((int)op << ExtraBits) | extra,
         };
         Count++;
     }
+
+    private static int OpOf(in Slot slot) => (int)((uint)slot.OpAndExtra >> ExtraBits);
 
     private ref readonly Slot SlotAt(int index)
     {
@@ -98,24 +109,23 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
         return ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
     }
 
-    private static string ContentOf(in Slot slot)
+    private string ContentOf(in Slot slot)
     {
-        if (slot.Offset == 0 && slot.ContentLength == slot.Source.Length) return slot.Source;
-        if (slot.ContentLength == 1 && slot.Source[slot.Offset] < s_oneCharStrings.Length) return s_oneCharStrings[slot.Source[slot.Offset]];
-        return slot.Source.Substring(slot.Offset, slot.ContentLength);
+        var source = _sources[slot.Source];
+        if (slot.Offset < 0 || (slot.Offset == 0 && slot.Length == source.Length)) return source;
+        if (slot.Length == 1 && source[slot.Offset] < s_oneCharStrings.Length) return s_oneCharStrings[source[slot.Offset]];
+        return source.Substring(slot.Offset, slot.Length);
     }
 
-    /// <summary>One segment: its content is <c>Source[Offset..Offset + ContentLength]</c>.</summary>
+    /// <summary>One segment (32 bytes): its events, where its content is, its length, its op and extra.</summary>
     private struct Slot
     {
-        public string Source;
         public EventInfo? InsertedBy;
         public EventInfo? DeletedBy;
+        public int Source;
         public int Offset;
-        public int ContentLength;
         public int Length;
-        public int Extra;
-        public DiffOp Op;
+        public int OpAndExtra;
     }
 }
 
@@ -208,7 +218,10 @@ internal sealed class DiffSegmentBuilder(RootKind kind)
             var content = kind == RootKind.Array ? "[" + _joined + "]" : _joined.ToString();
             (_source, _offset, _contentLength) = (content, 0, content.Length);
         }
-        _segments.Add(_op, _length, _source, _offset, _contentLength, _key, _oldContent, _insertedBy, _deletedBy);
+        // A text slice is as long as the segment (a unit is a UTF-16 unit); any other content is a whole string.
+        bool slice = _contentLength == _length && !(_offset == 0 && _contentLength == _source.Length);
+        if (!slice && (_offset != 0 || _contentLength != _source.Length)) _source = _source.Substring(_offset, _contentLength);
+        _segments.Add(_op, _length, _source, slice ? _offset : -1, _key, _oldContent, _insertedBy, _deletedBy);
         _open = false;
         _isJoined = false;
         _source = "";

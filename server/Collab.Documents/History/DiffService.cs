@@ -86,6 +86,7 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
     private static RootDiff Attribute(DocumentHistory history, string name, RootKind kind, IReadOnlyList<ItemRun> runs, PositionView head)
     {
         var headBranch = new BranchName(head.Branch);
+        var lookup = new DiffLookup(history, headBranch, head.Seq);
         var segments = new DiffSegmentBuilder(kind);
         int inserted = 0, deleted = 0;
         foreach (var run in runs)
@@ -113,16 +114,14 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
-                        var originals = history.Originals.GetValueOrDefault(run.Id.Client);
-                        var copies = history.Copies.GetValueOrDefault(run.Id.Client);
+                        lookup.StartRun(run.Id.Client);
                         for (uint c = start; c < end;)
                         {
-                            var id = new ItemId(run.Id.Client, c);
-                            var (inserter, next) = history.Inserted(originals, copies, c, end);
+                            var (inserter, next) = lookup.Inserted(c, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
-                                var (e, deleteEnd) = history.DeletedBy(id, end, headBranch, head.Seq);
+                                var (e, deleteEnd) = lookup.DeletedBy(c, end);
                                 deleter = e;
                                 next = Math.Min(next, deleteEnd);
                             }
