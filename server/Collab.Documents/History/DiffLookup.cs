@@ -35,21 +35,28 @@ internal sealed class DiffLookup
         _view = [.. view];
     }
 
-    /// <summary>Starts a run of <paramref name="client"/>'s clocks.</summary>
-    public void StartRun(uint client)
+    /// <summary>
+    /// Starts a run of <paramref name="client"/>'s clocks; returns the client's original insertions in clock order (and
+    /// whether they overlap), to be handed to <see cref="Inserted"/> for each clock of the run.
+    /// </summary>
+    public ReadOnlySpan<Interval> StartRun(uint client, out bool overlapping)
     {
         _originals = _history.Originals.GetValueOrDefault(client);
         _copies = _history.Copies.GetValueOrDefault(client);
         _deletions = _history.Deletions.GetValueOrDefault(client);
         _at = -1;
+        overlapping = false;
+        return _originals is null ? default : _originals.Ordered(out overlapping);
     }
 
-    /// <summary>The event that first inserted <paramref name="clock"/> of the run's client, and where its run of clocks ends (at most <paramref name="end"/>).</summary>
-    public (EventInfo? Event, uint End) Inserted(uint clock, uint end)
+    /// <summary>
+    /// The event that first inserted <paramref name="clock"/> of the run's client, and where its run of clocks ends (at
+    /// most <paramref name="end"/>); <paramref name="items"/> and <paramref name="overlapping"/> as <see cref="StartRun"/> gave them.
+    /// </summary>
+    public (EventInfo? Event, uint End) Inserted(ReadOnlySpan<Interval> items, bool overlapping, uint clock, uint end)
     {
         if (_originals is not null)
         {
-            var items = _originals.Ordered(out bool overlapping);
             if (overlapping)
             {
                 if (_originals.Find(clock) is { } found) return (_history.Events[found.Event], Math.Min(end, found.End));

@@ -114,10 +114,10 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
-                        lookup.StartRun(run.Id.Client);
+                        var originals = lookup.StartRun(run.Id.Client, out bool overlapping);
                         for (uint c = start; c < end;)
                         {
-                            var (inserter, next) = lookup.Inserted(c, end);
+                            var (inserter, next) = lookup.Inserted(originals, overlapping, c, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
