@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Collab.EventStore;
 
 namespace Collab.Documents.History;
@@ -53,7 +54,24 @@ internal sealed class DiffLookup
     /// The event that first inserted <paramref name="clock"/> of the run's client, and where its run of clocks ends (at
     /// most <paramref name="end"/>); <paramref name="items"/> and <paramref name="overlapping"/> as <see cref="StartRun"/> gave them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (EventInfo? Event, uint End) Inserted(ReadOnlySpan<Interval> items, bool overlapping, uint clock, uint end)
+    {
+        // The usual case along a run: the clock is in the interval after the last one found (typing: one per event).
+        int k = _at + 1;
+        if (!overlapping && (uint)k < (uint)items.Length)
+        {
+            ref readonly var next = ref items[k];
+            if (next.Clock <= clock && clock < next.End && (k + 1 == items.Length || items[k + 1].Clock > clock))
+            {
+                _at = k;
+                return (_history.Events[next.Event], Math.Min(end, next.End));
+            }
+        }
+        return InsertedSearched(items, overlapping, clock, end);
+    }
+
+    private (EventInfo? Event, uint End) InsertedSearched(ReadOnlySpan<Interval> items, bool overlapping, uint clock, uint end)
     {
         if (_originals is not null)
         {

@@ -33,6 +33,10 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
 
     private readonly List<Slot[]> _chunks = [];
 
+    // The chunk being filled, and the last source added (Add's common case: the same run, the same chunk).
+    private Slot[] _chunk = [];
+    private string? _lastSource;
+
     /// <summary>The strings contents are slices of (<see cref="Slot.Source"/>): the runs' texts, and other kinds' contents.</summary>
     private readonly List<string> _sources = [];
 
@@ -85,18 +89,20 @@ internal sealed class DiffSegmentList : IReadOnlyList<DiffSegment>
             if (extra >= 1 << ExtraBits) throw new InvalidOperationException("Too many map entries in one diff.");
         }
         // Consecutive segments of a run share its text: one entry per run, not per segment.
-        if (_sources.Count == 0 || !ReferenceEquals(_sources[^1], source)) _sources.Add(source);
-        int within = Count & (ChunkSize - 1);
-        if (within == 0) _chunks.Add(new Slot[ChunkSize]);
-        _chunks[^1][within] = new Slot
+        if (!ReferenceEquals(_lastSource, source))
         {
-            InsertedBy = insertedBy,
-            DeletedBy = deletedBy,
-            Source = _sources.Count - 1,
-            Offset = offset,
-            Length = length,
-            OpAndExtra = ((int)op << ExtraBits) | extra,
-        };
+            _sources.Add(source);
+            _lastSource = source;
+        }
+        int within = Count & (ChunkSize - 1);
+        if (within == 0) _chunks.Add(_chunk = new Slot[ChunkSize]);
+        ref var slot = ref _chunk[within];
+        slot.InsertedBy = insertedBy;
+        slot.DeletedBy = deletedBy;
+        slot.Source = _sources.Count - 1;
+        slot.Offset = offset;
+        slot.Length = length;
+        slot.OpAndExtra = ((int)op << ExtraBits) | extra;
         Count++;
     }
 
