@@ -40,12 +40,13 @@ internal sealed class DiffLookup
     /// Starts a run of <paramref name="client"/>'s clocks; returns the client's original insertions in clock order (and
     /// whether they overlap), to be handed to <see cref="Inserted"/> for each clock of the run.
     /// </summary>
-    public ReadOnlySpan<Interval> StartRun(uint client, out bool overlapping)
+    public ReadOnlySpan<Interval> StartRun(uint client, out bool overlapping, out ReadOnlySpan<Interval> deletions)
     {
         _originals = _history.Originals.GetValueOrDefault(client);
         _copies = _history.Copies.GetValueOrDefault(client);
         _deletions = _history.Deletions.GetValueOrDefault(client);
         _at = -1;
+        deletions = _deletions is null ? default : _deletions.Ordered(out _);
         overlapping = false;
         return _originals is null ? default : _originals.Ordered(out overlapping);
     }
@@ -92,14 +93,14 @@ internal sealed class DiffLookup
 
     /// <summary>
     /// The event that deleted <paramref name="clock"/> of the run's client as the head sees it, and where that event's
-    /// deleted run ends (at most <paramref name="end"/>): <see cref="DocumentHistory.DeletedBy"/>.
+    /// deleted run ends (at most <paramref name="end"/>): <see cref="DocumentHistory.DeletedBy"/>. <paramref name="items"/>:
+    /// the client's deletions as <see cref="StartRun"/> gave them.
     /// </summary>
-    public (EventInfo? Event, uint End) DeletedBy(uint clock, uint end)
+    public (EventInfo? Event, uint End) DeletedBy(ReadOnlySpan<Interval> items, uint clock, uint end)
     {
         if (_deletions is null) return (null, end);
         int inView = -1, original = -1, any = -1;
         _deletions.Candidates(clock, out var from, out var to);
-        var items = _deletions.Ordered(out _);
         for (var k = from; k < to; k++)
         {
             ref readonly var i = ref items[k];

@@ -114,14 +114,14 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
                         var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
-                        var originals = lookup.StartRun(run.Id.Client, out bool overlapping);
+                        var originals = lookup.StartRun(run.Id.Client, out bool overlapping, out var deletions);
                         for (uint c = start; c < end;)
                         {
                             var (inserter, next) = lookup.Inserted(originals, overlapping, c, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
-                                var (e, deleteEnd) = lookup.DeletedBy(c, end);
+                                var (e, deleteEnd) = lookup.DeletedBy(deletions, c, end);
                                 deleter = e;
                                 next = Math.Min(next, deleteEnd);
                             }
