@@ -86,54 +86,54 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
     private static RootDiff Attribute(DocumentHistory history, string name, RootKind kind, IReadOnlyList<ItemRun> runs, PositionView head)
     {
         var headBranch = new BranchName(head.Branch);
-        var segments = new SegmentList(kind);
+        var lookup = new DiffLookup(history, headBranch, head.Seq);
+        var segments = new DiffSegmentBuilder(kind);
         int inserted = 0, deleted = 0;
         foreach (var run in runs)
         {
             switch (run.Change)
             {
                 case RunChange.Unchanged:
-                    segments.Add("equal", run.Length, run.Content, run.Key);
+                    segments.Add(DiffOp.Equal, run.Length, run.Content, run.Key);
                     break;
                 case RunChange.Modified:
                     inserted += run.Length;
                     deleted += run.Length;
-                    segments.Add("modify", run.Length, run.Content, run.Key, run.OldContent,
-                        EventMark.Of(history.InsertedBy(run.Id)),
-                        EventMark.Of(run.OldId is { } old ? history.DeletedBy(old, old.Clock + 1, headBranch, head.Seq).Event : null));
+                    segments.Add(DiffOp.Modify, run.Length, run.Content, run.Key, run.OldContent,
+                        history.InsertedBy(run.Id),
+                        run.OldId is { } old ? history.DeletedBy(old, old.Clock + 1, headBranch, head.Seq).Event : null);
                     break;
                 default:
                     {
                         bool isInsert = run.Change == RunChange.Inserted;
+                        var op = isInsert ? DiffOp.Insert : DiffOp.Delete;
                         if (isInsert) inserted += run.Length;
                         else deleted += run.Length;
-                        // Text is appended to the segments straight from the run (no string per segment); other kinds by part.
+                        // Text is kept as slices of the run's string (no string per segment); other kinds by part.
                         bool plainText = kind == RootKind.Text && run.Content.Length == run.Length;
                         var parts = plainText ? default : Split(run.Content, run.Length, kind);
                         uint start = run.Id.Clock;
                         uint end = start + (uint)run.Length;
-                        var originals = history.Originals.GetValueOrDefault(run.Id.Client);
-                        var copies = history.Copies.GetValueOrDefault(run.Id.Client);
+                        var originals = lookup.StartRun(run.Id.Client, out bool overlapping, out var deletions);
                         for (uint c = start; c < end;)
                         {
-                            var id = new ItemId(run.Id.Client, c);
-                            var (inserter, next) = history.Inserted(originals, copies, c, end);
+                            var (inserter, next) = lookup.Inserted(originals, overlapping, c, end);
                             EventInfo? deleter = null;
                             if (!isInsert)
                             {
-                                var (e, deleteEnd) = history.DeletedBy(id, end, headBranch, head.Seq);
+                                var (e, deleteEnd) = lookup.DeletedBy(deletions, c, end);
                                 deleter = e;
                                 next = Math.Min(next, deleteEnd);
                             }
                             if (next <= c) next = c + 1;
                             if (plainText)
                             {
-                                segments.AddText(isInsert ? "insert" : "delete", run.Content, (int)(c - start), (int)(next - c), EventMark.Of(inserter), EventMark.Of(deleter));
+                                segments.AddText(op, run.Content, (int)(c - start), (int)(next - c), inserter, deleter);
                             }
                             else
                             {
                                 var content = parts.Slice((int)(c - start), (int)(next - c));
-                                segments.Add(isInsert ? "insert" : "delete", (int)(next - c), content, run.Key, null, EventMark.Of(inserter), EventMark.Of(deleter));
+                                segments.Add(op, (int)(next - c), content, run.Key, null, inserter, deleter);
                             }
                             c = next;
                         }
@@ -142,109 +142,6 @@ public sealed class DiffService(IEventStore store, DocumentCatalog catalog, Hist
             }
         }
         return new RootDiff(name, HistoryPositions.KindName(kind), inserted, deleted, segments.Build());
-    }
-
-    /// <summary>
-    /// Segments being built: a run joins the last segment when it says the same thing (same op and events). The last
-    /// segment stays open (its parts in a builder) until one that does not join arrives, so joining allocates nothing.
-    /// </summary>
-    private sealed class SegmentList(RootKind kind)
-    {
-        private readonly List<DiffSegment> _items = [];
-        private readonly StringBuilder _joined = new();
-
-        // The open segment: its fields, and its content (in _joined once a second part joined, else _single).
-        private bool _open;
-        private string _op = "";
-        private int _length;
-        private string? _key;
-        private string? _oldContent;
-        private EventMark? _insertedBy;
-        private EventMark? _deletedBy;
-        private string? _single;
-        private bool _isJoined;
-
-        public void Add(string op, int length, string content, string? key, string? oldContent = null, EventMark? insertedBy = null, EventMark? deletedBy = null)
-        {
-            if (Joins(op, insertedBy, deletedBy))
-            {
-                StartJoining();
-                AppendContent(content);
-                _length += length;
-                return;
-            }
-            Open(op, length, key, oldContent, insertedBy, deletedBy);
-            _single = content;
-        }
-
-        /// <summary>Text units [<paramref name="offset"/>, + <paramref name="count"/>) of <paramref name="text"/>, as <see cref="Add"/> with that substring.</summary>
-        public void AddText(string op, string text, int offset, int count, EventMark? insertedBy, EventMark? deletedBy)
-        {
-            if (Joins(op, insertedBy, deletedBy))
-            {
-                StartJoining();
-                _joined.Append(text, offset, count);
-                _length += count;
-                return;
-            }
-            Open(op, count, null, null, insertedBy, deletedBy);
-            _single = offset == 0 && count == text.Length ? text
-                : count == 1 && text[offset] < OneCharStrings.Length ? OneCharStrings[text[offset]]
-                : text.Substring(offset, count);
-        }
-
-        // Most segments of a diff across a typed history are one keystroke: one character, shared instead of allocated.
-        private static readonly string[] OneCharStrings = [.. Enumerable.Range(0, 128).Select(static c => ((char)c).ToString())];
-
-        public List<DiffSegment> Build()
-        {
-            Close();
-            return _items;
-        }
-
-        private bool Joins(string op, EventMark? insertedBy, EventMark? deletedBy) =>
-            _open && kind != RootKind.Map && op != "modify" && _op == op && _insertedBy == insertedBy && _deletedBy == deletedBy;
-
-        private void Open(string op, int length, string? key, string? oldContent, EventMark? insertedBy, EventMark? deletedBy)
-        {
-            Close();
-            _open = true;
-            (_op, _length, _key, _oldContent, _insertedBy, _deletedBy) = (op, length, key, oldContent, insertedBy, deletedBy);
-        }
-
-        private void StartJoining()
-        {
-            if (_isJoined) return;
-            _joined.Clear();
-            AppendContent(_single!);
-            _isJoined = true;
-        }
-
-        private void Close()
-        {
-            if (!_open) return;
-            var content = _isJoined ? Finish() : _single!;
-            _items.Add(new DiffSegment(_op, _length, content, _key, _oldContent, _insertedBy, _deletedBy));
-            _open = false;
-            _isJoined = false;
-            _single = null;
-        }
-
-        /// <summary>Text and markup concatenate; arrays keep their elements without the brackets until the end.</summary>
-        private void AppendContent(string content)
-        {
-            if (kind != RootKind.Array)
-            {
-                _joined.Append(content);
-                return;
-            }
-            var inner = content.AsSpan(1, content.Length - 2);
-            if (inner.Length == 0) return;
-            if (_joined.Length > 0) _joined.Append(',');
-            _joined.Append(inner);
-        }
-
-        private string Finish() => kind == RootKind.Array ? "[" + _joined + "]" : _joined.ToString();
     }
 
     private static RunParts Split(string content, int length, RootKind kind) => new(content, length, kind);
@@ -324,27 +221,35 @@ internal static class UnifiedDiff
             newLine.Clear();
             changed = false;
         }
-        foreach (var s in segments)
+        void Take(DiffOp op, ReadOnlySpan<char> content)
         {
-            switch (s.Op)
+            switch (op)
             {
-                case "equal":
-                    foreach (var ch in s.Content)
+                case DiffOp.Equal:
+                    foreach (var ch in content)
                     {
                         oldLine.Append(ch);
                         newLine.Append(ch);
                         if (ch == '\n') Flush();
                     }
                     break;
-                case "delete":
-                    oldLine.Append(s.Content);
+                case DiffOp.Delete:
+                    oldLine.Append(content);
                     changed = true;
                     break;
                 default:
-                    newLine.Append(s.Content);
+                    newLine.Append(content);
                     changed = true;
                     break;
             }
+        }
+        if (segments is DiffSegmentList compact)
+        {
+            for (var i = 0; i < compact.Count; i++) Take(compact.OpAt(i), compact.ContentAt(i));
+        }
+        else
+        {
+            foreach (var s in segments) Take(s.Op switch { "equal" => DiffOp.Equal, "delete" => DiffOp.Delete, _ => DiffOp.Insert }, s.Content);
         }
         Flush();
         return result;

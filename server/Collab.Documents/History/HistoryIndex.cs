@@ -262,6 +262,17 @@ internal sealed class ClockIntervals
     /// <summary>The interval at <paramref name="index"/> in clock order.</summary>
     public Interval this[int index] => _items[index];
 
+    /// <summary>
+    /// Every interval in clock order, and whether some overlap: for a reader that walks many in a row (a diff's runs).
+    /// Valid until the next <see cref="Add"/> (readers and indexing take turns: see <see cref="HistoryLease"/>).
+    /// </summary>
+    public ReadOnlySpan<Interval> Ordered(out bool overlapping)
+    {
+        Sort();
+        overlapping = _overlapping;
+        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
+    }
+
     /// <summary>The index of the first interval starting after <paramref name="clock"/>.</summary>
     private int FirstAfter(uint clock)
     {
