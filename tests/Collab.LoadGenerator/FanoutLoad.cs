@@ -102,6 +102,8 @@ internal static class FanoutLoad
         if (gcFigures is { } d)
         {
             Console.WriteLine($"| server GCs in the window (gen0 / gen1 / gen2) | {d.Gen0} / {d.Gen1} / {d.Gen2}; pauses {d.PauseMs:F1} ms in all, longest {d.MaxPauseMs:F1} ms |");
+            var (meanSuspend, maxSuspend, meanPromoted) = gc!.SuspensionBetween(start.Utc, end.Utc);
+            Console.WriteLine($"| of each pause: stopping the threads (mean / longest), bytes promoted (mean) | {meanSuspend:F2} / {maxSuspend:F2} ms; {meanPromoted / 1024:F0} KiB |");
         }
         else if (o.ServerPid is not null)
         {

@@ -26,6 +26,9 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private string _type = "";
     private string _reason = "";
     private int _gcIndex;
+    private double _suspendedMs;
+    private long _promotedBytes;
+    private readonly List<(DateTime At, double SuspendMs, double PauseMs, long Promoted)> _details = [];
     private bool _stopped;
 
     private readonly List<AllocationSample> _allocations = [];
@@ -41,6 +44,11 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
             if (e.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep) _suspendStartMs = e.TimeStampRelativeMSec;
         };
         _source.Clr.GCRestartEEStop += OnRestarted;
+        _source.Clr.GCSuspendEEStop += e =>
+        {
+            if (_suspendStartMs >= 0) _suspendedMs = e.TimeStampRelativeMSec - _suspendStartMs;
+        };
+        _source.Clr.GCHeapStats += e => _promotedBytes = e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2;
         // Only raised at verbose level (StartWithAllocations): one event per ~100 KB allocated, naming the type that crossed it.
         _source.Clr.GCAllocationTick += e =>
         {
@@ -112,6 +120,17 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
 
     private readonly record struct AllocationSample(DateTime At, long Bytes, string Type);
 
+    /// <summary>
+    /// Of the pauses that ended in the window: the mean and longest time the runtime took to stop its threads (part of
+    /// each pause), and the mean bytes the collections promoted.
+    /// </summary>
+    public (double MeanSuspendMs, double MaxSuspendMs, double MeanPromotedBytes) SuspensionBetween(DateTime from, DateTime to)
+    {
+        List<(DateTime At, double SuspendMs, double PauseMs, long Promoted)> window;
+        lock (_gate) window = [.. _details.Where(d => d.At >= from && d.At < to)];
+        return window.Count == 0 ? (0, 0, 0) : (window.Average(d => d.SuspendMs), window.Max(d => d.SuspendMs), window.Average(d => (double)d.Promoted));
+    }
+
     /// <summary>The pauses seen so far.</summary>
     public IReadOnlyList<Pause> Pauses
     {
@@ -169,7 +188,12 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         if (_suspendStartMs < 0) return;
         var pause = new Pause(_gcIndex, _generation, _type, _reason, Phase, e.TimeStampRelativeMSec - _suspendStartMs, e.TimeStamp.ToUniversalTime());
         _suspendStartMs = -1;
-        lock (_gate) _pauses.Add(pause);
+        lock (_gate)
+        {
+            _pauses.Add(pause);
+            _details.Add((pause.At, _suspendedMs, pause.Milliseconds, _promotedBytes));
+        }
+        _suspendedMs = 0;
     }
 }
 
