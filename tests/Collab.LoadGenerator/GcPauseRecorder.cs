@@ -12,7 +12,8 @@ namespace Collab.LoadGenerator;
 /// is the time from the runtime's "suspend execution engine" start to its "restart execution engine" end: the time every
 /// managed thread of the process stood still (suspensions for anything but a collection are left out). A background
 /// collection shows as its short suspensions, not its length. Used by the hub-memory mode (pauses by phase) and the
-/// fan-out mode (collections and pauses of a time window).
+/// fan-out mode (collections and pauses of a time window, the share of each pause spent stopping threads, the bytes
+/// promoted, and with <c>--allocations</c> the allocation ticks).
 /// </summary>
 internal sealed class GcPauseRecorder : IAsyncDisposable
 {
@@ -28,10 +29,9 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private int _gcIndex;
     private double _suspendedMs;
     private long _promotedBytes;
-    private readonly List<(DateTime At, double SuspendMs, double PauseMs, long Promoted)> _details = [];
-    private bool _stopped;
-
+    private readonly List<(DateTime At, double SuspendMs, long Promoted)> _details = [];
     private readonly List<AllocationSample> _allocations = [];
+    private bool _stopped;
 
     private GcPauseRecorder(EventPipeSession session)
     {
@@ -49,7 +49,7 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
             if (_suspendStartMs >= 0) _suspendedMs = e.TimeStampRelativeMSec - _suspendStartMs;
         };
         _source.Clr.GCHeapStats += e => _promotedBytes = e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2;
-        // Only raised at verbose level (StartWithAllocations): one event per ~100 KB allocated, naming the type that crossed it.
+        // Only raised at verbose level (Start with allocations): one event per ~100 KB allocated, naming the type that crossed it.
         _source.Clr.GCAllocationTick += e =>
         {
             var sample = new AllocationSample(e.TimeStamp.ToUniversalTime(), e.AllocationAmount64, e.TypeName ?? "?");
@@ -126,7 +126,7 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     /// </summary>
     public (double MeanSuspendMs, double MaxSuspendMs, double MeanPromotedBytes) SuspensionBetween(DateTime from, DateTime to)
     {
-        List<(DateTime At, double SuspendMs, double PauseMs, long Promoted)> window;
+        List<(DateTime At, double SuspendMs, long Promoted)> window;
         lock (_gate) window = [.. _details.Where(d => d.At >= from && d.At < to)];
         return window.Count == 0 ? (0, 0, 0) : (window.Average(d => d.SuspendMs), window.Max(d => d.SuspendMs), window.Average(d => (double)d.Promoted));
     }
@@ -191,7 +191,7 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         lock (_gate)
         {
             _pauses.Add(pause);
-            _details.Add((pause.At, _suspendedMs, pause.Milliseconds, _promotedBytes));
+            _details.Add((pause.At, _suspendedMs, _promotedBytes));
         }
         _suspendedMs = 0;
     }
